@@ -1,0 +1,22 @@
+"""One place that decides how Numba kernels are compiled.
+
+Compilation caching is on by default (first import after install compiles once), but a
+read-only install or a shared cluster filesystem may not want it: set
+``SIMENGINE_NUMBA_CACHE=0`` to switch it off.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numba
+
+CACHE = os.environ.get("SIMENGINE_NUMBA_CACHE", "1").strip().lower() not in {"0", "false", "no"}
+
+
+def kernel(*args, parallel: bool = False, **kwargs):
+    """``numba.njit`` in nopython mode with the project's cache policy."""
+    options = {"cache": CACHE, "parallel": parallel, "fastmath": False, **kwargs}
+    if args and callable(args[0]):
+        return numba.njit(**options)(args[0])
+    return numba.njit(*args, **options)

@@ -1,0 +1,34 @@
+"""Error types and their meaning for the CLI's exit codes.
+
+``UserError`` (and its subclasses) means the input is wrong: the CLI prints its one-line
+message and exits 2 without a traceback. Anything else is an internal error (exit 1).
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Bad input from the user (scene file, preset, store path, CLI arguments): exit code 2."""
+
+
+class SpecError(UserError):
+    """A scene or preset file is malformed.
+
+    The message names the file, the key path inside it and what was expected, e.g.
+    ``scenes/x.yaml: objects[2].size: expected 3 positive numbers, got [0.1, 0.2]``.
+    """
+
+    def __init__(self, file: str, path: str, expectation: str) -> None:
+        self.file = file
+        self.path = path
+        self.expectation = expectation
+        where = f"{file}: {path}" if path else file
+        super().__init__(f"{where}: {expectation}")
+
+
+class StoreError(UserError):
+    """A store cannot be used as asked (exists from another scene, not a simengine store...)."""
+
+
+class SimulationError(RuntimeError):
+    """The physics blew up on every allowed attempt (see ``world.on_blowup``)."""

@@ -1,0 +1,231 @@
+"""Scene instances: a spec with every random choice resolved, for one sample.
+
+``sample_instance(spec, root_seed, index)`` is a pure function; the result is plain data
+(``to_dict``/``from_dict`` round-trip through JSON) and is stored with every sample so a
+sample can be inspected and replayed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .assets import local_bounds
+from .geometry.transforms import (
+    look_at_body,
+    matrix_to_quat,
+    quat_from_euler,
+    quat_to_matrix,
+    random_quaternion,
+)
+from .seeding import STREAM_SCENE, rng_for
+from .spec.distributions import sample_tree
+from .spec.scene import GroupSpec, PoseSpec, SceneSpec
+
+SPAWN_TRIES = 100
+SPAWN_GAP = 0.002  # metres of clearance between spawned bounding boxes
+
+
+@dataclass(frozen=True)
+class ObjectInstance:
+    index: int
+    group: str
+    shape: str
+    size: tuple[float, float, float]  # local bounding-box extents (m)
+    center: tuple[float, float, float]  # local bounding-box centre (m), 0 for primitives
+    radius: float | None
+    length: float | None
+    asset: str | None
+    scale: float
+    class_name: str
+    class_id: int
+    color: tuple[float, float, float]
+    mass: float
+    friction: float
+    restitution: float
+    material: str
+    fixed: bool
+    position: tuple[float, float, float]
+    orientation: tuple[float, float, float, float]  # xyzw
+    linear_velocity: tuple[float, float, float]
+    angular_velocity: tuple[float, float, float]
+
+    @property
+    def instance_id(self) -> int:
+        return self.index + 1
+
+
+@dataclass(frozen=True)
+class SensorInstance:
+    name: str
+    kind: str
+    params: dict[str, Any]
+    position: tuple[float, float, float]
+    orientation: tuple[float, float, float, float]  # body frame (x forward, z up), xyzw
+
+
+@dataclass(frozen=True)
+class SceneInstance:
+    scene: str
+    root_seed: int
+    index: int
+    attempt: int
+    gravity: tuple[float, float, float]
+    ground: dict[str, Any] | None
+    room: dict[str, Any] | None
+    background: tuple[float, float, float]
+    objects: tuple[ObjectInstance, ...]
+    sensors: tuple[SensorInstance, ...]
+    dropped_objects: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SceneInstance:
+        d = dict(d)
+        d["objects"] = tuple(ObjectInstance(**_tuples(o)) for o in d["objects"])
+        d["sensors"] = tuple(SensorInstance(**_tuples(s)) for s in d["sensors"])
+        return cls(**{k: v if k in ("objects", "sensors") else _tuple_tree(v)
+                      for k, v in d.items()})
+
+    def sensor(self, name: str) -> SensorInstance:
+        for s in self.sensors:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+def _tuples(d: dict[str, Any]) -> dict[str, Any]:
+    """JSON lists back to the tuples the dataclasses hold, at every depth."""
+    return {k: _tuple_tree(v) for k, v in d.items()}
+
+
+def _tuple_tree(v: Any) -> Any:
+    if isinstance(v, list | tuple):
+        return tuple(_tuple_tree(x) for x in v)
+    if isinstance(v, dict):
+        return {k: _tuple_tree(x) for k, x in v.items()}
+    return v
+
+
+def sample_instance(spec: SceneSpec, root_seed: int, index: int, attempt: int = 0) -> SceneInstance:
+    """Resolve every distribution of ``spec`` for sample ``index`` (pure, deterministic)."""
+    rng = rng_for(root_seed, index, STREAM_SCENE, attempt)
+    w = spec.world
+    ground = None
+    if w.ground is not None:
+        ground = {"material": w.ground.material.sample(rng),
+                  "color": sample_tree(w.ground.color, rng)}
+    room = None
+    if w.room is not None:
+        room = {"size": sample_tree(w.room.size, rng),
+                "wall_material": w.room.wall_material.sample(rng),
+                "floor_material": w.room.floor_material.sample(rng),
+                "ceiling_material": w.room.ceiling_material.sample(rng),
+                "color": sample_tree(w.room.color, rng)}
+    objects: list[ObjectInstance] = []
+    boxes: list[tuple[np.ndarray, np.ndarray]] = []
+    dropped = 0
+    for group in spec.groups:
+        for _ in range(int(group.count.sample(rng))):
+            obj = _sample_object(spec, group, len(objects), rng, boxes, ground is not None)
+            if obj is None:
+                dropped += 1
+            else:
+                objects.append(obj)
+    sensors = tuple(_sample_sensor(m.name, m.kind, m.params, m.pose, rng) for m in spec.sensors)
+    return SceneInstance(
+        scene=spec.name, root_seed=int(root_seed), index=int(index), attempt=int(attempt),
+        gravity=sample_tree(w.gravity, rng), ground=ground, room=room,
+        background=sample_tree(w.background, rng), objects=tuple(objects), sensors=sensors,
+        dropped_objects=dropped)
+
+
+def _sample_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random.Generator,
+                   boxes: list[tuple[np.ndarray, np.ndarray]], has_ground: bool
+                   ) -> ObjectInstance | None:
+    t = group.template
+    size = sample_tree(t.size, rng) if t.size is not None else None
+    radius = t.radius.sample(rng) if t.radius is not None else None
+    length = t.length.sample(rng) if t.length is not None else None
+    scale = float(t.scale.sample(rng))
+    if t.shape == "box":
+        size = tuple(s * scale for s in size)
+    if radius is not None:
+        radius *= scale
+    if length is not None:
+        length *= scale
+    lo, hi = local_bounds(t.shape, t.asset, scale if t.shape in ("mesh", "urdf") else 1.0,
+                          radius, length, size)
+    class_name = t.class_name.sample(rng)
+    props = {
+        "color": sample_tree(t.color, rng), "mass": float(t.mass.sample(rng)),
+        "friction": float(t.friction.sample(rng)),
+        "restitution": float(t.restitution.sample(rng)), "material": t.material.sample(rng),
+    }
+    placed = None
+    for _ in range(SPAWN_TRIES):
+        q = _orientation(group, rng)
+        pos = tuple(float(v) for v in sample_tree(group.position, rng))
+        box = _world_aabb(lo, hi, pos, q)
+        if has_ground and box[0][2] < -1e-9 and not t.fixed:
+            continue
+        if not any(_overlap(box, other) for other in boxes):
+            placed = (pos, q, box)
+            break
+    lin = tuple(float(v) for v in sample_tree(group.linear_velocity, rng))
+    ang = tuple(float(v) for v in sample_tree(group.angular_velocity, rng))
+    if placed is None:
+        return None
+    pos, q, box = placed
+    boxes.append(box)
+    return ObjectInstance(
+        index=index, group=group.name, shape=t.shape,
+        size=tuple(float(b - a) for a, b in zip(lo, hi, strict=True)),
+        center=tuple(float((a + b) / 2) for a, b in zip(lo, hi, strict=True)),
+        radius=radius, length=length, asset=t.asset, scale=scale,
+        class_name=class_name, class_id=spec.classes.index(class_name),
+        position=pos, orientation=q, linear_velocity=lin, angular_velocity=ang,
+        fixed=t.fixed, **props)
+
+
+def _orientation(group: GroupSpec, rng: np.random.Generator) -> tuple[float, float, float, float]:
+    o = group.orientation
+    if o.mode == "identity":
+        return (0.0, 0.0, 0.0, 1.0)
+    if o.mode == "random":
+        return random_quaternion(rng)
+    r, p, y = (math.radians(v) for v in sample_tree(o.euler_deg, rng))
+    return quat_from_euler(r, p, y)
+
+
+def _world_aabb(lo, hi, pos, q) -> tuple[np.ndarray, np.ndarray]:
+    R = quat_to_matrix(q)
+    c = R @ ((np.asarray(lo) + np.asarray(hi)) / 2) + np.asarray(pos)
+    h = np.abs(R) @ ((np.asarray(hi) - np.asarray(lo)) / 2)
+    return c - h, c + h
+
+
+def _overlap(a, b) -> bool:
+    return bool(np.all(a[0] < b[1] + SPAWN_GAP) and np.all(b[0] < a[1] + SPAWN_GAP))
+
+
+def _sample_sensor(name: str, kind: str, params: dict[str, Any], pose: PoseSpec,
+                   rng: np.random.Generator) -> SensorInstance:
+    resolved = {k: sample_tree(v, rng) for k, v in params.items()}
+    pos = tuple(float(v) for v in sample_tree(pose.position, rng))
+    if pose.look_at is not None:
+        target = sample_tree(pose.look_at, rng)
+        R = look_at_body(pos, target, pose.up)
+        q = matrix_to_quat(R)
+    elif pose.euler_deg is not None:
+        r, p, y = (math.radians(v) for v in sample_tree(pose.euler_deg, rng))
+        q = quat_from_euler(r, p, y)
+    else:
+        q = (0.0, 0.0, 0.0, 1.0)
+    return SensorInstance(name=name, kind=kind, params=resolved, position=pos, orientation=q)

@@ -1,0 +1,345 @@
+"""Load and validate scene YAML into a ``SceneSpec``; every error names file and key path."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..assets import resolve_asset
+from ..errors import SpecError
+from ..materials import MATERIAL_NAMES
+from ..sensors.schemas import SCHEMAS
+from .distributions import Choice, Const, Param, parse_choice_of, parse_number, to_plain
+from .node import Node
+from .presets import load_preset
+from .scene import (
+    BLOWUP_POLICIES,
+    BUILTIN_CLASSES,
+    SHAPES,
+    GroundSpec,
+    GroupSpec,
+    OrientationSpec,
+    PoseSpec,
+    RoomSpec,
+    ScheduleSpec,
+    SceneSpec,
+    SensorMountSpec,
+    TemplateSpec,
+    WorldSpec,
+)
+from .schema import DOC_KEYS, merge_overrides, parse_params
+
+TOP_KEYS = {"name", "description", "world", "templates", "objects", "simulation", "sensors"}
+TEMPLATE_KEYS = {"shape", "size", "radius", "length", "mesh", "urdf", "scale", "class", "color",
+                 "mass", "friction", "restitution", "material", "fixed"}
+GROUP_KEYS = {"name", "template", "count", "position", "orientation", "linear_velocity",
+              "angular_velocity"} | (TEMPLATE_KEYS - {"shape"})
+MATERIALS = set(MATERIAL_NAMES)
+MAX_OBJECTS = 512
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Parse a YAML file, turning I/O and syntax problems into SpecErrors."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(file, "", "file not found") from None
+    except IsADirectoryError:
+        raise SpecError(file, "", "expected a YAML file, got a directory") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(file, "", f"cannot read the file ({exc.__class__.__name__})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise SpecError(file, "", f"invalid YAML{where}: {problem}") from None
+
+
+def load_scene(path: str | Path) -> SceneSpec:
+    """Load a scene file; raises SpecError naming file, key path and expectation."""
+    path = Path(path)
+    data = read_yaml(path)
+    return scene_from_dict(data, source=str(path))
+
+
+def scene_from_dict(data: Any, source: str = "<scene>") -> SceneSpec:
+    root = Node(data, source)
+    if data is None:
+        raise root.error("expected a scene mapping, the file is empty", show_value=False)
+    root.mapping(TOP_KEYS, required={"name", "objects", "sensors"})
+    base_dir = Path(source).parent if source and not source.startswith("<") else Path.cwd()
+    plain = copy.deepcopy(data)
+
+    name = root.get("name").string()
+    description = root.get("description", "").value or ""
+    if not isinstance(description, str):
+        raise root.get("description").error("expected a string")
+    world = _world(root.get("world", {}))
+    templates = _templates(root.get("templates", {}), base_dir)
+    groups = _groups(root.get("objects"), templates, base_dir)
+    schedule = _schedule(root.get("simulation", {}))
+    sensors, plain_sensors = _sensors(root.get("sensors"), base_dir)
+    plain["sensors"] = plain_sensors
+
+    max_objects = 0
+    for g in groups:
+        max_objects += int(g.count.support()[1])
+    if max_objects > MAX_OBJECTS:
+        raise root.get("objects").error(
+            f"expected at most {MAX_OBJECTS} objects in all, the counts allow {max_objects}",
+            show_value=False)
+
+    classes = list(BUILTIN_CLASSES)
+    for g in groups:
+        names = g.template.class_name.values if isinstance(g.template.class_name, Choice) \
+            else (g.template.class_name.value,)
+        classes += [c for c in names if c not in classes]
+
+    return SceneSpec(name=name, description=description, world=world, groups=tuple(groups),
+                     schedule=schedule, sensors=tuple(sensors), classes=tuple(classes),
+                     max_objects=max_objects, source=source, plain=plain)
+
+
+# --- world ------------------------------------------------------------------------------
+
+def _vec3(node: Node, **bounds: Any) -> tuple[Param, Param, Param]:
+    items = node.sequence(3, 3)
+    return tuple(parse_number(i, **bounds) for i in items)  # type: ignore[return-value]
+
+
+def _color(node: Node) -> tuple[Param, Param, Param]:
+    return _vec3(node, minimum=0.0, maximum=1.0)
+
+
+def _world(node: Node) -> WorldSpec:
+    node.mapping({"gravity", "ground", "room", "bounds", "max_speed", "on_blowup",
+                  "max_attempts", "background"})
+    ground = None
+    g = node.get("ground", {})
+    if g.value is not False:
+        g.mapping({"material", "color"})
+        ground = GroundSpec(material=parse_choice_of(g.get("material", "concrete"), MATERIALS),
+                            color=_color(g.get("color", [0.5, 0.5, 0.5])))
+    room = None
+    if node.has("room"):
+        r = node.get("room").mapping({"size", "wall_material", "floor_material",
+                                      "ceiling_material", "color"}, required={"size"})
+        room = RoomSpec(size=_vec3(r.get("size"), positive=True),
+                        wall_material=parse_choice_of(r.get("wall_material", "plaster"), MATERIALS),
+                        floor_material=parse_choice_of(r.get("floor_material", "wood"), MATERIALS),
+                        ceiling_material=parse_choice_of(r.get("ceiling_material", "plaster"),
+                                                         MATERIALS),
+                        color=_color(r.get("color", [0.85, 0.83, 0.8])))
+    b = node.get("bounds", {"min": [-50, -50, -5], "max": [50, 50, 50]})
+    b.mapping({"min", "max"}, required={"min", "max"})
+    bmin, bmax = b.get("min").numbers(3), b.get("max").numbers(3)
+    if not all(lo < hi for lo, hi in zip(bmin, bmax, strict=True)):
+        raise b.error("expected min < max in every axis")
+    return WorldSpec(
+        gravity=_vec3(node.get("gravity", [0.0, 0.0, -9.81])),
+        ground=ground, room=room, bounds_min=bmin, bounds_max=bmax,
+        max_speed=node.get("max_speed", 100.0).number(positive=True),
+        on_blowup=node.get("on_blowup", "retry").string(BLOWUP_POLICIES),
+        max_attempts=node.get("max_attempts", 3).integer(minimum=1, maximum=100),
+        background=_color(node.get("background", [0.62, 0.72, 0.85])),
+    )
+
+
+# --- objects ----------------------------------------------------------------------------
+
+def _templates(node: Node, base_dir: Path) -> dict[str, Node]:
+    node.mapping()
+    for key, t in node.items():
+        # validate each template on its own so errors point into `templates`
+        _template(t, base_dir, group_overrides=None)
+        if not key.strip():
+            raise t.error("expected a non-empty template name")
+    return dict(node.items())
+
+
+def _template(node: Node, base_dir: Path, group_overrides: Node | None) -> TemplateSpec:
+    node.mapping(TEMPLATE_KEYS, required={"shape"})
+
+    def pick(key: str, default: Any = None) -> Node | None:
+        if group_overrides is not None and group_overrides.has(key):
+            return group_overrides.get(key)
+        if node.has(key):
+            return node.get(key)
+        return None if default is None else node.get(key, default)
+
+    shape = node.get("shape").string(SHAPES)
+    size = radius = length = None
+    asset = None
+    needs = {"box": {"size"}, "sphere": {"radius"}, "cylinder": {"radius", "length"},
+             "capsule": {"radius", "length"}, "mesh": {"mesh"}, "urdf": {"urdf"}}[shape]
+    for key in ("size", "radius", "length", "mesh", "urdf"):
+        present = pick(key) is not None
+        if key in needs and not present:
+            raise SpecError(node.file, node.child_path(key), f"required for shape {shape}")
+        if key not in needs and present:
+            n = pick(key)
+            raise n.error(f"not used by shape {shape}", show_value=False)
+    if shape == "box":
+        size = _vec3(pick("size"), positive=True)
+    if shape in ("sphere", "cylinder", "capsule"):
+        radius = parse_number(pick("radius"), positive=True)
+    if shape in ("cylinder", "capsule"):
+        length = parse_number(pick("length"), positive=True)
+    if shape in ("mesh", "urdf"):
+        asset_node = pick(shape)
+        rel = asset_node.string()
+        found = resolve_asset(rel, base_dir)
+        if found is None:
+            raise asset_node.error("expected a file next to the scene or in pybullet_data")
+        suffix = found.suffix.lower()
+        if shape == "mesh" and suffix != ".obj":
+            raise asset_node.error("expected a Wavefront .obj mesh")
+        if shape == "urdf" and suffix != ".urdf":
+            raise asset_node.error("expected a .urdf file")
+        asset = str(found)
+    return TemplateSpec(
+        shape=shape, size=size, radius=radius, length=length, asset=asset,
+        scale=parse_number(pick("scale", 1.0), positive=True),
+        class_name=parse_choice_of(pick("class", shape)),
+        color=_color(pick("color", [0.7, 0.7, 0.7])),
+        mass=parse_number(pick("mass", 1.0), minimum=0.0),
+        friction=parse_number(pick("friction", 0.6), minimum=0.0),
+        restitution=parse_number(pick("restitution", 0.2), minimum=0.0, maximum=1.0),
+        material=parse_choice_of(pick("material", "default"), MATERIALS),
+        fixed=pick("fixed", False).boolean(),
+    )
+
+
+def _groups(node: Node, templates: dict[str, Node], base_dir: Path) -> list[GroupSpec]:
+    groups = []
+    names: set[str] = set()
+    for g in node.sequence(min_len=1):
+        g.mapping(GROUP_KEYS, required={"template"})
+        name = g.get("name", f"group{len(groups)}").string()
+        if name in names:
+            raise g.get("name").error("expected a unique group name")
+        names.add(name)
+        t = g.get("template")
+        if isinstance(t.value, str):
+            if t.value not in templates:
+                known = ", ".join(sorted(templates)) or "none defined"
+                raise t.error(f"expected a template name ({known})")
+            t = templates[t.value]
+        template = _template(t, base_dir, group_overrides=g)
+        groups.append(GroupSpec(
+            name=name, template=template,
+            count=parse_number(g.get("count", 1), integer=True, minimum=0, maximum=MAX_OBJECTS),
+            position=_vec3(g.get("position", [0.0, 0.0, 0.0])),
+            orientation=_orientation(g.get("orientation", "identity")),
+            linear_velocity=_vec3(g.get("linear_velocity", [0.0, 0.0, 0.0])),
+            angular_velocity=_vec3(g.get("angular_velocity", [0.0, 0.0, 0.0])),
+        ))
+    return groups
+
+
+def _orientation(node: Node) -> OrientationSpec:
+    if node.value in ("identity", "random"):
+        return OrientationSpec(mode=node.value)
+    if isinstance(node.value, dict):
+        node.mapping({"euler_deg"}, required={"euler_deg"})
+        return OrientationSpec(mode="euler", euler_deg=_vec3(node.get("euler_deg")))
+    raise node.error("expected identity, random or {euler_deg: [roll, pitch, yaw]}")
+
+
+# --- schedule ---------------------------------------------------------------------------
+
+def _schedule(node: Node) -> ScheduleSpec:
+    node.mapping({"time_step", "settle_time", "capture_times", "duration", "max_events"})
+    dt = node.get("time_step", 1.0 / 240.0).number(positive=True, maximum=0.1)
+    settle = node.get("settle_time", 0.0).number(minimum=0.0, maximum=600.0)
+    times_node = node.get("capture_times", [1.0])
+    items = times_node.sequence(min_len=1, max_len=256)
+    times = tuple(i.number(minimum=0.0, maximum=600.0) for i in items)
+    if list(times) != sorted(set(times)):
+        raise times_node.error("expected strictly increasing capture times")
+    duration = node.get("duration", max(times)).number(positive=True, maximum=600.0)
+    if duration < max(times):
+        raise node.get("duration").error(f"expected a duration >= the last capture time "
+                                         f"({max(times):g} s)")
+    return ScheduleSpec(time_step=dt, settle_time=settle, capture_times=times, duration=duration,
+                        max_events=node.get("max_events", 64).integer(minimum=1, maximum=4096))
+
+
+# --- sensors ----------------------------------------------------------------------------
+
+def _sensors(node: Node, base_dir: Path) -> tuple[list[SensorMountSpec], list[dict[str, Any]]]:
+    mounts: list[SensorMountSpec] = []
+    plain: list[dict[str, Any]] = []
+    names: set[str] = set()
+    for s in node.sequence(min_len=1):
+        # `kind` appears in the self-contained form written by SceneSpec.to_dict(): there the
+        # overrides hold every parameter, so the preset file is not needed to reload it.
+        s.mapping({"name", "preset", "pose", "overrides", "kind"},
+                  required={"name", "preset", "pose"})
+        name = s.get("name").string()
+        if not name.replace("_", "").replace("-", "").isalnum():
+            raise s.get("name").error("expected letters, digits, - or _ (it names store arrays)")
+        if name in names:
+            raise s.get("name").error("expected a unique sensor name")
+        names.add(name)
+        preset_node = s.get("preset")
+        if s.has("kind"):
+            kind, preset_data = s.get("kind").string(SCHEMAS), {}
+            preset_node.string()
+        else:
+            kind, preset_data = load_preset(preset_node, base_dir)
+        overrides = s.get("overrides", {})
+        overrides.mapping()
+        merged_raw = merge_overrides(preset_data, overrides.value)
+        merged_node = Node(merged_raw, s.file, s.child_path("overrides"))
+        params = _sensor_params(kind, overrides, merged_node)
+        pose = _pose(s.get("pose"))
+        mounts.append(SensorMountSpec(name=name, kind=kind, preset=preset_node.value,
+                                      params=params, pose=pose))
+        entry = dict(s.value)
+        entry["overrides"] = merged_raw
+        entry["kind"] = kind
+        plain.append(entry)
+    return mounts, plain
+
+
+def _sensor_params(kind: str, overrides: Node, merged: Node) -> dict[str, Any]:
+    schema = SCHEMAS[kind]
+    for key in overrides.value:
+        if key not in schema and key not in DOC_KEYS:
+            raise SpecError(overrides.file, overrides.child_path(key),
+                            f"unknown {kind} parameter (known: {', '.join(sorted(schema))})")
+    params = parse_params(merged, schema)
+    if kind == "camera" and "hfov_deg" not in params and "fx" not in params:
+        raise merged.error("a camera needs hfov_deg or fx", show_value=False)
+    if kind == "lidar" and not params["min_range"].support()[1] < params["max_range"].support()[0]:
+        raise merged.error("expected min_range < max_range", show_value=False)
+    if kind == "camera" and not params["near"].support()[1] < params["far"].support()[0]:
+        raise merged.error("expected near < far", show_value=False)
+    return params
+
+
+def _pose(node: Node) -> PoseSpec:
+    node.mapping({"position", "look_at", "up", "euler_deg"}, required={"position"})
+    if node.has("look_at") and node.has("euler_deg"):
+        raise node.error("expected either look_at or euler_deg, not both", show_value=False)
+    up = node.get("up", [0.0, 0.0, 1.0]).numbers(3)
+    pose = PoseSpec(position=_vec3(node.get("position")),
+                    look_at=_vec3(node.get("look_at")) if node.has("look_at") else None,
+                    up=up,
+                    euler_deg=_vec3(node.get("euler_deg")) if node.has("euler_deg") else None)
+    if pose.look_at is not None and all(isinstance(p, Const) for p in pose.position + pose.look_at):
+        d = [b.value - a.value for a, b in zip(pose.position, pose.look_at, strict=True)]
+        if sum(x * x for x in d) < 1e-12:
+            raise node.get("look_at").error("expected a point away from position")
+    return pose
+
+
+def plain_params(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: to_plain(v) for k, v in params.items()}

@@ -1,0 +1,144 @@
+"""Scene specification: frozen dataclasses built by ``loader.load_scene``.
+
+A spec may hold distributions (``Param``); ``simengine.instance.sample_instance`` resolves
+them into a ``SceneInstance``. ``SceneSpec.to_dict()`` gives a self-contained plain mapping
+(sensor presets merged in) that ``loader.scene_from_dict`` turns back into an equal spec.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .distributions import Param
+
+Vec3 = tuple[Param, Param, Param]
+
+SHAPES = ("box", "sphere", "cylinder", "capsule", "mesh", "urdf")
+BLOWUP_POLICIES = ("retry", "fail")
+SENSOR_KINDS = ("camera", "lidar", "microphone")
+# Classes every scene has: 0 is "no hit"; environment surfaces are stuff classes.
+BUILTIN_CLASSES = ("background", "ground", "wall")
+
+
+@dataclass(frozen=True)
+class GroundSpec:
+    material: Param
+    color: Vec3
+
+
+@dataclass(frozen=True)
+class RoomSpec:
+    size: Vec3  # inner size x, y, z in metres; the room's floor is at z = 0, centred at x=y=0
+    wall_material: Param
+    floor_material: Param
+    ceiling_material: Param
+    color: Vec3
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    gravity: Vec3
+    ground: GroundSpec | None
+    room: RoomSpec | None
+    bounds_min: tuple[float, float, float]
+    bounds_max: tuple[float, float, float]
+    max_speed: float
+    on_blowup: str
+    max_attempts: int
+    background: Vec3
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    shape: str
+    size: Vec3 | None  # box full extents
+    radius: Param | None  # sphere, cylinder, capsule
+    length: Param | None  # cylinder and capsule (cylindrical part), along local z
+    asset: str | None  # mesh or URDF file (resolved absolute path)
+    scale: Param
+    class_name: Param
+    color: Vec3
+    mass: Param
+    friction: Param
+    restitution: Param
+    material: Param
+    fixed: bool
+
+
+@dataclass(frozen=True)
+class OrientationSpec:
+    mode: str  # identity | random | euler
+    euler_deg: Vec3 | None = None
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    name: str
+    template: TemplateSpec
+    count: Param
+    position: Vec3
+    orientation: OrientationSpec
+    linear_velocity: Vec3
+    angular_velocity: Vec3
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    time_step: float
+    settle_time: float
+    capture_times: tuple[float, ...]
+    duration: float
+    max_events: int
+
+
+@dataclass(frozen=True)
+class PoseSpec:
+    position: Vec3
+    look_at: Vec3 | None
+    up: tuple[float, float, float]
+    euler_deg: Vec3 | None
+
+
+@dataclass(frozen=True)
+class SensorMountSpec:
+    name: str
+    kind: str
+    preset: str
+    params: dict[str, Any]  # preset merged with overrides; values are Params or tuples
+    pose: PoseSpec
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    name: str
+    description: str
+    world: WorldSpec
+    groups: tuple[GroupSpec, ...]
+    schedule: ScheduleSpec
+    sensors: tuple[SensorMountSpec, ...]
+    classes: tuple[str, ...]
+    max_objects: int
+    source: str = ""
+    plain: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A self-contained plain mapping (presets merged), loadable by scene_from_dict."""
+        return json.loads(json.dumps(self.plain))
+
+    def hash(self) -> str:
+        text = json.dumps(self.plain, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def sensor(self, name: str) -> SensorMountSpec:
+        for s in self.sensors:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(self.source).parent if self.source else Path.cwd()
