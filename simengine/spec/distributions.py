@@ -86,7 +86,8 @@ class LogUniform:
     high: float
 
     def sample(self, rng: np.random.Generator) -> float:
-        return float(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
+        value = math.exp(rng.uniform(math.log(self.low), math.log(self.high)))
+        return min(max(value, self.low), self.high)  # exp(log(x)) may round past the bounds
 
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
@@ -179,10 +180,13 @@ def parse_choice_of(node: Node, choices: set[str] | None = None) -> Param:
 
 
 def _parse_distribution(node: Node, *, integer: bool) -> Param:
-    (kind, raw), = node.value.items()
+    kind = next(iter(node.value))
     arg = node.get(kind)
+    if integer and kind not in ("randint", "choice"):
+        raise node.error(f"expected an integer or a randint/choice distribution, not {kind}",
+                         show_value=False)
     if kind == "choice":
-        return _parse_choice(arg)
+        return _parse_choice(arg, integer=integer)
     if kind == "normal":
         return _parse_normal(arg)
     low, high = _pair(arg, integer=(kind == "randint"))
@@ -192,9 +196,6 @@ def _parse_distribution(node: Node, *, integer: bool) -> Param:
         raise arg.error("expected 0 < low <= high for loguniform")
     if kind == "randint":
         return RandInt(int(low), int(high))
-    if integer:
-        raise node.error(f"expected an integer or a randint/choice distribution, not {kind}",
-                         show_value=False)
     return Uniform(low, high) if kind == "uniform" else LogUniform(low, high)
 
 
@@ -208,20 +209,20 @@ def _pair(arg: Node, *, integer: bool) -> tuple[float, float]:
 def _parse_normal(arg: Node) -> Normal:
     if isinstance(arg.value, list):
         mean_node, std_node = arg.sequence(2, 2)
-        mean, std, low, high = mean_node.number(), std_node.number(), None, None
     else:
         arg.mapping({"mean", "std", "min", "max"}, required={"mean", "std"})
-        mean, std = arg.get("mean").number(), arg.get("std").number()
-        low = arg.get("min").number() if arg.has("min") else None
-        high = arg.get("max").number() if arg.has("max") else None
-        if low is not None and high is not None and low > high:
-            raise arg.error("expected min <= max")
+        mean_node, std_node = arg.get("mean"), arg.get("std")
+    mean, std = mean_node.number(), std_node.number()
     if std < 0:
-        raise arg.error("expected std >= 0")
+        raise std_node.error("expected std >= 0")
+    low = arg.get("min").number() if arg.has("min") else None
+    high = arg.get("max").number() if arg.has("max") else None
+    if low is not None and high is not None and low > high:
+        raise arg.error("expected min <= max")
     return Normal(mean, std, low, high)
 
 
-def _parse_choice(arg: Node) -> Choice:
+def _parse_choice(arg: Node, *, integer: bool = False) -> Choice:
     if isinstance(arg.value, dict):
         arg.mapping({"values", "weights"}, required={"values"})
         values_node = arg.get("values")
@@ -230,8 +231,11 @@ def _parse_choice(arg: Node) -> Choice:
         values_node, weights_node = arg, None
     values = [v.value for v in values_node.sequence(min_len=1)]
     for i, v in enumerate(values):
-        if not (is_number(v) or isinstance(v, str)):
-            raise Node(v, arg.file, values_node.child_path(i)).error("expected a number or string")
+        value_node = Node(v, arg.file, values_node.child_path(i))
+        if integer:
+            value_node.integer()
+        elif not (is_number(v) or isinstance(v, str)):
+            raise value_node.error("expected a number or string")
     weights = None
     if weights_node is not None:
         items = weights_node.sequence(len(values), len(values))

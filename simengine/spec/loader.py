@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,8 @@ from ..assets import resolve_asset
 from ..errors import SpecError
 from ..materials import MATERIAL_NAMES
 from ..sensors.schemas import SCHEMAS
-from .distributions import Choice, Const, Param, parse_choice_of, parse_number, to_plain
-from .node import Node
+from .distributions import Choice, Const, Param, RandInt, parse_choice_of, parse_number, to_plain
+from .node import Node, unknown_key
 from .presets import load_preset
 from .scene import (
     BLOWUP_POLICIES,
@@ -24,8 +25,8 @@ from .scene import (
     OrientationSpec,
     PoseSpec,
     RoomSpec,
-    ScheduleSpec,
     SceneSpec,
+    ScheduleSpec,
     SensorMountSpec,
     TemplateSpec,
     WorldSpec,
@@ -41,6 +42,29 @@ MATERIALS = set(MATERIAL_NAMES)
 MAX_OBJECTS = 512
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys (PyYAML keeps the last one silently) and reads
+    exponent floats without a dot, such as ``1e-3``, as numbers (YAML 1.2) not strings."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            key = self.construct_object(key_node)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"found duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
+
+
 def read_yaml(path: str | Path) -> Any:
     """Parse a YAML file, turning I/O and syntax problems into SpecErrors."""
     file = str(path)
@@ -53,7 +77,7 @@ def read_yaml(path: str | Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(file, "", f"cannot read the file ({exc.__class__.__name__})") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -221,9 +245,10 @@ def _groups(node: Node, templates: dict[str, Node], base_dir: Path) -> list[Grou
     names: set[str] = set()
     for g in node.sequence(min_len=1):
         g.mapping(GROUP_KEYS, required={"template"})
-        name = g.get("name", f"group{len(groups)}").string()
+        name_node = g.get("name", f"group{len(groups)}")
+        name = name_node.string()
         if name in names:
-            raise g.get("name").error("expected a unique group name")
+            raise name_node.error("expected a unique group name")
         names.add(name)
         t = g.get("template")
         if isinstance(t.value, str):
@@ -231,6 +256,8 @@ def _groups(node: Node, templates: dict[str, Node], base_dir: Path) -> list[Grou
                 known = ", ".join(sorted(templates)) or "none defined"
                 raise t.error(f"expected a template name ({known})")
             t = templates[t.value]
+        elif not isinstance(t.value, dict):
+            raise t.error("expected a template name or an inline template mapping")
         template = _template(t, base_dir, group_overrides=g)
         groups.append(GroupSpec(
             name=name, template=template,
@@ -314,7 +341,7 @@ def _sensor_params(kind: str, overrides: Node, merged: Node) -> dict[str, Any]:
     for key in overrides.value:
         if key not in schema and key not in DOC_KEYS:
             raise SpecError(overrides.file, overrides.child_path(key),
-                            f"unknown {kind} parameter (known: {', '.join(sorted(schema))})")
+                            unknown_key(f"{kind} parameter", key, schema))
     params = parse_params(merged, schema)
     if kind == "camera" and "hfov_deg" not in params and "fx" not in params:
         raise merged.error("a camera needs hfov_deg or fx", show_value=False)
@@ -330,15 +357,31 @@ def _pose(node: Node) -> PoseSpec:
     if node.has("look_at") and node.has("euler_deg"):
         raise node.error("expected either look_at or euler_deg, not both", show_value=False)
     up = node.get("up", [0.0, 0.0, 1.0]).numbers(3)
+    if not any(up):
+        raise node.get("up").error("expected a non-zero vector")
     pose = PoseSpec(position=_vec3(node.get("position")),
                     look_at=_vec3(node.get("look_at")) if node.has("look_at") else None,
                     up=up,
                     euler_deg=_vec3(node.get("euler_deg")) if node.has("euler_deg") else None)
-    if pose.look_at is not None and all(isinstance(p, Const) for p in pose.position + pose.look_at):
-        d = [b.value - a.value for a, b in zip(pose.position, pose.look_at, strict=True)]
-        if sum(x * x for x in d) < 1e-12:
-            raise node.get("look_at").error("expected a point away from position")
+    if pose.look_at is not None and all(
+            _may_coincide(a, b) for a, b in zip(pose.position, pose.look_at, strict=True)):
+        raise node.get("look_at").error("expected a point away from position")
     return pose
+
+
+def _may_coincide(a: Param, b: Param) -> bool:
+    """Can two coordinates be equal with non-zero probability? (Only discrete ones can.)"""
+    if isinstance(a, RandInt):
+        a, b = b, a
+    if isinstance(a, RandInt):
+        return max(a.low, b.low) <= min(a.high, b.high)
+    if not isinstance(a, Const | Choice) or not isinstance(b, Const | Choice | RandInt):
+        return False
+    values = (a.value,) if isinstance(a, Const) else a.values
+    if isinstance(b, RandInt):
+        return any(float(v).is_integer() and b.low <= v <= b.high for v in values)
+    others = (b.value,) if isinstance(b, Const) else b.values
+    return any(abs(x - y) < 1e-6 for x in values for y in others)
 
 
 def plain_params(params: dict[str, Any]) -> dict[str, Any]:

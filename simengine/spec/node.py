@@ -6,6 +6,7 @@ Every loader (scene, preset) walks its input through ``Node`` so that any error 
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -63,8 +64,7 @@ class Node:
             if not isinstance(key, str):
                 raise SpecError(self.file, self.path, f"keys must be strings, got {describe(key)}")
             if allowed is not None and key not in allowed:
-                known = ", ".join(sorted(allowed))
-                raise SpecError(self.file, self.child_path(key), f"unknown key (known: {known})")
+                raise SpecError(self.file, self.child_path(key), unknown_key("key", key, allowed))
         for key in sorted(required):
             if key not in self.value:
                 raise SpecError(self.file, self.child_path(key), "required key is missing")
@@ -90,7 +90,11 @@ class Node:
         n = len(self.value)
         if n < min_len or (max_len is not None and n > max_len):
             if max_len == min_len:
-                raise self.error(f"expected a list of {min_len} items")
+                raise self.error(f"expected a list of {min_len} item{'s' if min_len != 1 else ''}")
+            if max_len is not None:
+                raise self.error(f"expected a list of {min_len} to {max_len} items")
+            if min_len == 1:
+                raise self.error("expected a non-empty list")
             raise self.error(f"expected a list of at least {min_len} items")
         return [Node(v, self.file, self.child_path(i)) for i, v in enumerate(self.value)]
 
@@ -125,6 +129,13 @@ class Node:
         if not isinstance(items, list) or len(items) != n or not all(is_number(v) for v in items):
             raise self.error(f"expected a list of {n} numbers")
         return tuple(node.number(**kwargs) for node in self.sequence())
+
+
+def unknown_key(what: str, key: str, known: set[str] | dict[str, Any]) -> str:
+    """'unknown key; did you mean 'position'? (known: ...)' for a key not in ``known``."""
+    close = difflib.get_close_matches(key, list(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown {what}{hint} (known: {', '.join(sorted(known))})"
 
 
 def check_range(node: Node, value: float, minimum: float | None, maximum: float | None,

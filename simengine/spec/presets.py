@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
-from .node import Node
+from ..sensors.schemas import SCHEMAS
+from .node import Node, unknown_key
 from .scene import SENSOR_KINDS
+from .schema import DOC_KEYS
 
 PROJECT_SENSORS = Path(__file__).resolve().parents[2] / "sensors"
 
@@ -65,6 +67,12 @@ def load_preset(node: Node, base_dir: Path) -> tuple[str, dict[str, Any]]:
     pnode = Node(data, str(path))
     pnode.mapping(required={"kind"})
     kind = pnode.get("kind").string(SENSOR_KINDS)
-    if not isinstance(data, dict):
-        raise SpecError(str(path), "", "expected a mapping")
+    # Check the preset's own keys and values here, so that its errors name the preset file
+    # (the merged parameters are checked again with the scene's overrides).
+    schema = SCHEMAS[kind]
+    for key, value in pnode.items():
+        if key not in schema and key not in DOC_KEYS and key != "kind":
+            raise SpecError(value.file, value.path, unknown_key(f"{kind} parameter", key, schema))
+        if key in schema and value.value is not None:
+            schema[key].parse(value)
     return kind, {k: v for k, v in data.items() if k != "kind"}

@@ -62,7 +62,8 @@ def parse_params(node: Node, schema: dict[str, Field]) -> dict[str, Any]:
                  required={k for k, f in schema.items() if f.required})
     out: dict[str, Any] = {}
     for key, field in schema.items():
-        if node.has(key):
+        # null unsets an optional preset value; a required one must hold a value
+        if node.has(key) or field.required:
             out[key] = field.parse(node.get(key))
         elif field.default is not None:
             out[key] = _const_tree(field.default)

@@ -1,0 +1,288 @@
+"""Numba kernels of the ray-casting core. They only compute; ``raycast.py`` validates and
+allocates. Every ray is independent, so ``prange`` over rays is deterministic whatever the
+thread count."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from .._numba import kernel
+
+BOX, SPHERE, CYLINDER, CAPSULE, MESH = 1, 2, 3, 4, 5
+STACK = 64
+
+
+@kernel
+def _sphere(ox, oy, oz, dx, dy, dz, r, tmin, best):
+    # |o + t d|^2 = r^2 with d not necessarily unit (mesh scaling keeps t in world units)
+    a = dx * dx + dy * dy + dz * dz
+    b = ox * dx + oy * dy + oz * dz
+    c = ox * ox + oy * oy + oz * oz - r * r
+    disc = b * b - a * c
+    if disc < 0.0:
+        return best
+    s = math.sqrt(disc)
+    t = (-b - s) / a
+    if t > tmin and t < best:
+        return t
+    t = (-b + s) / a
+    if t > tmin and t < best:
+        return t
+    return best
+
+
+@kernel
+def _box(ox, oy, oz, dx, dy, dz, hx, hy, hz, tmin, best):
+    """Slab test; returns (t, face axis 0..2, sign)."""
+    t0 = -np.inf
+    t1 = np.inf
+    axis = -1
+    sign = 1.0
+    o = (ox, oy, oz)
+    d = (dx, dy, dz)
+    h = (hx, hy, hz)
+    for k in range(3):
+        if d[k] == 0.0:
+            if o[k] < -h[k] or o[k] > h[k]:
+                return best, -1, 1.0
+            continue
+        inv = 1.0 / d[k]
+        ta = (-h[k] - o[k]) * inv
+        tb = (h[k] - o[k]) * inv
+        s = -1.0
+        if ta > tb:
+            ta, tb = tb, ta
+            s = 1.0
+        if ta > t0:
+            t0 = ta
+            axis = k
+            sign = s
+        t1 = min(t1, tb)
+    if t0 > t1 or axis < 0:
+        return best, -1, 1.0
+    if t0 > tmin and t0 < best:
+        return t0, axis, sign
+    return best, -1, 1.0
+
+
+@kernel
+def _cylinder_side(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
+    a = dx * dx + dy * dy
+    if a == 0.0:
+        return best
+    b = ox * dx + oy * dy
+    c = ox * ox + oy * oy - r * r
+    disc = b * b - a * c
+    if disc < 0.0:
+        return best
+    s = math.sqrt(disc)
+    for t in ((-b - s) / a, (-b + s) / a):
+        if t > tmin and t < best and abs(oz + t * dz) <= h:
+            return t
+    return best
+
+
+@kernel
+def _caps(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
+    if dz == 0.0:
+        return best
+    for zc in (-h, h):
+        t = (zc - oz) / dz
+        if t > tmin and t < best:
+            x = ox + t * dx
+            y = oy + t * dy
+            if x * x + y * y <= r * r:
+                best = t
+    return best
+
+
+@kernel
+def _triangle(ox, oy, oz, dx, dy, dz, tri, tmin, best):
+    """Möller–Trumbore; returns t or best."""
+    e1x = tri[1, 0] - tri[0, 0]
+    e1y = tri[1, 1] - tri[0, 1]
+    e1z = tri[1, 2] - tri[0, 2]
+    e2x = tri[2, 0] - tri[0, 0]
+    e2y = tri[2, 1] - tri[0, 1]
+    e2z = tri[2, 2] - tri[0, 2]
+    px = dy * e2z - dz * e2y
+    py = dz * e2x - dx * e2z
+    pz = dx * e2y - dy * e2x
+    det = e1x * px + e1y * py + e1z * pz
+    if abs(det) < 1e-18:
+        return best
+    inv = 1.0 / det
+    sx = ox - tri[0, 0]
+    sy = oy - tri[0, 1]
+    sz = oz - tri[0, 2]
+    u = (sx * px + sy * py + sz * pz) * inv
+    if u < 0.0 or u > 1.0:
+        return best
+    qx = sy * e1z - sz * e1y
+    qy = sz * e1x - sx * e1z
+    qz = sx * e1y - sy * e1x
+    v = (dx * qx + dy * qy + dz * qz) * inv
+    if v < 0.0 or u + v > 1.0:
+        return best
+    t = (e2x * qx + e2y * qy + e2z * qz) * inv
+    if t > tmin and t < best:
+        return t
+    return best
+
+
+@kernel
+def _aabb_hit(ox, oy, oz, ix, iy, iz, lo, hi, best):
+    tx0 = (lo[0] - ox) * ix
+    tx1 = (hi[0] - ox) * ix
+    ty0 = (lo[1] - oy) * iy
+    ty1 = (hi[1] - oy) * iy
+    tz0 = (lo[2] - oz) * iz
+    tz1 = (hi[2] - oz) * iz
+    tn = max(max(min(tx0, tx1), min(ty0, ty1)), min(tz0, tz1))
+    tf = min(min(max(tx0, tx1), max(ty0, ty1)), max(tz0, tz1))
+    return tf >= max(tn, 0.0) and tn < best
+
+
+@kernel
+def _mesh(ox, oy, oz, dx, dy, dz, node_off, tri_off, node_min, node_max, node_left,
+          node_start, node_count, tris, tmin, best):
+    """Returns (t, triangle index) of the nearest hit in one mesh's BVH."""
+    ix = 1.0 / dx if dx != 0.0 else 1e300
+    iy = 1.0 / dy if dy != 0.0 else 1e300
+    iz = 1.0 / dz if dz != 0.0 else 1e300
+    stack = np.empty(STACK, np.int32)
+    top = 0
+    stack[0] = 0
+    top = 1
+    hit_tri = -1
+    while top > 0:
+        top -= 1
+        n = node_off + stack[top]
+        if not _aabb_hit(ox, oy, oz, ix, iy, iz, node_min[n], node_max[n], best):
+            continue
+        cnt = node_count[n]
+        if cnt > 0:
+            s = tri_off + node_start[n]
+            for k in range(s, s + cnt):
+                t = _triangle(ox, oy, oz, dx, dy, dz, tris[k], tmin, best)
+                if t < best:
+                    best = t
+                    hit_tri = k
+        elif top + 2 <= STACK:
+            stack[top] = node_left[n] + 1
+            stack[top + 1] = node_left[n]
+            top += 2
+    return best, hit_tri
+
+
+@kernel(parallel=True)
+def cast_kernel(origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bradius, mesh_node,
+                mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
+                out_t, out_part, out_normal):
+    """Nearest hit of every ray over every part. Writes t (inf on miss), part index (-1) and
+    the world-frame unit normal facing the ray."""
+    n_rays = origins.shape[0]
+    n_parts = kind.shape[0]
+    for i in numba.prange(n_rays):
+        wx, wy, wz = origins[i, 0], origins[i, 1], origins[i, 2]
+        ux, uy, uz = dirs[i, 0], dirs[i, 1], dirs[i, 2]
+        best = tmax[i]
+        best_part = -1
+        nlx, nly, nlz = 0.0, 0.0, 0.0
+        for p in range(n_parts):
+            # bounding-sphere cull (dirs are unit vectors in the world frame)
+            cx = bcenter[p, 0] - wx
+            cy = bcenter[p, 1] - wy
+            cz = bcenter[p, 2] - wz
+            proj = cx * ux + cy * uy + cz * uz
+            d2 = cx * cx + cy * cy + cz * cz - proj * proj
+            rr = bradius[p]
+            if d2 > rr * rr or proj + rr < tmin[i] or proj - rr > best:
+                continue
+            # ray into the part frame: o' = R^T (o - p), d' = R^T d (then / scale for meshes)
+            qx, qy, qz = wx - pos[p, 0], wy - pos[p, 1], wz - pos[p, 2]
+            ox = rot[p, 0, 0] * qx + rot[p, 1, 0] * qy + rot[p, 2, 0] * qz
+            oy = rot[p, 0, 1] * qx + rot[p, 1, 1] * qy + rot[p, 2, 1] * qz
+            oz = rot[p, 0, 2] * qx + rot[p, 1, 2] * qy + rot[p, 2, 2] * qz
+            dx = rot[p, 0, 0] * ux + rot[p, 1, 0] * uy + rot[p, 2, 0] * uz
+            dy = rot[p, 0, 1] * ux + rot[p, 1, 1] * uy + rot[p, 2, 1] * uz
+            dz = rot[p, 0, 2] * ux + rot[p, 1, 2] * uy + rot[p, 2, 2] * uz
+            k = kind[p]
+            t = best
+            if k == BOX:
+                t, axis, sign = _box(ox, oy, oz, dx, dy, dz, params[p, 0], params[p, 1],
+                                     params[p, 2], tmin[i], best)
+                if t < best:
+                    best = t
+                    best_part = p
+                    nlx = sign if axis == 0 else 0.0
+                    nly = sign if axis == 1 else 0.0
+                    nlz = sign if axis == 2 else 0.0
+            elif k == SPHERE:
+                t = _sphere(ox, oy, oz, dx, dy, dz, params[p, 0], tmin[i], best)
+                if t < best:
+                    best = t
+                    best_part = p
+                    nlx, nly, nlz = ox + t * dx, oy + t * dy, oz + t * dz
+            elif k == CYLINDER or k == CAPSULE:
+                r, h = params[p, 0], params[p, 1]
+                t_side = _cylinder_side(ox, oy, oz, dx, dy, dz, r, h, tmin[i], best)
+                if k == CYLINDER:
+                    t_end = _caps(ox, oy, oz, dx, dy, dz, r, h, tmin[i], t_side)
+                    if t_end < best:
+                        best = t_end
+                        best_part = p
+                        if t_end < t_side:
+                            nlx, nly, nlz = 0.0, 0.0, math.copysign(1.0, oz + t_end * dz)
+                        else:
+                            nlx, nly, nlz = ox + t_end * dx, oy + t_end * dy, 0.0
+                else:
+                    t_lo = _sphere(ox, oy, oz + h, dx, dy, dz, r, tmin[i], t_side)
+                    t_hi = _sphere(ox, oy, oz - h, dx, dy, dz, r, tmin[i], t_lo)
+                    if t_hi < best:
+                        best = t_hi
+                        best_part = p
+                        hz = oz + t_hi * dz
+                        if t_hi < t_lo:
+                            hz -= h
+                        elif t_lo < t_side:
+                            hz += h
+                        else:
+                            hz = 0.0
+                        nlx, nly, nlz = ox + t_hi * dx, oy + t_hi * dy, hz
+            elif k == MESH:
+                sx, sy, sz = params[p, 0], params[p, 1], params[p, 2]
+                t, tri = _mesh(ox / sx, oy / sy, oz / sz, dx / sx, dy / sy, dz / sz,
+                               mesh_node[p], mesh_tri[p], node_min, node_max, node_left,
+                               node_start, node_count, tris, tmin[i], best)
+                if tri >= 0:
+                    best = t
+                    best_part = p
+                    e1 = tris[tri, 1] - tris[tri, 0]
+                    e2 = tris[tri, 2] - tris[tri, 0]
+                    # normal of a scaled triangle: inverse-transpose of the scale
+                    nlx = (e1[1] * e2[2] - e1[2] * e2[1]) / sx
+                    nly = (e1[2] * e2[0] - e1[0] * e2[2]) / sy
+                    nlz = (e1[0] * e2[1] - e1[1] * e2[0]) / sz
+        out_t[i] = best if best_part >= 0 else np.inf
+        out_part[i] = best_part
+        if best_part >= 0:
+            p = best_part
+            nx = rot[p, 0, 0] * nlx + rot[p, 0, 1] * nly + rot[p, 0, 2] * nlz
+            ny = rot[p, 1, 0] * nlx + rot[p, 1, 1] * nly + rot[p, 1, 2] * nlz
+            nz = rot[p, 2, 0] * nlx + rot[p, 2, 1] * nly + rot[p, 2, 2] * nlz
+            norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+            if norm > 0.0:
+                nx, ny, nz = nx / norm, ny / norm, nz / norm
+            if nx * ux + ny * uy + nz * uz > 0.0:  # face the ray (meshes have either winding)
+                nx, ny, nz = -nx, -ny, -nz
+            out_normal[i, 0] = nx
+            out_normal[i, 1] = ny
+            out_normal[i, 2] = nz
+        else:
+            out_normal[i, 0] = 0.0
+            out_normal[i, 1] = 0.0
+            out_normal[i, 2] = 0.0

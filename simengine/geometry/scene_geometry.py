@@ -1,0 +1,120 @@
+"""The scene's geometry at one instant, as flat arrays for the ray-casting core.
+
+Every visible thing is a *part*: an analytic primitive (box, sphere, cylinder, capsule) or a
+triangle mesh with a BVH, posed in the world. An object has one or more parts (a URDF has
+one per visual shape); the environment (ground slab, room walls) contributes boxes.
+Parts carry the labels sensors need: instance id, semantic class, material and colour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..materials import MATERIAL_ID
+from .bvh import MeshBVH, mesh_bvh
+from .transforms import quat_to_matrix
+
+BOX, SPHERE, CYLINDER, CAPSULE, MESH = 1, 2, 3, 4, 5
+KIND_OF_SHAPE = {"box": BOX, "sphere": SPHERE, "cylinder": CYLINDER, "capsule": CAPSULE,
+                 "mesh": MESH}
+
+
+@dataclass(frozen=True)
+class PartDesc:
+    """A part in the frame of the link it hangs off (link 0 = the base)."""
+
+    kind: int
+    params: tuple[float, float, float]  # box half extents | (r,) | (r, half length) | scale
+    link: int
+    local_position: tuple[float, float, float]
+    local_orientation: tuple[float, float, float, float]
+    mesh: str | None = None
+
+
+@dataclass(frozen=True)
+class SceneGeometry:
+    kind: np.ndarray  # (P,) int32
+    rot: np.ndarray  # (P, 3, 3) R_world_part
+    pos: np.ndarray  # (P, 3)
+    params: np.ndarray  # (P, 3)
+    bound_center: np.ndarray  # (P, 3)
+    bound_radius: np.ndarray  # (P,)
+    instance: np.ndarray  # (P,) int32, 0 = environment
+    semantic: np.ndarray  # (P,) int32 class id
+    material: np.ndarray  # (P,) int32
+    color: np.ndarray  # (P, 3) float32 in [0, 1]
+    mesh_node: np.ndarray  # (P,) int32 offset of the part's BVH root in the node arrays
+    mesh_tri: np.ndarray  # (P,) int32 offset of its triangles
+    node_min: np.ndarray
+    node_max: np.ndarray
+    node_left: np.ndarray
+    node_start: np.ndarray
+    node_count: np.ndarray
+    tris: np.ndarray
+
+
+def local_bound(desc: PartDesc) -> tuple[np.ndarray, float]:
+    """Centre (part frame) and radius of a sphere enclosing the part."""
+    k, (a, b, c) = desc.kind, desc.params
+    if k == BOX:
+        return np.zeros(3), float(np.sqrt(a * a + b * b + c * c))
+    if k == SPHERE:
+        return np.zeros(3), a
+    if k in (CYLINDER, CAPSULE):
+        return np.zeros(3), float(np.hypot(a, b + (a if k == CAPSULE else 0.0)))
+    lo, hi = mesh_bvh(desc.mesh).bounds
+    scale = np.asarray(desc.params)
+    lo, hi = np.minimum(lo * scale, hi * scale), np.maximum(lo * scale, hi * scale)
+    return (lo + hi) / 2, float(np.linalg.norm(hi - lo) / 2) * (1 + 1e-9)
+
+
+def build_geometry(parts: list[tuple[PartDesc, np.ndarray, np.ndarray, int, int, str, tuple]],
+                   ) -> SceneGeometry:
+    """``parts``: (desc, world position, world xyzw, instance id, class id, material, colour)
+    with the pose already composed from the link frame and the part's local frame."""
+    n = len(parts)
+    kind = np.zeros(n, np.int32)
+    rot = np.zeros((n, 3, 3))
+    pos = np.zeros((n, 3))
+    params = np.zeros((n, 3))
+    bcenter = np.zeros((n, 3))
+    bradius = np.zeros(n)
+    instance = np.zeros(n, np.int32)
+    semantic = np.zeros(n, np.int32)
+    material = np.zeros(n, np.int32)
+    color = np.zeros((n, 3), np.float32)
+    mesh_node = np.zeros(n, np.int32)
+    mesh_tri = np.zeros(n, np.int32)
+    bvhs: dict[str, tuple[int, int, MeshBVH]] = {}
+    node_total = tri_total = 0
+    for i, (desc, p, q, inst, cls, mat, col) in enumerate(parts):
+        R = quat_to_matrix(q)
+        kind[i], rot[i], pos[i], params[i] = desc.kind, R, p, desc.params
+        c_local, bradius[i] = local_bound(desc)
+        bcenter[i] = R @ c_local + p
+        instance[i], semantic[i], material[i] = inst, cls, MATERIAL_ID[mat]
+        color[i] = col
+        if desc.kind == MESH:
+            if desc.mesh not in bvhs:
+                bvh = mesh_bvh(desc.mesh)
+                bvhs[desc.mesh] = (node_total, tri_total, bvh)
+                node_total += len(bvh.node_left)
+                tri_total += len(bvh.tris)
+            mesh_node[i], mesh_tri[i] = bvhs[desc.mesh][:2]
+    tables = [b for _, _, b in sorted(bvhs.values(), key=lambda v: v[0])]
+
+    def cat(attr: str, shape: tuple, dtype) -> np.ndarray:
+        if not tables:
+            return np.zeros(shape, dtype)
+        return np.ascontiguousarray(np.concatenate([getattr(b, attr) for b in tables]), dtype)
+
+    return SceneGeometry(
+        kind=kind, rot=rot, pos=pos, params=params, bound_center=bcenter, bound_radius=bradius,
+        instance=instance, semantic=semantic, material=material, color=color,
+        mesh_node=mesh_node, mesh_tri=mesh_tri,
+        node_min=cat("node_min", (1, 3), np.float64), node_max=cat("node_max", (1, 3), np.float64),
+        node_left=cat("node_left", (1,), np.int32), node_start=cat("node_start", (1,), np.int32),
+        node_count=cat("node_count", (1,), np.int32), tris=cat("tris", (1, 3, 3), np.float64),
+    )

@@ -1,0 +1,115 @@
+"""Spawning scene objects and the environment into a PyBullet client.
+
+Every call is bound to the world's own ``physicsClientId``; nothing touches PyBullet's
+default client, so worlds never share state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pybullet as p
+
+from ..instance import ObjectInstance, SceneInstance
+
+WALL_THICKNESS = 0.2
+GROUND_HALF_EXTENT = 500.0  # the ground is a large thin box: finite, so renderers agree on it
+
+
+@dataclass(frozen=True)
+class EnvironmentPart:
+    """A static environment piece (ground slab, room wall), as an axis-aligned box."""
+
+    name: str
+    semantic: str  # "ground" or "wall"
+    material: str
+    color: tuple[float, float, float]
+    center: tuple[float, float, float]
+    half_extents: tuple[float, float, float]
+
+
+def environment_parts(instance: SceneInstance) -> list[EnvironmentPart]:
+    """The ground slab (top face at z = 0) and, with a room, its walls and ceiling."""
+    parts: list[EnvironmentPart] = []
+    t = WALL_THICKNESS
+    room = instance.room
+    if instance.ground is not None:
+        g = instance.ground
+        parts.append(EnvironmentPart("ground", "ground", g["material"], tuple(g["color"]),
+                                     (0.0, 0.0, -t / 2), (GROUND_HALF_EXTENT, GROUND_HALF_EXTENT,
+                                                          t / 2)))
+    if room is not None:
+        sx, sy, sz = (float(v) for v in room["size"])
+        color = tuple(room["color"])
+        wm, cm = room["wall_material"], room["ceiling_material"]
+        if instance.ground is None:
+            parts.append(EnvironmentPart("floor", "ground", room["floor_material"], color,
+                                         (0.0, 0.0, -t / 2), (sx / 2 + t, sy / 2 + t, t / 2)))
+        parts += [
+            EnvironmentPart("wall_x_min", "wall", wm, color, (-sx / 2 - t / 2, 0.0, sz / 2),
+                            (t / 2, sy / 2 + t, sz / 2 + t)),
+            EnvironmentPart("wall_x_max", "wall", wm, color, (sx / 2 + t / 2, 0.0, sz / 2),
+                            (t / 2, sy / 2 + t, sz / 2 + t)),
+            EnvironmentPart("wall_y_min", "wall", wm, color, (0.0, -sy / 2 - t / 2, sz / 2),
+                            (sx / 2, t / 2, sz / 2 + t)),
+            EnvironmentPart("wall_y_max", "wall", wm, color, (0.0, sy / 2 + t / 2, sz / 2),
+                            (sx / 2, t / 2, sz / 2 + t)),
+            EnvironmentPart("ceiling", "wall", cm, color, (0.0, 0.0, sz + t / 2),
+                            (sx / 2, sy / 2, t / 2)),
+        ]
+    return parts
+
+
+def spawn_environment(part: EnvironmentPart, client: int) -> int:
+    col = p.createCollisionShape(p.GEOM_BOX, halfExtents=part.half_extents, physicsClientId=client)
+    vis = p.createVisualShape(p.GEOM_BOX, halfExtents=part.half_extents,
+                              rgbaColor=(*part.color, 1.0), physicsClientId=client)
+    body = p.createMultiBody(0.0, col, vis, basePosition=part.center, physicsClientId=client)
+    p.changeDynamics(body, -1, lateralFriction=0.8, restitution=0.3, physicsClientId=client)
+    return body
+
+
+def spawn_object(obj: ObjectInstance, client: int) -> int:
+    """Create one object's body; its base frame is the object frame of the labels."""
+    rgba = (*obj.color, 1.0)
+    mass = 0.0 if obj.fixed else obj.mass
+    if obj.shape == "urdf":
+        body = p.loadURDF(obj.asset, basePosition=obj.position, baseOrientation=obj.orientation,
+                          useFixedBase=obj.fixed, globalScaling=obj.scale,
+                          flags=p.URDF_USE_INERTIA_FROM_FILE, physicsClientId=client)
+        for link in range(-1, p.getNumJoints(body, physicsClientId=client)):
+            p.changeVisualShape(body, link, rgbaColor=rgba, physicsClientId=client)
+        if not obj.fixed:
+            p.changeDynamics(body, -1, mass=obj.mass, physicsClientId=client)
+    else:
+        col, vis = _shapes(obj, rgba, client)
+        body = p.createMultiBody(mass, col, vis, basePosition=obj.position,
+                                 baseOrientation=obj.orientation, physicsClientId=client)
+    for link in range(-1, p.getNumJoints(body, physicsClientId=client)):
+        p.changeDynamics(body, link, lateralFriction=obj.friction, restitution=obj.restitution,
+                         physicsClientId=client)
+    if not obj.fixed:
+        p.resetBaseVelocity(body, obj.linear_velocity, obj.angular_velocity,
+                            physicsClientId=client)
+    return body
+
+
+def _shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]:
+    if obj.shape == "box":
+        h = [s / 2 for s in obj.size]
+        kw_c = kw_v = {"halfExtents": h}
+        kind = p.GEOM_BOX
+    elif obj.shape == "sphere":
+        kind, kw_c, kw_v = p.GEOM_SPHERE, {"radius": obj.radius}, {"radius": obj.radius}
+    elif obj.shape in ("cylinder", "capsule"):
+        kind = p.GEOM_CYLINDER if obj.shape == "cylinder" else p.GEOM_CAPSULE
+        kw_c = {"radius": obj.radius, "height": obj.length}
+        kw_v = {"radius": obj.radius, "length": obj.length}
+    elif obj.shape == "mesh":
+        kind = p.GEOM_MESH
+        kw_c = kw_v = {"fileName": obj.asset, "meshScale": [obj.scale] * 3}
+    else:
+        raise ValueError(obj.shape)
+    col = p.createCollisionShape(kind, physicsClientId=client, **kw_c)
+    vis = p.createVisualShape(kind, rgbaColor=rgba, physicsClientId=client, **kw_v)
+    return col, vis

@@ -1,0 +1,186 @@
+"""A PyBullet world for one sample: build, step on the schedule, record contacts, snapshot.
+
+A fresh DIRECT-mode client per sample (save/restoreState is not deterministic in PyBullet),
+closed by the ``with`` block. Blow-ups are detected at every capture and at the end of the
+run; the policy (``world.on_blowup``) is applied by the caller (``simulate``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet as p
+
+from ..errors import SimulationError
+from ..instance import SceneInstance
+from ..spec.scene import ScheduleSpec, WorldSpec
+from .bodies import EnvironmentPart, environment_parts, spawn_environment, spawn_object
+from ..geometry.scene_geometry import PartDesc
+from .events import ContactEvent, Recording
+from .parts import object_parts
+from .snapshot import ObjectState, Snapshot, read_object_state
+
+MIN_IMPULSE = 1e-4  # N·s: weaker contacts are resting contact noise, not impacts
+REARM_STEPS = 3  # a pair must be apart this many steps before a new contact is a new impact
+
+
+class BlowUp(Exception):
+    """The simulation produced NaNs, flung bodies out of bounds or exceeded max speed."""
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    snapshots: tuple[Snapshot, ...]  # one per capture time
+    recording: Recording
+    environment: tuple[EnvironmentPart, ...]
+    object_parts: tuple[tuple[PartDesc, ...], ...]  # visual parts of each object
+
+
+class World:
+    """One PyBullet client holding one scene instance."""
+
+    def __init__(self, instance: SceneInstance, schedule: ScheduleSpec, world: WorldSpec) -> None:
+        self.instance = instance
+        self.schedule = schedule
+        self.world = world
+        self.client = p.connect(p.DIRECT)
+        try:
+            self._build()
+        except Exception:
+            self.close()
+            raise
+
+    def __enter__(self) -> World:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.client is not None and self.client >= 0:
+            p.disconnect(physicsClientId=self.client)
+        self.client = None
+
+    def _build(self) -> None:
+        c = self.client
+        p.setGravity(*self.instance.gravity, physicsClientId=c)
+        p.setTimeStep(self.schedule.time_step, physicsClientId=c)
+        p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, physicsClientId=c)
+        self.environment = tuple(environment_parts(self.instance))
+        # body id -> (instance id, material, characteristic size)
+        self.body_info: dict[int, tuple[int, str, float]] = {}
+        for part in self.environment:
+            self.body_info[spawn_environment(part, c)] = (0, part.material, 1.0)
+        self.bodies: list[int] = []
+        parts = []
+        for obj in self.instance.objects:
+            body = spawn_object(obj, c)
+            self.bodies.append(body)
+            parts.append(object_parts(obj, body, c))
+            self.body_info[body] = (obj.instance_id, obj.material, max(obj.size))
+        self.object_parts = tuple(parts)
+
+    # --- running ------------------------------------------------------------------------
+    def run(self) -> SimulationResult:
+        s = self.schedule
+        dt = s.time_step
+        settle_steps = round(s.settle_time / dt)
+        total_steps = settle_steps + round(s.duration / dt)
+        capture_steps = [settle_steps + round(t / dt) for t in s.capture_times]
+        snapshots: list[Snapshot] = []
+        events: list[ContactEvent] = []
+        last_seen: dict[tuple[int, int], int] = {}
+        velocities = self._velocities()
+        for step in range(total_steps + 1):
+            if step > 0:
+                p.stepSimulation(physicsClientId=self.client)
+                if step > settle_steps:
+                    t = (step - settle_steps) * dt
+                    events += self._new_contacts(step, t, last_seen, velocities)
+                velocities = self._velocities()
+            while capture_steps and capture_steps[0] == step:
+                capture_steps.pop(0)
+                snap = self.snapshot((step - settle_steps) * dt)
+                self._check(snap)
+                snapshots.append(snap)
+        self._check(self.snapshot(s.duration))
+        return SimulationResult(tuple(snapshots), Recording(tuple(events), s.duration),
+                                self.environment, self.object_parts)
+
+    def snapshot(self, t: float) -> Snapshot:
+        states: list[ObjectState] = [read_object_state(b, self.client) for b in self.bodies]
+        return Snapshot(time=t, objects=tuple(states))
+
+    def _velocities(self) -> dict[int, np.ndarray]:
+        return {b: np.asarray(p.getBaseVelocity(b, physicsClientId=self.client)[0])
+                for b in self.bodies}
+
+    def _new_contacts(self, step: int, t: float, last_seen: dict[tuple[int, int], int],
+                      velocities: dict[int, np.ndarray]) -> list[ContactEvent]:
+        pairs: dict[tuple[int, int], list[tuple]] = {}
+        for c in p.getContactPoints(physicsClientId=self.client):
+            a, b = c[1], c[2]
+            key = (a, b) if a < b else (b, a)
+            pairs.setdefault(key, []).append(c)
+        new: list[ContactEvent] = []
+        for key in sorted(pairs):
+            points = pairs[key]
+            previous = last_seen.get(key)
+            last_seen[key] = step
+            if previous is not None and step - previous <= REARM_STEPS:
+                continue
+            impulse = sum(c[9] for c in points) * self.schedule.time_step
+            if impulse < MIN_IMPULSE:
+                continue
+            weights = np.array([max(c[9], 1e-12) for c in points])
+            pos = np.average([c[6] for c in points], axis=0, weights=weights)
+            # normal from b to a in PyBullet's convention, oriented for the sorted key
+            normal = np.average([np.asarray(c[7]) * (1 if c[1] == key[0] else -1)
+                                 for c in points], axis=0, weights=weights)
+            normal /= max(np.linalg.norm(normal), 1e-12)
+            va = velocities.get(key[0], np.zeros(3))
+            vb = velocities.get(key[1], np.zeros(3))
+            ia, ma, sa = self.body_info[key[0]]
+            ib, mb, sb = self.body_info[key[1]]
+            new.append(ContactEvent(
+                time=t, instance_a=ia, instance_b=ib, material_a=ma, material_b=mb,
+                size_a=sa, size_b=sb, position=tuple(map(float, pos)),
+                normal=tuple(map(float, normal)), impulse=float(impulse),
+                speed=float(abs(np.dot(va - vb, normal)))))
+        return new
+
+    def _check(self, snap: Snapshot) -> None:
+        lo, hi = np.asarray(self.world.bounds_min), np.asarray(self.world.bounds_max)
+        for obj, state in zip(self.instance.objects, snap.objects, strict=True):
+            values = np.concatenate([state.position, state.orientation, state.linear_velocity,
+                                     state.angular_velocity])
+            if not np.all(np.isfinite(values)):
+                raise BlowUp(f"object {obj.index} ({obj.class_name}) has non-finite state")
+            if np.any(state.position < lo) or np.any(state.position > hi):
+                raise BlowUp(f"object {obj.index} ({obj.class_name}) left the world bounds")
+            if np.linalg.norm(state.linear_velocity) > self.world.max_speed:
+                raise BlowUp(f"object {obj.index} ({obj.class_name}) exceeds max_speed")
+
+
+def simulate(instance_for_attempt, schedule: ScheduleSpec, world: WorldSpec
+             ) -> tuple[SceneInstance, SimulationResult]:
+    """Run the physics, applying the blow-up policy.
+
+    ``instance_for_attempt(a)`` gives the scene instance of attempt ``a``. Policy ``retry``
+    re-draws the scene (attempt 1, 2, ...) up to ``world.max_attempts`` times; the attempt
+    number is part of the sample's labels, and because it is drawn from the seed stream
+    the result stays deterministic. Policy ``fail`` (and exhausted retries) raise
+    ``SimulationError``: nothing is written for that sample.
+    """
+    attempts = world.max_attempts if world.on_blowup == "retry" else 1
+    reason = ""
+    for attempt in range(attempts):
+        instance = instance_for_attempt(attempt)
+        try:
+            with World(instance, schedule, world) as w:
+                return instance, w.run()
+        except BlowUp as exc:
+            reason = str(exc)
+    raise SimulationError(f"physics blew up on {attempts} attempt(s): {reason}")
+
