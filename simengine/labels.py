@@ -63,8 +63,8 @@ def label_outputs(spec: SceneSpec) -> dict[str, OutputSpec]:
         "meta/instance_json": OutputSpec((instance_json_capacity(spec),), "uint8",
                                          doc="resolved scene instance, UTF-8 JSON, 0-padded"),
     }
-    for key, (shape, dtype, unit, doc) in EVENT_DOCS.items():
-        shape = tuple(E if s == "E" else s for s in shape)
+    for key, (dims, dtype, unit, doc) in EVENT_DOCS.items():
+        shape = tuple(E if d == "E" else d for d in dims)
         fill = -1 if key.startswith("material") else 0
         out[f"events/{key}"] = OutputSpec(shape, dtype, fill=fill, unit=unit, doc=doc)
     return out

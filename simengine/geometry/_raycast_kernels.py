@@ -141,8 +141,8 @@ def _aabb_hit(ox, oy, oz, ix, iy, iz, lo, hi, best):
     ty1 = (hi[1] - oy) * iy
     tz0 = (lo[2] - oz) * iz
     tz1 = (hi[2] - oz) * iz
-    tn = max(max(min(tx0, tx1), min(ty0, ty1)), min(tz0, tz1))
-    tf = min(min(max(tx0, tx1), max(ty0, ty1)), max(tz0, tz1))
+    tn = max(min(tx0, tx1), min(ty0, ty1), min(tz0, tz1))
+    tf = min(max(tx0, tx1), max(ty0, ty1), max(tz0, tz1))
     return tf >= max(tn, 0.0) and tn < best
 
 
@@ -227,7 +227,7 @@ def cast_kernel(origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, brad
                     best = t
                     best_part = p
                     nlx, nly, nlz = ox + t * dx, oy + t * dy, oz + t * dz
-            elif k == CYLINDER or k == CAPSULE:
+            elif k in (CYLINDER, CAPSULE):
                 r, h = params[p, 0], params[p, 1]
                 t_side = _cylinder_side(ox, oy, oz, dx, dy, dz, r, h, tmin[i], best)
                 if k == CYLINDER:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pybullet as p
-
+from .._pybullet import pybullet as p
 from ..instance import ObjectInstance, SceneInstance
 
 WALL_THICKNESS = 0.2

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pybullet as p
 
+from .._pybullet import pybullet as p
 from ..geometry.scene_geometry import BOX, CAPSULE, CYLINDER, KIND_OF_SHAPE, MESH, SPHERE, PartDesc
 from ..geometry.transforms import quat_to_matrix
 from ..instance import ObjectInstance, SceneInstance

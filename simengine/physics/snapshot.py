@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pybullet as p
 
+from .._pybullet import pybullet as p
 from ..geometry.transforms import quat_to_matrix
 
 

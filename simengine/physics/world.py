@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pybullet as p
 
+from .._pybullet import pybullet as p
 from ..errors import SimulationError
+from ..geometry.scene_geometry import PartDesc
 from ..instance import SceneInstance
 from ..spec.scene import ScheduleSpec, WorldSpec
 from .bodies import EnvironmentPart, environment_parts, spawn_environment, spawn_object
-from ..geometry.scene_geometry import PartDesc
 from .events import ContactEvent, Recording
 from .parts import object_parts
 from .snapshot import ObjectState, Snapshot, read_object_state
@@ -25,7 +25,7 @@ MIN_IMPULSE = 1e-4  # N·s: weaker contacts are resting contact noise, not impac
 REARM_STEPS = 3  # a pair must be apart this many steps before a new contact is a new impact
 
 
-class BlowUp(Exception):
+class BlowUpError(Exception):
     """The simulation produced NaNs, flung bodies out of bounds or exceeded max speed."""
 
 
@@ -156,11 +156,11 @@ class World:
             values = np.concatenate([state.position, state.orientation, state.linear_velocity,
                                      state.angular_velocity])
             if not np.all(np.isfinite(values)):
-                raise BlowUp(f"object {obj.index} ({obj.class_name}) has non-finite state")
+                raise BlowUpError(f"object {obj.index} ({obj.class_name}) has non-finite state")
             if np.any(state.position < lo) or np.any(state.position > hi):
-                raise BlowUp(f"object {obj.index} ({obj.class_name}) left the world bounds")
+                raise BlowUpError(f"object {obj.index} ({obj.class_name}) left the world bounds")
             if np.linalg.norm(state.linear_velocity) > self.world.max_speed:
-                raise BlowUp(f"object {obj.index} ({obj.class_name}) exceeds max_speed")
+                raise BlowUpError(f"object {obj.index} ({obj.class_name}) exceeds max_speed")
 
 
 def simulate(instance_for_attempt, schedule: ScheduleSpec, world: WorldSpec
@@ -180,7 +180,7 @@ def simulate(instance_for_attempt, schedule: ScheduleSpec, world: WorldSpec
         try:
             with World(instance, schedule, world) as w:
                 return instance, w.run()
-        except BlowUp as exc:
+        except BlowUpError as exc:
             reason = str(exc)
     raise SimulationError(f"physics blew up on {attempts} attempt(s): {reason}")
 
