@@ -19,8 +19,8 @@ def mini_scene_path() -> Path:
 def assert_samples_equal(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
     """Same keys, dtypes, shapes and bytes."""
     assert a.keys() == b.keys()
-    for key in a:
-        x, y = np.asarray(a[key]), np.asarray(b[key])
+    for key, value in a.items():
+        x, y = np.asarray(value), np.asarray(b[key])
         assert x.dtype == y.dtype, key
         assert x.shape == y.shape, key
         assert x.tobytes() == y.tobytes(), key
