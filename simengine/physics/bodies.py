@@ -64,7 +64,9 @@ def spawn_environment(part: EnvironmentPart, client: int) -> int:
     vis = p.createVisualShape(p.GEOM_BOX, halfExtents=part.half_extents,
                               rgbaColor=(*part.color, 1.0), physicsClientId=client)
     body = p.createMultiBody(0.0, col, vis, basePosition=part.center, physicsClientId=client)
-    p.changeDynamics(body, -1, lateralFriction=0.8, restitution=0.3, physicsClientId=client)
+    # PyBullet multiplies the restitutions of a pair: 1.0 here makes an object's own
+    # restitution the one it has against floors and walls.
+    p.changeDynamics(body, -1, lateralFriction=0.8, restitution=1.0, physicsClientId=client)
     return body
 
 

@@ -17,12 +17,10 @@ from ..geometry.scene_geometry import PartDesc
 from ..instance import SceneInstance
 from ..spec.scene import ScheduleSpec, WorldSpec
 from .bodies import EnvironmentPart, environment_parts, spawn_environment, spawn_object
-from .events import ContactEvent, Recording
+from .contacts import ContactTracker
+from .events import Recording
 from .parts import object_parts
 from .snapshot import ObjectState, Snapshot, read_object_state
-
-MIN_IMPULSE = 1e-4  # N·s: weaker contacts are resting contact noise, not impacts
-REARM_STEPS = 3  # a pair must be apart this many steps before a new contact is a new impact
 
 
 class BlowUpError(Exception):
@@ -89,15 +87,14 @@ class World:
         total_steps = settle_steps + round(s.duration / dt)
         capture_steps = [settle_steps + round(t / dt) for t in s.capture_times]
         snapshots: list[Snapshot] = []
-        events: list[ContactEvent] = []
-        last_seen: dict[tuple[int, int], int] = {}
+        tracker = ContactTracker(self.body_info, dt)
         velocities = self._velocities()
         for step in range(total_steps + 1):
             if step > 0:
                 p.stepSimulation(physicsClientId=self.client)
                 if step > settle_steps:
-                    t = (step - settle_steps) * dt
-                    events += self._new_contacts(step, t, last_seen, velocities)
+                    tracker.update(step - settle_steps,
+                                   p.getContactPoints(physicsClientId=self.client), velocities)
                 velocities = self._velocities()
             while capture_steps and capture_steps[0] == step:
                 capture_steps.pop(0)
@@ -105,7 +102,7 @@ class World:
                 self._check(snap)
                 snapshots.append(snap)
         self._check(self.snapshot(s.duration))
-        return SimulationResult(tuple(snapshots), Recording(tuple(events), s.duration),
+        return SimulationResult(tuple(snapshots), Recording(tracker.events(), s.duration),
                                 self.environment, self.object_parts)
 
     def snapshot(self, t: float) -> Snapshot:
@@ -115,40 +112,6 @@ class World:
     def _velocities(self) -> dict[int, np.ndarray]:
         return {b: np.asarray(p.getBaseVelocity(b, physicsClientId=self.client)[0])
                 for b in self.bodies}
-
-    def _new_contacts(self, step: int, t: float, last_seen: dict[tuple[int, int], int],
-                      velocities: dict[int, np.ndarray]) -> list[ContactEvent]:
-        pairs: dict[tuple[int, int], list[tuple]] = {}
-        for c in p.getContactPoints(physicsClientId=self.client):
-            a, b = c[1], c[2]
-            key = (a, b) if a < b else (b, a)
-            pairs.setdefault(key, []).append(c)
-        new: list[ContactEvent] = []
-        for key in sorted(pairs):
-            points = pairs[key]
-            previous = last_seen.get(key)
-            last_seen[key] = step
-            if previous is not None and step - previous <= REARM_STEPS:
-                continue
-            impulse = sum(c[9] for c in points) * self.schedule.time_step
-            if impulse < MIN_IMPULSE:
-                continue
-            weights = np.array([max(c[9], 1e-12) for c in points])
-            pos = np.average([c[6] for c in points], axis=0, weights=weights)
-            # normal from b to a in PyBullet's convention, oriented for the sorted key
-            normal = np.average([np.asarray(c[7]) * (1 if c[1] == key[0] else -1)
-                                 for c in points], axis=0, weights=weights)
-            normal /= max(np.linalg.norm(normal), 1e-12)
-            va = velocities.get(key[0], np.zeros(3))
-            vb = velocities.get(key[1], np.zeros(3))
-            ia, ma, sa = self.body_info[key[0]]
-            ib, mb, sb = self.body_info[key[1]]
-            new.append(ContactEvent(
-                time=t, instance_a=ia, instance_b=ib, material_a=ma, material_b=mb,
-                size_a=sa, size_b=sb, position=tuple(map(float, pos)),
-                normal=tuple(map(float, normal)), impulse=float(impulse),
-                speed=float(abs(np.dot(va - vb, normal)))))
-        return new
 
     def _check(self, snap: Snapshot) -> None:
         lo, hi = np.asarray(self.world.bounds_min), np.asarray(self.world.bounds_max)
