@@ -35,12 +35,33 @@ def _sphere(ox, oy, oz, dx, dy, dz, r, tmin, best):
 
 
 @kernel
+def _hemisphere(ox, oy, oz, dx, dy, dz, r, zsign, tmin, best):
+    """As ``_sphere``, but only the half with zsign·z >= 0: a capsule's end cap without the
+    inner half, which lies inside the capsule and is no part of its surface."""
+    a = dx * dx + dy * dy + dz * dz
+    b = ox * dx + oy * dy + oz * dz
+    c = ox * ox + oy * oy + oz * oz - r * r
+    disc = b * b - a * c
+    if disc < 0.0:
+        return best
+    s = math.sqrt(disc)
+    for t in ((-b - s) / a, (-b + s) / a):
+        if t > tmin and t < best and zsign * (oz + t * dz) >= 0.0:
+            return t
+    return best
+
+
+@kernel
 def _box(ox, oy, oz, dx, dy, dz, hx, hy, hz, tmin, best):
-    """Slab test; returns (t, face axis 0..2, sign)."""
+    """Slab test; returns (t, face axis 0..2, sign) of the first face crossing beyond tmin:
+    the entry face, or the exit face when the entry lies before tmin (as for the other
+    primitives and meshes)."""
     t0 = -np.inf
     t1 = np.inf
     axis = -1
     sign = 1.0
+    axis1 = -1
+    sign1 = 1.0
     o = (ox, oy, oz)
     d = (dx, dy, dz)
     h = (hx, hy, hz)
@@ -60,11 +81,16 @@ def _box(ox, oy, oz, dx, dy, dz, hx, hy, hz, tmin, best):
             t0 = ta
             axis = k
             sign = s
-        t1 = min(t1, tb)
+        if tb < t1:
+            t1 = tb
+            axis1 = k
+            sign1 = -s
     if t0 > t1 or axis < 0:
         return best, -1, 1.0
     if t0 > tmin and t0 < best:
         return t0, axis, sign
+    if t0 <= tmin and t1 > tmin and t1 < best:
+        return t1, axis1, sign1
     return best, -1, 1.0
 
 
@@ -240,8 +266,8 @@ def cast_kernel(origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, brad
                         else:
                             nlx, nly, nlz = ox + t_end * dx, oy + t_end * dy, 0.0
                 else:
-                    t_lo = _sphere(ox, oy, oz + h, dx, dy, dz, r, tmin[i], t_side)
-                    t_hi = _sphere(ox, oy, oz - h, dx, dy, dz, r, tmin[i], t_lo)
+                    t_lo = _hemisphere(ox, oy, oz + h, dx, dy, dz, r, -1.0, tmin[i], t_side)
+                    t_hi = _hemisphere(ox, oy, oz - h, dx, dy, dz, r, 1.0, tmin[i], t_lo)
                     if t_hi < best:
                         best = t_hi
                         best_part = p

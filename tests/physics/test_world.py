@@ -66,7 +66,8 @@ def test_bouncing_ball_records_each_bounce_with_decaying_impulse():
     # each bounce leaves at e·v and flies 2·e·v/g before the next one (closed form)
     assert speeds[1] / speeds[0] == pytest.approx(0.7, rel=0.1)
     for i in range(2):
-        assert times[i + 1] - times[i] == pytest.approx(2 * speeds[i + 1] / G, abs=2 / 240)
+        # (speeds are sampled a step before contact: allow three 1/240 s steps)
+        assert times[i + 1] - times[i] == pytest.approx(2 * speeds[i + 1] / G, abs=3 / 240)
     # impulse of a bounce: m·(v_in + v_out) = m·v·(1 + e)
     assert impulses[0] == pytest.approx(0.2 * (speeds[0] + speeds[1]), rel=0.08)
 
