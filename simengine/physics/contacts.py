@@ -3,10 +3,11 @@
 PyBullet reports contact points up to its contact-breaking threshold (about 2 cm), so a
 bouncing object never "leaves" contact by that measure; a pair counts as touching when a
 point is within ``TOUCH_DISTANCE`` or carries a normal force (the solver resolves fast
-impacts speculatively, a millimetre or two before the surfaces meet). An impact starts when a pair touches after being
-apart for ``REARM_SECONDS``; its impulse is summed over the solver steps of the following
-``IMPACT_WINDOW`` (a collision is resolved over several steps), and its speed is the
-relative normal speed of the two bodies just before the first touching step.
+impacts speculatively, a millimetre or two before the surfaces meet). An impact starts
+when a pair touches after being apart for ``REARM_SECONDS``; its impulse is summed over
+the solver steps of the following ``IMPACT_WINDOW`` (a collision is resolved over several
+steps), and its speed is the relative normal speed of the two bodies just before the first
+touching step.
 """
 
 from __future__ import annotations
