@@ -39,9 +39,11 @@ def cast_rays(geometry: SceneGeometry, origins: np.ndarray, directions: np.ndarr
     """
     d = np.ascontiguousarray(directions, dtype=np.float64).reshape(-1, 3)
     n = len(d)
-    o = np.ascontiguousarray(np.broadcast_to(np.asarray(origins, np.float64), (n, 3)))
-    lo = np.ascontiguousarray(np.broadcast_to(np.asarray(t_min, np.float64), (n,)))
-    hi = np.ascontiguousarray(np.broadcast_to(np.asarray(t_max, np.float64), (n,)))
+    # Writable, contiguous copies: a read-only view would make Numba compile a second
+    # specialisation of the kernel.
+    o, lo, hi = (np.require(np.broadcast_to(np.asarray(v, np.float64), shape),
+                            requirements=("C", "W"))
+                 for v, shape in ((origins, (n, 3)), (t_min, (n,)), (t_max, (n,))))
     if not np.allclose(np.einsum("ij,ij->i", d, d), 1.0, atol=1e-6):
         raise ValueError("directions must be unit vectors")
     t = np.empty(n)
