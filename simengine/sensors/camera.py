@@ -70,8 +70,9 @@ class Camera:
             "T_world_cam": OutputSpec((F, 4, 4), "float64", unit="m",
                                       doc="optical (OpenCV) frame to world"),
             "boxes2d": OutputSpec((F, M, 4), "float32", unit="px",
-                                  doc="x_min, y_min, x_max, y_max of the visible mask (pixel "
-                                      "edges); zeros where not visible"),
+                                  doc="x_min, y_min, x_max, y_max of the visible mask in K's "
+                                      "continuous coordinates (pixel centres at integers, so "
+                                      "outer pixel edges at ±0.5); zeros where not visible"),
             "visible_pixels": OutputSpec((F, M), "int32", doc="pixels of each object"),
         }
 
@@ -111,7 +112,11 @@ class Camera:
 
 
 def boxes_from_mask(instance: np.ndarray, max_objects: int) -> tuple[np.ndarray, np.ndarray]:
-    """Tight 2D boxes (pixel-edge coordinates) and pixel counts per instance id 1..M."""
+    """Tight 2D boxes and pixel counts per instance id 1..M.
+
+    Coordinates are those of ``K`` (OpenCV: the centre of pixel (u, v) is at (u, v)), so a
+    box runs from the outer edge of its first pixel, u_min − 0.5, to the outer edge of its
+    last, u_max + 0.5. COCO-style boxes (pixel u spans [u, u+1)) are these plus 0.5."""
     boxes = np.zeros((max_objects, 4), np.float32)
     ids = instance.ravel()
     counts = np.bincount(ids, minlength=max_objects + 1)[1:max_objects + 1].astype(np.int32)
@@ -124,5 +129,5 @@ def boxes_from_mask(instance: np.ndarray, max_objects: int) -> tuple[np.ndarray,
                                       (u, 2, np.maximum, -1), (v, 3, np.maximum, -1)):
             acc = np.full(max_objects, init, np.int64)
             fn.at(acc, idx, arr[sel])
-            boxes[:, target] = np.where(counts > 0, acc + (1 if target >= 2 else 0), 0)
+            boxes[:, target] = np.where(counts > 0, acc + (0.5 if target >= 2 else -0.5), 0)
     return boxes, counts

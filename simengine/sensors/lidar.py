@@ -81,8 +81,10 @@ class Lidar:
         noise_std = float(self.params["range_noise_std"])
         shape = (len(self.elevation), len(self.azimuth))
         for f, geometry in enumerate(frames):
-            hits = cast_rays(geometry, self.T_world_lidar[:3, 3], d_world, r_min, r_max)
-            hit = hits.hit
+            # Cast from the sensor itself: something nearer than min_range blocks the beam
+            # (no return), it does not reveal what lies behind it.
+            hits = cast_rays(geometry, self.T_world_lidar[:3, 3], d_world, 0.0, r_max)
+            hit = hits.hit & (hits.t >= r_min)
             rng_noise = rng.standard_normal(hit.size) * noise_std  # drawn for every beam:
             # the stream position never depends on what was hit
             rng_val = np.where(hit, np.clip(hits.t + rng_noise, r_min, r_max), 0.0)
@@ -90,8 +92,8 @@ class Lidar:
             refl = REFLECTIVITY[np.where(hit, hits.material, 0)]
             out["range"][f] = rng_val.reshape(shape)
             out["intensity"][f] = np.where(hit, refl * cos_inc, 0.0).reshape(shape)
-            out["instance"][f] = hits.instance.reshape(shape)
-            out["semantic"][f] = hits.semantic.reshape(shape)
+            out["instance"][f] = np.where(hit, hits.instance, 0).reshape(shape)
+            out["semantic"][f] = np.where(hit, hits.semantic, 0).reshape(shape)
             out["xyz"][f] = (d_body * rng_val[:, None]).reshape(*shape, 3)
             out["T_world_lidar"][f] = self.T_world_lidar
         return out
