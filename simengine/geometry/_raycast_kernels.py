@@ -16,28 +16,10 @@ STACK = 64
 
 
 @kernel
-def _sphere(ox, oy, oz, dx, dy, dz, r, tmin, best):
-    # |o + t d|^2 = r^2 with d not necessarily unit (mesh scaling keeps t in world units)
-    a = dx * dx + dy * dy + dz * dz
-    b = ox * dx + oy * dy + oz * dz
-    c = ox * ox + oy * oy + oz * oz - r * r
-    disc = b * b - a * c
-    if disc < 0.0:
-        return best
-    s = math.sqrt(disc)
-    t = (-b - s) / a
-    if t > tmin and t < best:
-        return t
-    t = (-b + s) / a
-    if t > tmin and t < best:
-        return t
-    return best
-
-
-@kernel
-def _hemisphere(ox, oy, oz, dx, dy, dz, r, zsign, tmin, best):
-    """As ``_sphere``, but only the half with zsign·z >= 0: a capsule's end cap without the
-    inner half, which lies inside the capsule and is no part of its surface."""
+def _sphere(ox, oy, oz, dx, dy, dz, r, zsign, tmin, best):
+    """Nearest root of |o + t d|² = r² in (tmin, best); d need not be unit (mesh scaling
+    keeps t in world units). With ``zsign`` ±1 only the half with zsign·z >= 0 counts: a
+    capsule's end cap without its inner half, which lies inside the capsule; 0 = whole."""
     a = dx * dx + dy * dy + dz * dz
     b = ox * dx + oy * dy + oz * dz
     c = ox * ox + oy * oy + oz * oz - r * r
@@ -248,7 +230,7 @@ def cast_kernel(origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, brad
                     nly = sign if axis == 1 else 0.0
                     nlz = sign if axis == 2 else 0.0
             elif k == SPHERE:
-                t = _sphere(ox, oy, oz, dx, dy, dz, params[p, 0], tmin[i], best)
+                t = _sphere(ox, oy, oz, dx, dy, dz, params[p, 0], 0.0, tmin[i], best)
                 if t < best:
                     best = t
                     best_part = p
@@ -266,8 +248,8 @@ def cast_kernel(origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, brad
                         else:
                             nlx, nly, nlz = ox + t_end * dx, oy + t_end * dy, 0.0
                 else:
-                    t_lo = _hemisphere(ox, oy, oz + h, dx, dy, dz, r, -1.0, tmin[i], t_side)
-                    t_hi = _hemisphere(ox, oy, oz - h, dx, dy, dz, r, 1.0, tmin[i], t_lo)
+                    t_lo = _sphere(ox, oy, oz + h, dx, dy, dz, r, -1.0, tmin[i], t_side)
+                    t_hi = _sphere(ox, oy, oz - h, dx, dy, dz, r, 1.0, tmin[i], t_lo)
                     if t_hi < best:
                         best = t_hi
                         best_part = p

@@ -25,6 +25,7 @@ import pytest
 import simengine
 from simengine._pybullet import pybullet as p
 from simengine.spec.loader import scene_from_dict
+from tests.pybullet_reference import reference_bodies
 
 W, H, NEAR, FAR = 320, 240, 0.1, 20.0
 ERODE = np.ones((3, 3), np.uint8)  # away from silhouettes: drop 1 px along every edge
@@ -94,26 +95,7 @@ def tiny_render(sample: dict, instance) -> tuple[np.ndarray, np.ndarray, np.ndar
     K, T_world_cam = sample["camera/cam/K"], sample["camera/cam/T_world_cam"][0]
     client = p.connect(p.DIRECT)
     try:
-        ground = p.createVisualShape(p.GEOM_BOX, halfExtents=[500.0, 500.0, 0.1],
-                                     physicsClientId=client)
-        body_to_instance = {p.createMultiBody(0.0, -1, ground, basePosition=[0, 0, -0.1],
-                                              physicsClientId=client): 0}
-        for obj in instance.objects:
-            if obj.shape == "box":
-                vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[s / 2 for s in obj.size],
-                                          physicsClientId=client)
-            elif obj.shape == "sphere":
-                vis = p.createVisualShape(p.GEOM_SPHERE, radius=obj.radius,
-                                          physicsClientId=client)
-            else:
-                assert obj.shape == "cylinder"
-                vis = p.createVisualShape(p.GEOM_CYLINDER, radius=obj.radius, length=obj.length,
-                                          physicsClientId=client)
-            body = p.createMultiBody(
-                0.0, -1, vis, basePosition=sample["objects/position"][0, obj.index].tolist(),
-                baseOrientation=sample["objects/orientation"][0, obj.index].tolist(),
-                physicsClientId=client)
-            body_to_instance[body] = obj.instance_id
+        body_to_instance = reference_bodies(client, sample, instance, visual=True)
         view = np.diag([1.0, -1.0, -1.0, 1.0]) @ np.linalg.inv(T_world_cam)
         proj = projection_matrix(K, W, H, NEAR, FAR)
         _, _, _, d, seg = p.getCameraImage(

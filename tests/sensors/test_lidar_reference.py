@@ -26,6 +26,7 @@ import yaml
 import simengine
 from simengine._pybullet import pybullet as p
 from simengine.spec.loader import scene_from_dict
+from tests.pybullet_reference import reference_bodies
 
 SENSORS = Path(__file__).resolve().parents[2] / "sensors"
 MAX_BATCH = 16383
@@ -121,26 +122,7 @@ def render():
     assert len(instance.objects) == len(SCENE["objects"])
     client = p.connect(p.DIRECT)
     try:
-        ground = p.createCollisionShape(p.GEOM_BOX, halfExtents=[500.0, 500.0, 0.1],
-                                        physicsClientId=client)
-        body_to_instance = {p.createMultiBody(0.0, ground, -1, basePosition=[0, 0, -0.1],
-                                              physicsClientId=client): 0}
-        for obj in instance.objects:
-            if obj.shape == "box":
-                col = p.createCollisionShape(p.GEOM_BOX, halfExtents=[s / 2 for s in obj.size],
-                                             physicsClientId=client)
-            elif obj.shape == "sphere":
-                col = p.createCollisionShape(p.GEOM_SPHERE, radius=obj.radius,
-                                             physicsClientId=client)
-            else:
-                kind = p.GEOM_CYLINDER if obj.shape == "cylinder" else p.GEOM_CAPSULE
-                col = p.createCollisionShape(kind, radius=obj.radius, height=obj.length,
-                                             physicsClientId=client)
-            body = p.createMultiBody(
-                0.0, col, -1, basePosition=sample["objects/position"][0, obj.index].tolist(),
-                baseOrientation=sample["objects/orientation"][0, obj.index].tolist(),
-                physicsClientId=client)
-            body_to_instance[body] = obj.instance_id
+        body_to_instance = reference_bodies(client, sample, instance, visual=False)
         refs = {}
         for sensor in instance.sensors:
             key = f"lidar/{sensor.name}"
