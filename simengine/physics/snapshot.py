@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._pybullet import pybullet as p
-from ..geometry.transforms import quat_to_matrix
+from ..geometry.transforms import matrix_to_quat, quat_to_matrix
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,6 @@ def read_object_state(body: int, client: int) -> ObjectState:
     if np.allclose(inertial_orn, (0, 0, 0, 1)):
         orn = np.asarray(com_orn, dtype=np.float64)
     else:
-        from ..geometry.transforms import matrix_to_quat
-
         orn = np.asarray(matrix_to_quat(R_obj))
     return ObjectState(position=pos, orientation=orn, linear_velocity=np.asarray(lin),
                        angular_velocity=np.asarray(ang), links=tuple(links))
