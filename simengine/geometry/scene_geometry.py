@@ -47,6 +47,7 @@ class SceneGeometry:
     color: np.ndarray  # (P, 3) float32 in [0, 1]
     mesh_node: np.ndarray  # (P,) int32 offset of the part's BVH root in the node arrays
     mesh_tri: np.ndarray  # (P,) int32 offset of its triangles
+    mesh_tri_count: np.ndarray  # (P,) int32 number of its triangles (0 for primitives)
     node_min: np.ndarray
     node_max: np.ndarray
     node_left: np.ndarray
@@ -87,6 +88,7 @@ def build_geometry(parts: list[tuple[PartDesc, np.ndarray, np.ndarray, int, int,
     color = np.zeros((n, 3), np.float32)
     mesh_node = np.zeros(n, np.int32)
     mesh_tri = np.zeros(n, np.int32)
+    mesh_tri_count = np.zeros(n, np.int32)
     bvhs: dict[str, tuple[int, int, MeshBVH]] = {}
     node_total = tri_total = 0
     for i, (desc, p, q, inst, cls, mat, col) in enumerate(parts):
@@ -103,6 +105,7 @@ def build_geometry(parts: list[tuple[PartDesc, np.ndarray, np.ndarray, int, int,
                 node_total += len(bvh.node_left)
                 tri_total += len(bvh.tris)
             mesh_node[i], mesh_tri[i] = bvhs[desc.mesh][:2]
+            mesh_tri_count[i] = len(bvhs[desc.mesh][2].tris)
     tables = [b for _, _, b in sorted(bvhs.values(), key=lambda v: v[0])]
 
     def cat(attr: str, shape: tuple, dtype) -> np.ndarray:
@@ -113,7 +116,7 @@ def build_geometry(parts: list[tuple[PartDesc, np.ndarray, np.ndarray, int, int,
     return SceneGeometry(
         kind=kind, rot=rot, pos=pos, params=params, bound_center=bcenter, bound_radius=bradius,
         instance=instance, semantic=semantic, material=material, color=color,
-        mesh_node=mesh_node, mesh_tri=mesh_tri,
+        mesh_node=mesh_node, mesh_tri=mesh_tri, mesh_tri_count=mesh_tri_count,
         node_min=cat("node_min", (1, 3), np.float64), node_max=cat("node_max", (1, 3), np.float64),
         node_left=cat("node_left", (1,), np.int32), node_start=cat("node_start", (1,), np.int32),
         node_count=cat("node_count", (1,), np.int32), tris=cat("tris", (1, 3, 3), np.float64),
