@@ -186,6 +186,84 @@ def _mesh(ox, oy, oz, dx, dy, dz, node_off, tri_off, node_min, node_max, node_le
     return best, hit_tri
 
 
+@kernel
+def intersect_local(k, p0, p1, p2, mesh_node, mesh_tri, ox, oy, oz, dx, dy, dz, tmin, best,
+                    node_min, node_max, node_left, node_start, node_count, tris):
+    """Nearest hit of a ray given in a part's own frame, in (tmin, best).
+
+    Returns (t, nx, ny, nz): t < best on a hit, with the (unnormalised) normal in the part
+    frame; t == best on a miss. ``p0..p2`` are the part's params (box half extents, radius,
+    (radius, half length), or mesh scale)."""
+    if k == BOX:
+        t, axis, sign = _box(ox, oy, oz, dx, dy, dz, p0, p1, p2, tmin, best)
+        if t < best:
+            return (t, sign if axis == 0 else 0.0, sign if axis == 1 else 0.0,
+                    sign if axis == 2 else 0.0)
+    elif k == SPHERE:
+        t = _sphere(ox, oy, oz, dx, dy, dz, p0, 0.0, tmin, best)
+        if t < best:
+            return t, ox + t * dx, oy + t * dy, oz + t * dz
+    elif k == CYLINDER:
+        t_side = _cylinder_side(ox, oy, oz, dx, dy, dz, p0, p1, tmin, best)
+        t = _caps(ox, oy, oz, dx, dy, dz, p0, p1, tmin, t_side)
+        if t < t_side:
+            return t, 0.0, 0.0, math.copysign(1.0, oz + t * dz)
+        if t_side < best:
+            return t_side, ox + t_side * dx, oy + t_side * dy, 0.0
+    elif k == CAPSULE:
+        r, h = p0, p1
+        t_side = _cylinder_side(ox, oy, oz, dx, dy, dz, r, h, tmin, best)
+        t_lo = _sphere(ox, oy, oz + h, dx, dy, dz, r, -1.0, tmin, t_side)
+        t_hi = _sphere(ox, oy, oz - h, dx, dy, dz, r, 1.0, tmin, t_lo)
+        if t_hi < best:
+            hz = oz + t_hi * dz
+            if t_hi < t_lo:
+                hz -= h
+            elif t_lo < t_side:
+                hz += h
+            else:
+                hz = 0.0
+            return t_hi, ox + t_hi * dx, oy + t_hi * dy, hz
+    elif k == MESH:
+        t, tri = _mesh(ox / p0, oy / p1, oz / p2, dx / p0, dy / p1, dz / p2, mesh_node,
+                       mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
+                       tmin, best)
+        if tri >= 0:
+            v = tris[tri]
+            e1x, e1y, e1z = v[1, 0] - v[0, 0], v[1, 1] - v[0, 1], v[1, 2] - v[0, 2]
+            e2x, e2y, e2z = v[2, 0] - v[0, 0], v[2, 1] - v[0, 1], v[2, 2] - v[0, 2]
+            # normal of a scaled triangle: inverse-transpose of the scale
+            return (t, (e1y * e2z - e1z * e2y) / p0, (e1z * e2x - e1x * e2z) / p1,
+                    (e1x * e2y - e1y * e2x) / p2)
+    return best, 0.0, 0.0, 0.0
+
+
+@kernel
+def to_local(R, P, wx, wy, wz, ux, uy, uz):
+    """A world ray in the frame (R, P) of a part: o' = Rᵀ(o − P), d' = Rᵀ d."""
+    qx, qy, qz = wx - P[0], wy - P[1], wz - P[2]
+    return (R[0, 0] * qx + R[1, 0] * qy + R[2, 0] * qz,
+            R[0, 1] * qx + R[1, 1] * qy + R[2, 1] * qz,
+            R[0, 2] * qx + R[1, 2] * qy + R[2, 2] * qz,
+            R[0, 0] * ux + R[1, 0] * uy + R[2, 0] * uz,
+            R[0, 1] * ux + R[1, 1] * uy + R[2, 1] * uz,
+            R[0, 2] * ux + R[1, 2] * uy + R[2, 2] * uz)
+
+
+@kernel
+def normal_to_world(R, nlx, nly, nlz, ux, uy, uz):
+    """Part-frame normal to a unit world normal facing the ray (meshes have either winding)."""
+    nx = R[0, 0] * nlx + R[0, 1] * nly + R[0, 2] * nlz
+    ny = R[1, 0] * nlx + R[1, 1] * nly + R[1, 2] * nlz
+    nz = R[2, 0] * nlx + R[2, 1] * nly + R[2, 2] * nlz
+    norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+    if norm > 0.0:
+        nx, ny, nz = nx / norm, ny / norm, nz / norm
+    if nx * ux + ny * uy + nz * uz > 0.0:
+        nx, ny, nz = -nx, -ny, -nz
+    return nx, ny, nz
+
+
 @kernel(parallel=True)
 def cast_kernel(origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bradius, mesh_node,
                 mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
@@ -210,87 +288,20 @@ def cast_kernel(origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, brad
             rr = bradius[p]
             if d2 > rr * rr or proj + rr < tmin[i] or proj - rr > best:
                 continue
-            # ray into the part frame: o' = R^T (o - p), d' = R^T d (then / scale for meshes)
-            qx, qy, qz = wx - pos[p, 0], wy - pos[p, 1], wz - pos[p, 2]
-            ox = rot[p, 0, 0] * qx + rot[p, 1, 0] * qy + rot[p, 2, 0] * qz
-            oy = rot[p, 0, 1] * qx + rot[p, 1, 1] * qy + rot[p, 2, 1] * qz
-            oz = rot[p, 0, 2] * qx + rot[p, 1, 2] * qy + rot[p, 2, 2] * qz
-            dx = rot[p, 0, 0] * ux + rot[p, 1, 0] * uy + rot[p, 2, 0] * uz
-            dy = rot[p, 0, 1] * ux + rot[p, 1, 1] * uy + rot[p, 2, 1] * uz
-            dz = rot[p, 0, 2] * ux + rot[p, 1, 2] * uy + rot[p, 2, 2] * uz
-            k = kind[p]
-            t = best
-            if k == BOX:
-                t, axis, sign = _box(ox, oy, oz, dx, dy, dz, params[p, 0], params[p, 1],
-                                     params[p, 2], tmin[i], best)
-                if t < best:
-                    best = t
-                    best_part = p
-                    nlx = sign if axis == 0 else 0.0
-                    nly = sign if axis == 1 else 0.0
-                    nlz = sign if axis == 2 else 0.0
-            elif k == SPHERE:
-                t = _sphere(ox, oy, oz, dx, dy, dz, params[p, 0], 0.0, tmin[i], best)
-                if t < best:
-                    best = t
-                    best_part = p
-                    nlx, nly, nlz = ox + t * dx, oy + t * dy, oz + t * dz
-            elif k in (CYLINDER, CAPSULE):
-                r, h = params[p, 0], params[p, 1]
-                t_side = _cylinder_side(ox, oy, oz, dx, dy, dz, r, h, tmin[i], best)
-                if k == CYLINDER:
-                    t_end = _caps(ox, oy, oz, dx, dy, dz, r, h, tmin[i], t_side)
-                    if t_end < best:
-                        best = t_end
-                        best_part = p
-                        if t_end < t_side:
-                            nlx, nly, nlz = 0.0, 0.0, math.copysign(1.0, oz + t_end * dz)
-                        else:
-                            nlx, nly, nlz = ox + t_end * dx, oy + t_end * dy, 0.0
-                else:
-                    t_lo = _sphere(ox, oy, oz + h, dx, dy, dz, r, -1.0, tmin[i], t_side)
-                    t_hi = _sphere(ox, oy, oz - h, dx, dy, dz, r, 1.0, tmin[i], t_lo)
-                    if t_hi < best:
-                        best = t_hi
-                        best_part = p
-                        hz = oz + t_hi * dz
-                        if t_hi < t_lo:
-                            hz -= h
-                        elif t_lo < t_side:
-                            hz += h
-                        else:
-                            hz = 0.0
-                        nlx, nly, nlz = ox + t_hi * dx, oy + t_hi * dy, hz
-            elif k == MESH:
-                sx, sy, sz = params[p, 0], params[p, 1], params[p, 2]
-                t, tri = _mesh(ox / sx, oy / sy, oz / sz, dx / sx, dy / sy, dz / sz,
-                               mesh_node[p], mesh_tri[p], node_min, node_max, node_left,
-                               node_start, node_count, tris, tmin[i], best)
-                if tri >= 0:
-                    best = t
-                    best_part = p
-                    e1 = tris[tri, 1] - tris[tri, 0]
-                    e2 = tris[tri, 2] - tris[tri, 0]
-                    # normal of a scaled triangle: inverse-transpose of the scale
-                    nlx = (e1[1] * e2[2] - e1[2] * e2[1]) / sx
-                    nly = (e1[2] * e2[0] - e1[0] * e2[2]) / sy
-                    nlz = (e1[0] * e2[1] - e1[1] * e2[0]) / sz
+            ox, oy, oz, dx, dy, dz = to_local(rot[p], pos[p], wx, wy, wz, ux, uy, uz)
+            t, ax, ay, az = intersect_local(kind[p], params[p, 0], params[p, 1], params[p, 2],
+                                            mesh_node[p], mesh_tri[p], ox, oy, oz, dx, dy, dz,
+                                            tmin[i], best, node_min, node_max, node_left,
+                                            node_start, node_count, tris)
+            if t < best:
+                best, best_part = t, p
+                nlx, nly, nlz = ax, ay, az
         out_t[i] = best if best_part >= 0 else np.inf
         out_part[i] = best_part
         if best_part >= 0:
-            p = best_part
-            nx = rot[p, 0, 0] * nlx + rot[p, 0, 1] * nly + rot[p, 0, 2] * nlz
-            ny = rot[p, 1, 0] * nlx + rot[p, 1, 1] * nly + rot[p, 1, 2] * nlz
-            nz = rot[p, 2, 0] * nlx + rot[p, 2, 1] * nly + rot[p, 2, 2] * nlz
-            norm = math.sqrt(nx * nx + ny * ny + nz * nz)
-            if norm > 0.0:
-                nx, ny, nz = nx / norm, ny / norm, nz / norm
-            if nx * ux + ny * uy + nz * uz > 0.0:  # face the ray (meshes have either winding)
-                nx, ny, nz = -nx, -ny, -nz
-            out_normal[i, 0] = nx
-            out_normal[i, 1] = ny
-            out_normal[i, 2] = nz
+            nx, ny, nz = normal_to_world(rot[best_part], nlx, nly, nlz, ux, uy, uz)
         else:
-            out_normal[i, 0] = 0.0
-            out_normal[i, 1] = 0.0
-            out_normal[i, 2] = 0.0
+            nx, ny, nz = 0.0, 0.0, 0.0
+        out_normal[i, 0] = nx
+        out_normal[i, 1] = ny
+        out_normal[i, 2] = nz
