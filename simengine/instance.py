@@ -20,11 +20,14 @@ from .geometry.transforms import (
     quat_from_euler,
     quat_to_matrix,
     random_quaternion,
+    rotation_about,
 )
 from .seeding import STREAM_SCENE, rng_for
 from .spec.distributions import sample_tree
-from .spec.scene import GroupSpec, PoseSpec, SceneSpec
+from .spec.scene import GroupSpec, LightSpec, PoseSpec, SceneSpec, TextureSpec
 
+DEFAULT_LIGHT = {"direction": (-0.4, -0.3, -1.0), "ambient": 0.35, "intensity": 1.0,
+                 "shadows": True}
 SPAWN_TRIES = 100
 SPAWN_GAP = 0.002  # metres of clearance between spawned bounding boxes
 
@@ -52,6 +55,7 @@ class ObjectInstance:
     orientation: tuple[float, float, float, float]  # xyzw
     linear_velocity: tuple[float, float, float]
     angular_velocity: tuple[float, float, float]
+    texture: dict[str, Any] | None = None  # kind, scale, color2, axis
 
     @property
     def instance_id(self) -> int:
@@ -63,8 +67,15 @@ class SensorInstance:
     name: str
     kind: str
     params: dict[str, Any]
-    position: tuple[float, float, float]
+    position: tuple[float, float, float]  # at the start of the recording window
     orientation: tuple[float, float, float, float]  # body frame (x forward, z up), xyzw
+    linear_velocity: tuple[float, float, float] = (0.0, 0.0, 0.0)  # m/s, world
+    angular_velocity: tuple[float, float, float] = (0.0, 0.0, 0.0)  # rad/s, world
+
+    def pose_at(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """(position, R_world_body) at ``t`` s into the recording (constant velocities)."""
+        R = rotation_about(self.angular_velocity, t) @ quat_to_matrix(self.orientation)
+        return np.asarray(self.position) + np.asarray(self.linear_velocity) * t, R
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,8 @@ class SceneInstance:
     objects: tuple[ObjectInstance, ...]
     sensors: tuple[SensorInstance, ...]
     dropped_objects: int = 0
+    background_bottom: tuple[float, float, float] | None = None
+    light: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_LIGHT))
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,14 +133,16 @@ def sample_instance(spec: SceneSpec, root_seed: int, index: int, attempt: int = 
     ground = None
     if w.ground is not None:
         ground = {"material": w.ground.material.sample(rng),
-                  "color": sample_tree(w.ground.color, rng)}
+                  "color": sample_tree(w.ground.color, rng),
+                  "texture": _texture(w.ground.texture, rng)}
     room = None
     if w.room is not None:
         room = {"size": sample_tree(w.room.size, rng),
                 "wall_material": w.room.wall_material.sample(rng),
                 "floor_material": w.room.floor_material.sample(rng),
                 "ceiling_material": w.room.ceiling_material.sample(rng),
-                "color": sample_tree(w.room.color, rng)}
+                "color": sample_tree(w.room.color, rng),
+                "texture": _texture(w.room.texture, rng)}
     objects: list[ObjectInstance] = []
     boxes: list[tuple[np.ndarray, np.ndarray]] = []
     dropped = 0
@@ -143,7 +158,30 @@ def sample_instance(spec: SceneSpec, root_seed: int, index: int, attempt: int = 
         scene=spec.name, root_seed=int(root_seed), index=int(index), attempt=int(attempt),
         gravity=sample_tree(w.gravity, rng), ground=ground, room=room,
         background=sample_tree(w.background, rng), objects=tuple(objects), sensors=sensors,
-        dropped_objects=dropped)
+        dropped_objects=dropped,
+        background_bottom=(sample_tree(w.background_bottom, rng)
+                           if w.background_bottom is not None else None),
+        light=_light(w.light, rng))
+
+
+def _texture(t: TextureSpec | None, rng: np.random.Generator) -> dict[str, Any] | None:
+    if t is None:
+        return None
+    kind = t.kind.sample(rng)
+    tex = {"kind": kind, "scale": float(t.scale.sample(rng)),
+           "color2": tuple(float(c) for c in sample_tree(t.color2, rng)),
+           "axis": int(t.axis.sample(rng))}
+    return None if kind == "none" else tex
+
+
+def _light(light: LightSpec, rng: np.random.Generator) -> dict[str, Any]:
+    d = np.asarray(sample_tree(light.direction, rng), dtype=np.float64)
+    norm = float(np.linalg.norm(d))
+    if norm == 0.0:  # a randomised direction may draw zero: fall back to straight down
+        d, norm = np.array([0.0, 0.0, -1.0]), 1.0
+    return {"direction": tuple(float(v) for v in d / norm),
+            "ambient": float(light.ambient.sample(rng)),
+            "intensity": float(light.intensity.sample(rng)), "shadows": light.shadows}
 
 
 def _sample_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random.Generator,
@@ -164,6 +202,7 @@ def _sample_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random
                           radius, length, size)
     class_name = t.class_name.sample(rng)
     props = {
+        "texture": _texture(t.texture, rng),
         "color": sample_tree(t.color, rng), "mass": float(t.mass.sample(rng)),
         "friction": float(t.friction.sample(rng)),
         "restitution": float(t.restitution.sample(rng)), "material": t.material.sample(rng),
@@ -228,4 +267,9 @@ def _sample_sensor(name: str, kind: str, params: dict[str, Any], pose: PoseSpec,
         q = quat_from_euler(r, p, y)
     else:
         q = (0.0, 0.0, 0.0, 1.0)
-    return SensorInstance(name=name, kind=kind, params=resolved, position=pos, orientation=q)
+    zero = (0.0, 0.0, 0.0)
+    lin = tuple(float(v) for v in sample_tree(pose.velocity, rng)) if pose.velocity else zero
+    ang = (tuple(float(v) for v in sample_tree(pose.angular_velocity, rng))
+           if pose.angular_velocity else zero)
+    return SensorInstance(name=name, kind=kind, params=resolved, position=pos, orientation=q,
+                          linear_velocity=lin, angular_velocity=ang)

@@ -97,3 +97,15 @@ def invert(T: np.ndarray) -> np.ndarray:
     Ti[:3, :3] = T[:3, :3].T
     Ti[:3, 3] = -T[:3, :3].T @ T[:3, 3]
     return Ti
+
+
+def rotation_about(omega, t: float) -> np.ndarray:
+    """Rotation after turning at angular velocity ``omega`` (rad/s, world) for ``t`` s
+    (Rodrigues' formula)."""
+    w = np.asarray(omega, np.float64) * t
+    angle = float(np.linalg.norm(w))
+    if angle < 1e-15:
+        return np.eye(3)
+    k = w / angle
+    Kx = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+    return np.eye(3) + math.sin(angle) * Kx + (1 - math.cos(angle)) * (Kx @ Kx)

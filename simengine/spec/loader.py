@@ -20,8 +20,10 @@ from .scene import (
     BLOWUP_POLICIES,
     BUILTIN_CLASSES,
     SHAPES,
+    TEXTURES,
     GroundSpec,
     GroupSpec,
+    LightSpec,
     OrientationSpec,
     PoseSpec,
     RoomSpec,
@@ -29,12 +31,14 @@ from .scene import (
     ScheduleSpec,
     SensorMountSpec,
     TemplateSpec,
+    TextureSpec,
     WorldSpec,
 )
 from .schema import DOC_KEYS, merge_overrides, parse_params
 
 TOP_KEYS = {"name", "description", "world", "templates", "objects", "simulation", "sensors"}
 TEMPLATE_KEYS = {"shape", "size", "radius", "length", "mesh", "urdf", "scale", "class", "color",
+                 "texture",
                  "mass", "friction", "restitution", "material", "fixed"}
 GROUP_KEYS = {"name", "template", "count", "position", "orientation", "linear_velocity",
               "angular_velocity"} | (TEMPLATE_KEYS - {"shape"})
@@ -141,25 +145,60 @@ def _color(node: Node) -> tuple[Param, Param, Param]:
     return _vec3(node, minimum=0.0, maximum=1.0)
 
 
+def _texture(node: Node | None) -> TextureSpec | None:
+    """``texture: {kind: checker|stripes|noise|none, scale: m, color2: [r,g,b], axis: 0..2}``"""
+    if node is None:
+        return None
+    node.mapping({"kind", "scale", "color2", "axis"}, required={"kind"})
+    return TextureSpec(kind=parse_choice_of(node.get("kind"), set(TEXTURES)),
+                       scale=parse_number(node.get("scale", 0.05), positive=True),
+                       color2=_color(node.get("color2", [0.1, 0.1, 0.1])),
+                       axis=parse_number(node.get("axis", 0), integer=True, minimum=0,
+                                         maximum=2))
+
+
+def _light(node: Node) -> LightSpec:
+    node.mapping({"direction", "ambient", "intensity", "shadows"})
+    direction = _vec3(node.get("direction", [-0.4, -0.3, -1.0]))
+    if all(isinstance(d, Const) and d.value == 0 for d in direction):
+        raise node.get("direction").error("expected a non-zero direction")
+    return LightSpec(direction=direction,
+                     ambient=parse_number(node.get("ambient", 0.35), minimum=0.0, maximum=1.0),
+                     intensity=parse_number(node.get("intensity", 1.0), minimum=0.0),
+                     shadows=node.get("shadows", True).boolean())
+
+
+def _background(node: Node) -> tuple[tuple, tuple | None]:
+    """A colour, or a vertical gradient ``{top: [r,g,b], bottom: [r,g,b]}``."""
+    if isinstance(node.value, dict):
+        node.mapping({"top", "bottom"}, required={"top", "bottom"})
+        return _color(node.get("top")), _color(node.get("bottom"))
+    return _color(node), None
+
+
 def _world(node: Node) -> WorldSpec:
     node.mapping({"gravity", "ground", "room", "bounds", "max_speed", "on_blowup",
-                  "max_attempts", "background"})
+                  "max_attempts", "background", "light"})
     ground = None
     g = node.get("ground", {})
     if g.value is not False:
-        g.mapping({"material", "color"})
+        g.mapping({"material", "color", "texture"})
         ground = GroundSpec(material=parse_choice_of(g.get("material", "concrete"), MATERIALS),
-                            color=_color(g.get("color", [0.5, 0.5, 0.5])))
+                            color=_color(g.get("color", [0.5, 0.5, 0.5])),
+                            texture=_texture(g.get("texture") if g.has("texture") else None))
     room = None
     if node.has("room"):
         r = node.get("room").mapping({"size", "wall_material", "floor_material",
-                                      "ceiling_material", "color"}, required={"size"})
+                                      "ceiling_material", "color", "texture"},
+                                     required={"size"})
         room = RoomSpec(size=_vec3(r.get("size"), positive=True),
                         wall_material=parse_choice_of(r.get("wall_material", "plaster"), MATERIALS),
                         floor_material=parse_choice_of(r.get("floor_material", "wood"), MATERIALS),
                         ceiling_material=parse_choice_of(r.get("ceiling_material", "plaster"),
                                                          MATERIALS),
-                        color=_color(r.get("color", [0.85, 0.83, 0.8])))
+                        color=_color(r.get("color", [0.85, 0.83, 0.8])),
+                        texture=_texture(r.get("texture") if r.has("texture") else None))
+    background, background_bottom = _background(node.get("background", [0.62, 0.72, 0.85]))
     b = node.get("bounds", {"min": [-50, -50, -5], "max": [50, 50, 50]})
     b.mapping({"min", "max"}, required={"min", "max"})
     bmin, bmax = b.get("min").numbers(3), b.get("max").numbers(3)
@@ -171,7 +210,8 @@ def _world(node: Node) -> WorldSpec:
         max_speed=node.get("max_speed", 100.0).number(positive=True),
         on_blowup=node.get("on_blowup", "retry").string(BLOWUP_POLICIES),
         max_attempts=node.get("max_attempts", 3).integer(minimum=1, maximum=100),
-        background=_color(node.get("background", [0.62, 0.72, 0.85])),
+        background=background, background_bottom=background_bottom,
+        light=_light(node.get("light", {})),
     )
 
 
@@ -237,6 +277,7 @@ def _template(node: Node, base_dir: Path, group_overrides: Node | None) -> Templ
         restitution=parse_number(pick("restitution", 0.2), minimum=0.0, maximum=1.0),
         material=parse_choice_of(pick("material", "default"), MATERIALS),
         fixed=pick("fixed", False).boolean(),
+        texture=_texture(pick("texture")),
     )
 
 
@@ -353,7 +394,8 @@ def _sensor_params(kind: str, overrides: Node, merged: Node) -> dict[str, Any]:
 
 
 def _pose(node: Node) -> PoseSpec:
-    node.mapping({"position", "look_at", "up", "euler_deg"}, required={"position"})
+    node.mapping({"position", "look_at", "up", "euler_deg", "velocity", "angular_velocity"},
+                 required={"position"})
     if node.has("look_at") and node.has("euler_deg"):
         raise node.error("expected either look_at or euler_deg, not both", show_value=False)
     up = node.get("up", [0.0, 0.0, 1.0]).numbers(3)
@@ -362,7 +404,10 @@ def _pose(node: Node) -> PoseSpec:
     pose = PoseSpec(position=_vec3(node.get("position")),
                     look_at=_vec3(node.get("look_at")) if node.has("look_at") else None,
                     up=up,
-                    euler_deg=_vec3(node.get("euler_deg")) if node.has("euler_deg") else None)
+                    euler_deg=_vec3(node.get("euler_deg")) if node.has("euler_deg") else None,
+                    velocity=_vec3(node.get("velocity")) if node.has("velocity") else None,
+                    angular_velocity=(_vec3(node.get("angular_velocity"))
+                                      if node.has("angular_velocity") else None))
     if pose.look_at is not None and all(
             _may_coincide(a, b) for a, b in zip(pose.position, pose.look_at, strict=True)):
         raise node.get("look_at").error("expected a point away from position")

@@ -24,10 +24,32 @@ SENSOR_KINDS = ("camera", "lidar", "microphone")
 BUILTIN_CLASSES = ("background", "ground", "wall")
 
 
+TEXTURES = ("none", "checker", "stripes", "noise")
+
+
+@dataclass(frozen=True)
+class TextureSpec:
+    """A procedural solid texture evaluated in the part's own frame (metres)."""
+
+    kind: Param  # one of TEXTURES
+    scale: Param  # checker square / stripe width / noise feature size (m)
+    color2: Vec3  # the second colour (the object's colour is the first)
+    axis: Param  # stripes run across this local axis (0, 1, 2)
+
+
+@dataclass(frozen=True)
+class LightSpec:
+    direction: Vec3  # direction the light travels (world), need not be unit
+    ambient: Param  # fraction of light that reaches surfaces from everywhere
+    intensity: Param  # directional light intensity (1 = a white surface facing it is white)
+    shadows: bool
+
+
 @dataclass(frozen=True)
 class GroundSpec:
     material: Param
     color: Vec3
+    texture: TextureSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +59,7 @@ class RoomSpec:
     floor_material: Param
     ceiling_material: Param
     color: Vec3
+    texture: TextureSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -49,7 +72,9 @@ class WorldSpec:
     max_speed: float
     on_blowup: str
     max_attempts: int
-    background: Vec3
+    background: Vec3  # sky colour, or the top of a vertical gradient
+    background_bottom: Vec3 | None
+    light: LightSpec
 
 
 @dataclass(frozen=True)
@@ -67,6 +92,7 @@ class TemplateSpec:
     restitution: Param
     material: Param
     fixed: bool
+    texture: TextureSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +127,8 @@ class PoseSpec:
     look_at: Vec3 | None
     up: tuple[float, float, float]
     euler_deg: Vec3 | None
+    velocity: Vec3 | None = None  # m/s, world frame: the sensor moves during the recording
+    angular_velocity: Vec3 | None = None  # rad/s, world frame
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,273 @@
+"""Camera model: pinhole intrinsics with Brown–Conrady distortion (OpenCV's convention).
+
+Frames and pixels follow OpenCV: the optical frame is x right, y down, z forward, and the
+centre of pixel (u, v) is at (u, v) in ``K``'s coordinates. Distortion maps normalized
+undistorted coordinates (x, y) = (X/Z, Y/Z) to distorted ones (OpenCV order k1, k2, p1, p2, k3)::
+
+    c   = 1 + k1 r² + k2 r⁴ + k3 r⁶,  r² = x² + y²
+    x_d = x c + 2 p1 x y + p2 (r² + 2 x²)
+    y_d = y c + p1 (r² + 2 y²) + 2 p2 x y
+
+``project`` applies it (it equals ``cv2.projectPoints`` with rvec = tvec = 0);
+``undistort_points`` inverts it by a bracketed radial Newton solve followed by a full 2D Newton
+polish, converged to machine precision. A model whose radial function r·c(r) is not
+monotonic over the image (so that some pixel has no, or several, undistorted rays) is
+rejected at construction with a ``ValueError`` naming ``distortion``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+_MAX_ITER = 100
+_REL_STEP = 1e-15  # Newton stops when every step is below this, relative to the radius
+_CONVERGED_PX = 1e-6  # residual (px) above which a point is reported as not invertible
+
+
+@dataclass(frozen=True, eq=False)
+class CameraModel:
+    """Intrinsics and distortion of one camera.
+
+    Attributes
+    ----------
+    width, height : int
+        Image size in pixels.
+    K : np.ndarray
+        (3, 3) float64 ``[[fx, 0, cx], [0, fy, cy], [0, 0, 1]]`` (no skew), read-only.
+    dist : np.ndarray
+        (5,) float64 ``k1, k2, p1, p2, k3``; zeros for a pinhole camera. Read-only.
+    """
+
+    width: int
+    height: int
+    K: np.ndarray
+    dist: np.ndarray
+
+    def __post_init__(self) -> None:
+        K = np.array(self.K, dtype=np.float64)
+        dist = np.array(self.dist, dtype=np.float64).reshape(-1)
+        if self.width < 1 or self.height < 1:
+            raise ValueError(f"camera size must be positive, got {self.width}x{self.height}")
+        if K.shape != (3, 3) or not np.all(np.isfinite(K)):
+            raise ValueError(f"K must be a finite (3, 3) matrix, got shape {K.shape}")
+        if K[0, 1] != 0 or K[1, 0] != 0 or np.any(K[2] != (0.0, 0.0, 1.0)):
+            raise ValueError("K must be [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] (no skew)")
+        if K[0, 0] <= 0 or K[1, 1] <= 0:
+            raise ValueError(f"fx and fy must be positive, got {K[0, 0]}, {K[1, 1]}")
+        if dist.shape != (5,) or not np.all(np.isfinite(dist)):
+            raise ValueError(f"distortion must be 5 finite numbers (k1, k2, p1, p2, k3), "
+                             f"got {self.dist!r}")
+        K.setflags(write=False)
+        dist.setflags(write=False)
+        object.__setattr__(self, "width", int(self.width))
+        object.__setattr__(self, "height", int(self.height))
+        object.__setattr__(self, "K", K)
+        object.__setattr__(self, "dist", dist)
+        self._check_invertible()
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> CameraModel:
+        """Build from CAMERA sensor params.
+
+        ``width``, ``height``; ``hfov_deg`` (fx = fy = 0.5·W / tan(hfov/2)) or ``fx`` (``fy``
+        defaults to fx); ``cx``, ``cy`` default to ((W − 1)/2, (H − 1)/2); ``distortion`` is
+        5 numbers (k1, k2, p1, p2, k3) or absent/None for a pinhole camera.
+
+        Raises
+        ------
+        ValueError
+            If the intrinsics are missing or invalid, or the distortion is not invertible
+            over the image.
+        """
+        w, h = int(params["width"]), int(params["height"])
+        if params.get("fx") is not None:
+            fx = float(params["fx"])
+            fy = float(params["fy"]) if params.get("fy") is not None else fx
+        elif params.get("hfov_deg") is not None:
+            fx = fy = 0.5 * w / math.tan(math.radians(float(params["hfov_deg"])) / 2)
+        else:
+            raise ValueError("camera needs either hfov_deg or fx")
+        cx = float(params["cx"]) if params.get("cx") is not None else (w - 1) / 2
+        cy = float(params["cy"]) if params.get("cy") is not None else (h - 1) / 2
+        K = np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
+        d = params.get("distortion")
+        dist = np.zeros(5) if d is None else np.asarray(d, dtype=np.float64)
+        return cls(w, h, K, dist)
+
+    @property
+    def key(self) -> tuple[int, int, tuple[float, ...], tuple[float, ...]]:
+        """Hashable identity: (width, height, K entries, distortion)."""
+        return (self.width, self.height, tuple(self.K.ravel().tolist()),
+                tuple(self.dist.tolist()))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CameraModel) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def pixel_rays(self) -> np.ndarray:
+        """Unit rays (H*W, 3) float64 in the optical frame through every pixel centre.
+
+        Row-major (v outer, u inner); ray ``v * W + u`` is the undistorted direction that
+        ``project`` maps to pixel (u, v). Cached per model; the array is read-only.
+        """
+        return _pixel_rays(self.key)
+
+    def project(self, points_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Project optical-frame points to distorted pixels (as ``cv2.projectPoints``).
+
+        Parameters
+        ----------
+        points_cam : np.ndarray
+            (N, 3) points in the optical frame.
+
+        Returns
+        -------
+        uv : np.ndarray
+            (N, 2) float64 pixel coordinates with distortion applied (computed for every
+            point, as OpenCV does; meaningful only where ``valid``).
+        valid : np.ndarray
+            (N,) bool, True where z > 0 (in front of the camera).
+        """
+        p = np.asarray(points_cam, dtype=np.float64).reshape(-1, 3)
+        z = p[:, 2]
+        z_inv = np.divide(1.0, z, out=np.ones_like(z), where=z != 0)  # OpenCV: z = 0 → 1
+        xy_d = self._distort(p[:, 0] * z_inv, p[:, 1] * z_inv)
+        return self._to_pixels(xy_d), z > 0
+
+    def undistort_points(self, uv: np.ndarray) -> np.ndarray:
+        """Invert distortion: pixels (N, 2) → normalized undistorted (N, 2) x = X/Z, y = Y/Z.
+
+        Points that cannot be inverted (outside the monotonic region of the radial model)
+        are NaN; every pixel of the image can be (checked at construction).
+        """
+        uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
+        fx, fy, cx, cy = self.K[0, 0], self.K[1, 1], self.K[0, 2], self.K[1, 2]
+        xd, yd = (uv[:, 0] - cx) / fx, (uv[:, 1] - cy) / fy
+        x, y = self._solve(xd, yd)
+        out = np.stack([x, y], axis=1)
+        res = self._to_pixels(self._distort(x, y)) - uv
+        out[~(np.abs(res).max(axis=1) <= _CONVERGED_PX)] = np.nan
+        return out
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _to_pixels(self, xy_d: np.ndarray) -> np.ndarray:
+        """Normalized distorted (N, 2) → pixels (N, 2)."""
+        return xy_d * (self.K[0, 0], self.K[1, 1]) + (self.K[0, 2], self.K[1, 2])
+
+    def _distort(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Brown–Conrady on (N,) normalized x, y → (N, 2) distorted, OpenCV's expression."""
+        k1, k2, p1, p2, k3 = self.dist
+        r2 = x * x + y * y
+        c = 1 + ((k3 * r2 + k2) * r2 + k1) * r2
+        a1 = 2 * x * y
+        return np.stack([x * c + p1 * a1 + p2 * (r2 + 2 * x * x),
+                         y * c + p1 * (r2 + 2 * y * y) + p2 * a1], axis=1)
+
+    def _radial_limit(self) -> float:
+        """Smallest undistorted radius r* where d/dr [r·c(r)] = 0 (inf if none)."""
+        k1, k2, _, _, k3 = self.dist
+        # d/dr (r + k1 r³ + k2 r⁵ + k3 r⁷) = 1 + 3k1 s + 5k2 s² + 7k3 s³, s = r²
+        roots = np.roots(np.trim_zeros([7 * k3, 5 * k2, 3 * k1, 1.0], "f"))
+        s = [z.real for z in roots if abs(z.imag) <= 1e-12 * max(1.0, abs(z)) and z.real > 0]
+        return math.sqrt(min(s)) if s else math.inf
+
+    def _radial(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Radial function g(r) = r·c(r) and its derivative g'(r), elementwise."""
+        k1, k2, _, _, k3 = self.dist
+        s = r * r
+        return r * (1 + s * (k1 + s * (k2 + s * k3))), 1 + s * (3 * k1 + s * (5 * k2 + s * 7 * k3))
+
+    def _solve(self, xd: np.ndarray, yd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Undistort (N,) normalized xd, yd: radial bracketed Newton, then 2D Newton."""
+        rd = np.hypot(xd, yd)
+        r_lim = self._radial_limit()
+        hi = np.full_like(rd, r_lim)
+        if not math.isfinite(r_lim):  # g increases to infinity: double until g(hi) ≥ rd
+            hi = np.maximum(rd, 1.0)
+            while np.any(self._radial(hi)[0] < rd):
+                hi = np.where(self._radial(hi)[0] < rd, 2 * hi, hi)
+        lo, r = np.zeros_like(rd), np.minimum(rd, hi)
+        for _ in range(_MAX_ITER):  # Newton safeguarded by bisection on g(r) = rd in [lo, hi]
+            g, dg = self._radial(r)
+            f = g - rd
+            lo, hi = np.where(f < 0, r, lo), np.where(f < 0, hi, r)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                step = r - f / dg
+            r_new = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
+            done = np.all(np.abs(r_new - r) <= _REL_STEP * np.maximum(r, 1e-300))
+            r = r_new
+            if done:
+                break
+        scale = np.divide(r, rd, out=np.ones_like(rd), where=rd > 0)
+        x, y = xd * scale, yd * scale
+        k1, k2, p1, p2, k3 = self.dist
+        if p1 == 0 and p2 == 0:
+            return x, y
+        for _ in range(_MAX_ITER):  # tangential terms: Newton on the full 2D map
+            r2 = x * x + y * y
+            c = 1 + r2 * (k1 + r2 * (k2 + r2 * k3))
+            dc = k1 + r2 * (2 * k2 + r2 * 3 * k3)  # dc/d(r²)
+            fx_ = x * c + 2 * p1 * x * y + p2 * (r2 + 2 * x * x) - xd
+            fy_ = y * c + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y - yd
+            jxx = c + 2 * x * x * dc + 2 * p1 * y + 6 * p2 * x
+            jyy = c + 2 * y * y * dc + 6 * p1 * y + 2 * p2 * x
+            jxy = 2 * x * y * dc + 2 * p1 * x + 2 * p2 * y  # = jyx
+            det = jxx * jyy - jxy * jxy
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dx, dy = (jyy * fx_ - jxy * fy_) / det, (jxx * fy_ - jxy * fx_) / det
+            x, y = x - dx, y - dy
+            tol = _REL_STEP * np.maximum(np.hypot(x, y), 1e-300)
+            if not np.any(np.maximum(np.abs(dx), np.abs(dy)) > tol):  # NaN keeps iterating
+                break
+        return x, y
+
+    def _check_invertible(self) -> None:
+        """Raise ValueError unless distortion is invertible over the whole image."""
+        if not np.any(self.dist):
+            return
+        fx, fy, cx, cy = self.K[0, 0], self.K[1, 1], self.K[0, 2], self.K[1, 2]
+        xs = (np.array([-0.5, self.width - 0.5]) - cx) / fx  # outer pixel edges
+        ys = (np.array([-0.5, self.height - 0.5]) - cy) / fy
+        rd_max = float(np.hypot(np.abs(xs).max(), np.abs(ys).max()))
+        r_star = self._radial_limit()
+        if math.isfinite(r_star):
+            g_max = float(self._radial(np.array([r_star]))[0][0])
+            if g_max <= rd_max:
+                raise ValueError(
+                    f"distortion {self.dist.tolist()} is not invertible over the image: the "
+                    f"radial model r(1 + k1 r² + k2 r⁴ + k3 r⁶) stops increasing at r = "
+                    f"{r_star:.4g} (distorted radius {g_max:.4g}) but the image corners "
+                    f"reach distorted radius {rd_max:.4g}; reduce |k1|/|k2|/|k3| or the "
+                    f"field of view")
+        u = np.arange(self.width, dtype=np.float64)
+        v = np.arange(self.height, dtype=np.float64)
+        border = np.concatenate([np.stack([u, np.zeros_like(u)], 1),
+                                 np.stack([u, np.full_like(u, self.height - 1)], 1),
+                                 np.stack([np.zeros_like(v), v], 1),
+                                 np.stack([np.full_like(v, self.width - 1), v], 1)])
+        if np.isnan(self.undistort_points(border)).any():
+            raise ValueError(f"distortion {self.dist.tolist()} is not invertible at the "
+                             f"image border (tangential terms too strong for the lens)")
+
+
+@functools.lru_cache(maxsize=8)
+def _pixel_rays(key: tuple[int, int, tuple[float, ...], tuple[float, ...]]) -> np.ndarray:
+    """Cached body of ``CameraModel.pixel_rays`` for the model with this ``key``."""
+    w, h, k, dist = key
+    model = CameraModel(w, h, np.reshape(k, (3, 3)), np.asarray(dist))
+    u, v = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
+    xy = model.undistort_points(np.stack([u.ravel(), v.ravel()], axis=1))
+    if np.isnan(xy).any():  # excluded by the construction check; never silently NaN rays
+        raise ValueError(f"distortion {list(dist)} is not invertible over the image")
+    d = np.concatenate([xy, np.ones((xy.shape[0], 1))], axis=1)
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    d.setflags(write=False)
+    return d
