@@ -9,6 +9,7 @@ Parts carry the labels sensors need: instance id, semantic class, material and c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -17,6 +18,8 @@ from .bvh import MeshBVH, mesh_bvh
 from .transforms import quat_to_matrix
 
 BOX, SPHERE, CYLINDER, CAPSULE, MESH = 1, 2, 3, 4, 5
+TEXTURE_KIND = {"none": 0, "checker": 1, "stripes": 2, "noise": 3}
+ZERO3 = (0.0, 0.0, 0.0)
 KIND_OF_SHAPE = {"box": BOX, "sphere": SPHERE, "cylinder": CYLINDER, "capsule": CAPSULE,
                  "mesh": MESH}
 
@@ -33,6 +36,21 @@ class PartDesc:
     mesh: str | None = None
 
 
+class PosedPart(NamedTuple):
+    """A part placed in the world at one instant, with what sensors need to know of it."""
+
+    desc: PartDesc
+    position: Any  # world position (3,)
+    orientation: Any  # world xyzw
+    instance: int  # object index + 1, 0 for the environment
+    semantic: int  # class id
+    material: str
+    color: tuple[float, float, float]
+    texture: dict | None = None
+    linear_velocity: tuple[float, float, float] = ZERO3  # of the part's origin, m/s
+    angular_velocity: tuple[float, float, float] = ZERO3  # rad/s
+
+
 @dataclass(frozen=True)
 class SceneGeometry:
     kind: np.ndarray  # (P,) int32
@@ -45,6 +63,12 @@ class SceneGeometry:
     semantic: np.ndarray  # (P,) int32 class id
     material: np.ndarray  # (P,) int32
     color: np.ndarray  # (P, 3) float32 in [0, 1]
+    texture_kind: np.ndarray  # (P,) int32, TEXTURE_KIND
+    texture_scale: np.ndarray  # (P,) float64, m
+    texture_axis: np.ndarray  # (P,) int32
+    color2: np.ndarray  # (P, 3) float32, the texture's second colour
+    linear_velocity: np.ndarray  # (P, 3) of each part's origin, world
+    angular_velocity: np.ndarray  # (P, 3) rad/s, world
     mesh_node: np.ndarray  # (P,) int32 offset of the part's BVH root in the node arrays
     mesh_tri: np.ndarray  # (P,) int32 offset of its triangles
     mesh_tri_count: np.ndarray  # (P,) int32 number of its triangles (0 for primitives)
@@ -71,10 +95,11 @@ def local_bound(desc: PartDesc) -> tuple[np.ndarray, float]:
     return (lo + hi) / 2, float(np.linalg.norm(hi - lo) / 2) * (1 + 1e-9)
 
 
-def build_geometry(parts: list[tuple[PartDesc, np.ndarray, np.ndarray, int, int, str, tuple]],
-                   ) -> SceneGeometry:
-    """``parts``: (desc, world position, world xyzw, instance id, class id, material, colour)
-    with the pose already composed from the link frame and the part's local frame."""
+def build_geometry(parts: list[PosedPart] | list[tuple]) -> SceneGeometry:
+    """``parts``: PosedParts, or plain tuples in PosedPart's field order (the trailing
+    texture and velocities may be left out), with the pose already composed from the link
+    frame and the part's local frame."""
+    parts = [PosedPart(*p) for p in parts]
     n = len(parts)
     kind = np.zeros(n, np.int32)
     rot = np.zeros((n, 3, 3))
@@ -86,18 +111,28 @@ def build_geometry(parts: list[tuple[PartDesc, np.ndarray, np.ndarray, int, int,
     semantic = np.zeros(n, np.int32)
     material = np.zeros(n, np.int32)
     color = np.zeros((n, 3), np.float32)
+    tex_kind = np.zeros(n, np.int32)
+    tex_scale = np.ones(n)
+    tex_axis = np.zeros(n, np.int32)
+    color2 = np.zeros((n, 3), np.float32)
+    lin_vel = np.zeros((n, 3))
+    ang_vel = np.zeros((n, 3))
     mesh_node = np.zeros(n, np.int32)
     mesh_tri = np.zeros(n, np.int32)
     mesh_tri_count = np.zeros(n, np.int32)
     bvhs: dict[str, tuple[int, int, MeshBVH]] = {}
     node_total = tri_total = 0
-    for i, (desc, p, q, inst, cls, mat, col) in enumerate(parts):
+    for i, (desc, p, q, inst, cls, mat, col, tex, v, w) in enumerate(parts):
         R = quat_to_matrix(q)
         kind[i], rot[i], pos[i], params[i] = desc.kind, R, p, desc.params
         c_local, bradius[i] = local_bound(desc)
         bcenter[i] = R @ c_local + p
         instance[i], semantic[i], material[i] = inst, cls, MATERIAL_ID[mat]
         color[i] = col
+        if tex:
+            tex_kind[i], tex_scale[i] = TEXTURE_KIND[tex["kind"]], tex["scale"]
+            tex_axis[i], color2[i] = tex["axis"], tex["color2"]
+        lin_vel[i], ang_vel[i] = v, w
         if desc.kind == MESH:
             if desc.mesh not in bvhs:
                 bvh = mesh_bvh(desc.mesh)
@@ -116,6 +151,8 @@ def build_geometry(parts: list[tuple[PartDesc, np.ndarray, np.ndarray, int, int,
     return SceneGeometry(
         kind=kind, rot=rot, pos=pos, params=params, bound_center=bcenter, bound_radius=bradius,
         instance=instance, semantic=semantic, material=material, color=color,
+        texture_kind=tex_kind, texture_scale=tex_scale, texture_axis=tex_axis, color2=color2,
+        linear_velocity=lin_vel, angular_velocity=ang_vel,
         mesh_node=mesh_node, mesh_tri=mesh_tri, mesh_tri_count=mesh_tri_count,
         node_min=cat("node_min", (1, 3), np.float64), node_max=cat("node_max", (1, 3), np.float64),
         node_left=cat("node_left", (1,), np.int32), node_start=cat("node_start", (1,), np.int32),

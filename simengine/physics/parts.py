@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from .._pybullet import pybullet as p
-from ..geometry.scene_geometry import BOX, CAPSULE, CYLINDER, KIND_OF_SHAPE, MESH, SPHERE, PartDesc
+from ..geometry.scene_geometry import (
+    BOX,
+    CAPSULE,
+    CYLINDER,
+    KIND_OF_SHAPE,
+    MESH,
+    SPHERE,
+    PartDesc,
+    PosedPart,
+)
 from ..geometry.transforms import quat_to_matrix
 from ..instance import ObjectInstance, SceneInstance
 from .bodies import EnvironmentPart
@@ -54,21 +63,33 @@ def environment_desc(part: EnvironmentPart) -> tuple[PartDesc, np.ndarray, tuple
             np.asarray(part.center, np.float64), IDENTITY)
 
 
+def _environment_texture(instance: SceneInstance, env: EnvironmentPart) -> dict | None:
+    source = instance.ground if env.name == "ground" else instance.room
+    return (source or {}).get("texture")
+
+
 def posed_parts(instance: SceneInstance, snapshot: Snapshot,
                 object_descs: tuple[tuple[PartDesc, ...], ...],
-                environment: tuple[EnvironmentPart, ...], classes: tuple[str, ...]) -> list:
-    """(desc, world position, world xyzw, instance id, class id, material, colour) per part."""
+                environment: tuple[EnvironmentPart, ...], classes: tuple[str, ...]
+                ) -> list[PosedPart]:
+    """Every part of the scene at the snapshot: the environment first, then each object's
+    parts in order (the same order at every capture, so parts correspond across frames).
+    A part's velocity is that of its body at the part's origin: v + ω × (p − p_com)."""
     out = []
     for env in environment:
         desc, pos, q = environment_desc(env)
-        out.append((desc, pos, q, 0, classes.index(env.semantic), env.material, env.color))
+        out.append(PosedPart(desc, pos, q, 0, classes.index(env.semantic), env.material,
+                             env.color, _environment_texture(instance, env)))
     for obj, state, descs in zip(instance.objects, snapshot.objects, object_descs, strict=True):
         for d in descs:
             link_pos, link_q = state.links[d.link]
             R_link = quat_to_matrix(link_q)
             pos = R_link @ np.asarray(d.local_position, np.float64) + link_pos
             q = _quat_mul(link_q, d.local_orientation)
-            out.append((d, pos, q, obj.instance_id, obj.class_id, obj.material, obj.color))
+            w = state.angular_velocity
+            v = state.linear_velocity + np.cross(w, pos - state.links[0][0])
+            out.append(PosedPart(d, pos, q, obj.instance_id, obj.class_id, obj.material,
+                                 obj.color, obj.texture, tuple(v), tuple(w)))
     return out
 
 

@@ -122,7 +122,7 @@ def _develop_kernel(linear, gain, vig_mode, vig_coef, fx, fy, cx, cy,
             r2 = xn * xn + yn * yn
             g = gain
             if vig_mode == 1:
-                g = gain / ((1.0 + r2) * (1.0 + r2))
+                g = gain / (1.0 + r2)
             elif vig_mode == 2:
                 g = gain * (1.0 - vig_coef * r2)
             for c in range(channels):
