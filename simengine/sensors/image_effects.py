@@ -18,6 +18,7 @@ c. raw noise, heteroscedastic Gaussian: ``x += sqrt(shot * max(x, 0) + read) * N
 d. clip to [0, 1];
 e. tone curve: ``x ** (1 / gamma)`` or the IEC 61966-2-1 sRGB curve;
 f. quantise: ``floor(255 * y + 0.5)`` (round half up, no dithering).
+   e and f run as a table of 255 decision thresholds, bit-exact to the float64 formula.
 
 RNG streams: ``develop`` draws only when noise is on ("random": two scalars, then one
 standard normal per channel value; fixed: the normals only), so switching noise off never
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 
 import numpy as np
 from numba import prange
@@ -71,7 +73,7 @@ def _corner_r2(K: np.ndarray, height: int, width: int) -> float:
     return du * du + dv * dv
 
 
-_LUT_BITS = 16  # coarse start table over [0, 1]; a power of two keeps i / 2**bits <= x exact
+_LUT_BITS = 16  # start table over [0, 1]; a power of two keeps i / 2**bits <= x exact
 
 
 def _tone(x: np.ndarray, gamma: float | None) -> np.ndarray:
@@ -80,10 +82,6 @@ def _tone(x: np.ndarray, gamma: float | None) -> np.ndarray:
         return x ** (1.0 / gamma)
     with np.errstate(invalid="ignore"):
         return np.where(x <= SRGB_THRESHOLD, 12.92 * x, 1.055 * x ** (1.0 / 2.4) - 0.055)
-
-
-def _quantise(y: np.ndarray) -> np.ndarray:
-    return np.floor(255.0 * y + 0.5)
 
 
 @functools.lru_cache(maxsize=16)
@@ -96,11 +94,10 @@ def _code_tables(gamma: float | None) -> tuple[np.ndarray, np.ndarray]:
     ``start[i]`` is the code of x = i / 2**_LUT_BITS, a lower bound for every x in that bin.
     """
     k = np.arange(1, 256, dtype=np.float64)
-    lo = np.zeros(255, np.int64)  # bits of 0.0: code 0 < k
-    hi = np.full(255, np.float64(1.0).view(np.int64))  # bits of 1.0: code 255 >= k
+    lo, hi = np.zeros(255, np.int64), np.full(255, np.float64(1.0).view(np.int64))
     while np.any(hi - lo > 1):
         mid = lo + (hi - lo) // 2
-        reached = _quantise(_tone(mid.view(np.float64), gamma)) >= k
+        reached = np.floor(255.0 * _tone(mid.view(np.float64), gamma) + 0.5) >= k
         hi = np.where(reached, mid, hi)
         lo = np.where(reached, lo, mid)
     t = hi.view(np.float64)
@@ -122,7 +119,7 @@ def _develop_kernel(linear, gain, vig_mode, vig_coef, fx, fy, cx, cy,
             r2 = xn * xn + yn * yn
             g = gain
             if vig_mode == 1:
-                g = gain / (1.0 + r2)
+                g = gain / ((1.0 + r2) * (1.0 + r2))
             elif vig_mode == 2:
                 g = gain * (1.0 - vig_coef * r2)
             for c in range(channels):
@@ -202,7 +199,7 @@ def develop(linear_rgb: np.ndarray, K: np.ndarray, params: dict | None,
         vig_mode, vig_coef, strength = 1, 0.0, 1.0 - 1.0 / (1.0 + r2_max) ** 2
     elif vignetting in _OFF:
         vig_mode, vig_coef, strength = 0, 0.0, 0.0
-    elif isinstance(vignetting, int | float) and 0.0 <= vignetting <= 1.0:
+    elif isinstance(vignetting, numbers.Real) and 0.0 <= vignetting <= 1.0:
         strength = float(vignetting)
         vig_mode, vig_coef = 2, (strength / r2_max if r2_max > 0.0 else 0.0)
     else:
@@ -211,7 +208,7 @@ def develop(linear_rgb: np.ndarray, K: np.ndarray, params: dict | None,
 
     gamma = params.get("gamma", 2.2)
     srgb = isinstance(gamma, str) and gamma == "srgb"
-    if not srgb and not (isinstance(gamma, int | float) and gamma > 0):
+    if not srgb and not (isinstance(gamma, numbers.Real) and gamma > 0):
         raise ValueError(f"gamma: expected a number > 0 or 'srgb', got {gamma!r}")
     thresholds, start = _code_tables(None if srgb else float(gamma))
 
