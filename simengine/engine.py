@@ -83,12 +83,20 @@ class Engine:
                                                  result.environment, spec.classes))
                       for snap in result.snapshots]
         clock = self._tick("physics", clock)
+        labels = compute_labels(spec, instance, result)
+        clock = self._tick("labels", clock)
+        objects = {key.split("/", 1)[1]: labels[key] for key in
+                   ("objects/count", "objects/position", "objects/orientation", "objects/size",
+                    "objects/box_center_local")}
+        scene = {"light": instance.light, "background": instance.background,
+                 "background_bottom": instance.background_bottom}
+        frames = [(g, snap.time) for g, snap in zip(geometries, result.snapshots, strict=True)]
         out: dict[str, np.ndarray] = {}
         for s in instance.sensors:
             sensor = self._sensor(s)
             rng = rng_for(self.seed, k, STREAM_SENSOR, named_stream(s.name))
             if s.kind == "camera":
-                data = sensor.observe([(g, instance.background) for g in geometries], rng)
+                data = sensor.observe(frames, objects, scene, rng)
                 prefix, stage = "camera", "camera"
             elif s.kind == "lidar":
                 data = sensor.observe(geometries, rng)
@@ -98,8 +106,7 @@ class Engine:
                 prefix, stage = "audio", "audio"
             out.update({f"{prefix}/{s.name}/{key}": v for key, v in data.items()})
             clock = self._tick(stage, clock)
-        out.update(compute_labels(spec, instance, result))
-        self._tick("labels", clock)
+        out.update(labels)
         self._check_layout(out)
         return out
 

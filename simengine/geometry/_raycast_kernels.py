@@ -15,7 +15,7 @@ BOX, SPHERE, CYLINDER, CAPSULE, MESH = 1, 2, 3, 4, 5
 STACK = 64
 
 
-@kernel
+@kernel(inline="always")
 def _sphere(ox, oy, oz, dx, dy, dz, r, zsign, tmin, best):
     """Nearest root of |o + t d|² = r² in (tmin, best); d need not be unit (mesh scaling
     keeps t in world units). With ``zsign`` ±1 only the half with zsign·z >= 0 counts: a
@@ -33,7 +33,7 @@ def _sphere(ox, oy, oz, dx, dy, dz, r, zsign, tmin, best):
     return best
 
 
-@kernel
+@kernel(inline="always")
 def _box(ox, oy, oz, dx, dy, dz, hx, hy, hz, tmin, best):
     """Slab test; returns (t, face axis 0..2, sign) of the first face crossing beyond tmin:
     the entry face, or the exit face when the entry lies before tmin (as for the other
@@ -76,7 +76,7 @@ def _box(ox, oy, oz, dx, dy, dz, hx, hy, hz, tmin, best):
     return best, -1, 1.0
 
 
-@kernel
+@kernel(inline="always")
 def _cylinder_side(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
     a = dx * dx + dy * dy
     if a == 0.0:
@@ -93,7 +93,7 @@ def _cylinder_side(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
     return best
 
 
-@kernel
+@kernel(inline="always")
 def _caps(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
     if dz == 0.0:
         return best
@@ -107,7 +107,7 @@ def _caps(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
     return best
 
 
-@kernel
+@kernel(inline="always")
 def _triangle(ox, oy, oz, dx, dy, dz, tri, tmin, best):
     """Möller–Trumbore; returns t or best."""
     e1x = tri[1, 0] - tri[0, 0]
@@ -141,7 +141,7 @@ def _triangle(ox, oy, oz, dx, dy, dz, tri, tmin, best):
     return best
 
 
-@kernel
+@kernel(inline="always")
 def _aabb_hit(ox, oy, oz, ix, iy, iz, lo, hi, best):
     tx0 = (lo[0] - ox) * ix
     tx1 = (hi[0] - ox) * ix
@@ -154,15 +154,14 @@ def _aabb_hit(ox, oy, oz, ix, iy, iz, lo, hi, best):
     return tf >= max(tn, 0.0) and tn < best
 
 
-@kernel
+@kernel(inline="always")
 def _mesh(ox, oy, oz, dx, dy, dz, node_off, tri_off, node_min, node_max, node_left,
-          node_start, node_count, tris, tmin, best):
-    """Returns (t, triangle index) of the nearest hit in one mesh's BVH."""
+          node_start, node_count, tris, tmin, best, stack):
+    """Returns (t, triangle index) of the nearest hit in one mesh's BVH. ``stack`` is the
+    caller's scratch space (STACK int32), so the hot loop allocates nothing."""
     ix = 1.0 / dx if dx != 0.0 else 1e300
     iy = 1.0 / dy if dy != 0.0 else 1e300
     iz = 1.0 / dz if dz != 0.0 else 1e300
-    stack = np.empty(STACK, np.int32)
-    top = 0
     stack[0] = 0
     top = 1
     hit_tri = -1
@@ -186,9 +185,9 @@ def _mesh(ox, oy, oz, dx, dy, dz, node_off, tri_off, node_min, node_max, node_le
     return best, hit_tri
 
 
-@kernel
+@kernel(inline="always")
 def intersect_local(k, p0, p1, p2, mesh_node, mesh_tri, ox, oy, oz, dx, dy, dz, tmin, best,
-                    node_min, node_max, node_left, node_start, node_count, tris):
+                    node_min, node_max, node_left, node_start, node_count, tris, stack):
     """Nearest hit of a ray given in a part's own frame, in (tmin, best).
 
     Returns (t, nx, ny, nz): t < best on a hit, with the (unnormalised) normal in the part
@@ -227,7 +226,7 @@ def intersect_local(k, p0, p1, p2, mesh_node, mesh_tri, ox, oy, oz, dx, dy, dz, 
     elif k == MESH:
         t, tri = _mesh(ox / p0, oy / p1, oz / p2, dx / p0, dy / p1, dz / p2, mesh_node,
                        mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
-                       tmin, best)
+                       tmin, best, stack)
         if tri >= 0:
             v = tris[tri]
             e1x, e1y, e1z = v[1, 0] - v[0, 0], v[1, 1] - v[0, 1], v[1, 2] - v[0, 2]
@@ -238,7 +237,7 @@ def intersect_local(k, p0, p1, p2, mesh_node, mesh_tri, ox, oy, oz, dx, dy, dz, 
     return best, 0.0, 0.0, 0.0
 
 
-@kernel
+@kernel(inline="always")
 def to_local(R, P, wx, wy, wz, ux, uy, uz):
     """A world ray in the frame (R, P) of a part: o' = Rᵀ(o − P), d' = Rᵀ d."""
     qx, qy, qz = wx - P[0], wy - P[1], wz - P[2]
@@ -250,7 +249,7 @@ def to_local(R, P, wx, wy, wz, ux, uy, uz):
             R[0, 2] * ux + R[1, 2] * uy + R[2, 2] * uz)
 
 
-@kernel
+@kernel(inline="always")
 def normal_to_world(R, nlx, nly, nlz, ux, uy, uz):
     """Part-frame normal to a unit world normal facing the ray (meshes have either winding)."""
     nx = R[0, 0] * nlx + R[0, 1] * nly + R[0, 2] * nlz
@@ -264,6 +263,46 @@ def normal_to_world(R, nlx, nly, nlz, ux, uy, uz):
     return nx, ny, nz
 
 
+@kernel
+def _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bradius, mesh_node,
+              mesh_tri, node_min, node_max, node_left, node_start, node_count, tris, out_t,
+              out_part, out_normal, stack):
+    """Nearest hit of ray i over every part (see cast_kernel)."""
+    n_parts = kind.shape[0]
+    wx, wy, wz = origins[i, 0], origins[i, 1], origins[i, 2]
+    ux, uy, uz = dirs[i, 0], dirs[i, 1], dirs[i, 2]
+    best = tmax[i]
+    best_part = -1
+    nlx, nly, nlz = 0.0, 0.0, 0.0
+    for p in range(n_parts):
+        # bounding-sphere cull (dirs are unit vectors in the world frame)
+        cx = bcenter[p, 0] - wx
+        cy = bcenter[p, 1] - wy
+        cz = bcenter[p, 2] - wz
+        proj = cx * ux + cy * uy + cz * uz
+        d2 = cx * cx + cy * cy + cz * cz - proj * proj
+        rr = bradius[p]
+        if d2 > rr * rr or proj + rr < tmin[i] or proj - rr > best:
+            continue
+        ox, oy, oz, dx, dy, dz = to_local(rot[p], pos[p], wx, wy, wz, ux, uy, uz)
+        t, ax, ay, az = intersect_local(kind[p], params[p, 0], params[p, 1], params[p, 2],
+                                        mesh_node[p], mesh_tri[p], ox, oy, oz, dx, dy, dz,
+                                        tmin[i], best, node_min, node_max, node_left,
+                                        node_start, node_count, tris, stack)
+        if t < best:
+            best, best_part = t, p
+            nlx, nly, nlz = ax, ay, az
+    out_t[i] = best if best_part >= 0 else np.inf
+    out_part[i] = best_part
+    if best_part >= 0:
+        nx, ny, nz = normal_to_world(rot[best_part], nlx, nly, nlz, ux, uy, uz)
+    else:
+        nx, ny, nz = 0.0, 0.0, 0.0
+    out_normal[i, 0] = nx
+    out_normal[i, 1] = ny
+    out_normal[i, 2] = nz
+
+
 @kernel(parallel=True)
 def cast_kernel(origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bradius, mesh_node,
                 mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
@@ -271,37 +310,10 @@ def cast_kernel(origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, brad
     """Nearest hit of every ray over every part. Writes t (inf on miss), part index (-1) and
     the world-frame unit normal facing the ray."""
     n_rays = origins.shape[0]
-    n_parts = kind.shape[0]
-    for i in numba.prange(n_rays):
-        wx, wy, wz = origins[i, 0], origins[i, 1], origins[i, 2]
-        ux, uy, uz = dirs[i, 0], dirs[i, 1], dirs[i, 2]
-        best = tmax[i]
-        best_part = -1
-        nlx, nly, nlz = 0.0, 0.0, 0.0
-        for p in range(n_parts):
-            # bounding-sphere cull (dirs are unit vectors in the world frame)
-            cx = bcenter[p, 0] - wx
-            cy = bcenter[p, 1] - wy
-            cz = bcenter[p, 2] - wz
-            proj = cx * ux + cy * uy + cz * uz
-            d2 = cx * cx + cy * cy + cz * cz - proj * proj
-            rr = bradius[p]
-            if d2 > rr * rr or proj + rr < tmin[i] or proj - rr > best:
-                continue
-            ox, oy, oz, dx, dy, dz = to_local(rot[p], pos[p], wx, wy, wz, ux, uy, uz)
-            t, ax, ay, az = intersect_local(kind[p], params[p, 0], params[p, 1], params[p, 2],
-                                            mesh_node[p], mesh_tri[p], ox, oy, oz, dx, dy, dz,
-                                            tmin[i], best, node_min, node_max, node_left,
-                                            node_start, node_count, tris)
-            if t < best:
-                best, best_part = t, p
-                nlx, nly, nlz = ax, ay, az
-        out_t[i] = best if best_part >= 0 else np.inf
-        out_part[i] = best_part
-        if best_part >= 0:
-            nx, ny, nz = normal_to_world(rot[best_part], nlx, nly, nlz, ux, uy, uz)
-        else:
-            nx, ny, nz = 0.0, 0.0, 0.0
-        out_normal[i, 0] = nx
-        out_normal[i, 1] = ny
-        out_normal[i, 2] = nz
+    chunk = 256
+    for c in numba.prange((n_rays + chunk - 1) // chunk):
+        stack = np.empty(STACK, np.int32)
+        for i in range(c * chunk, min((c + 1) * chunk, n_rays)):
+            _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bradius,
+                      mesh_node, mesh_tri, node_min, node_max, node_left, node_start,
+                      node_count, tris, out_t, out_part, out_normal, stack)

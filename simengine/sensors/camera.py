@@ -1,46 +1,46 @@
-"""Camera (basic): pinhole rays through pixel centres, RGB with Lambert shading, metric
-z-depth, instance and semantic masks, and 2D boxes from the instance mask.
+"""Camera: rays from a lens model (pinhole + Brown–Conrady distortion) through the geometry
+core, shaded with a directional light, hard shadows and procedural textures, then developed
+through an image pipeline (exposure, vignetting, raw noise, tone curve).
+
+Per capture it gives ``rgb``, metric z-``depth`` (and ``range``), ``instance`` and
+``semantic`` masks, camera-frame ``normals``, forward optical ``flow`` to the next capture,
+tight and amodal 2D boxes with visibility, 3D boxes and 6D poses in the camera frame with
+their projected corners, ``K``, the distortion and ``T_world_cam``; with the stereo model on,
+a noisy ``depth_sensor`` beside the ideal depth. Every effect's parameters are stored under
+``effects/``.
 
 Frames: the camera's body frame is x forward, z up (as every sensor's); its optical frame is
-OpenCV's (x right, y down, z forward). ``T_world_cam`` maps optical-frame points to the world.
+OpenCV's (x right, y down, z forward); ``T_world_cam`` maps optical-frame points to the world.
 Pixel (u, v) is the ray through the pixel centre at (u, v), as ``cv2.projectPoints`` uses.
+
+Time: a capture at time t is rendered with every pixel at t + its offset: with a rolling
+shutter the rows are read out over ``rolling_shutter_s`` (top row first, centred on t); with
+motion blur, ``motion_blur_samples`` renders spread over ``motion_blur_s`` (centred on t) are
+averaged in linear light. Labels (depth, masks, normals, flow) come from the unblurred
+render, rolling shutter included, so they line up with the image.
 """
 
 from __future__ import annotations
 
-import functools
-import math
-
 import numpy as np
 
-from ..geometry.raycast import cast_rays
 from ..geometry.scene_geometry import SceneGeometry
-from ..geometry.transforms import R_BODY_OPTICAL, quat_to_matrix
+from ..geometry.transforms import R_BODY_OPTICAL
 from ..instance import SensorInstance
 from .base import OutputSpec
+from .camera_labels import object_labels, optical_flow
+from .camera_model import CameraModel
+from .camera_render import FrameResult, Pose, render_frame
+from .image_effects import develop, stereo_depth
+
+EFFECTS = ("exposure_gain", "vignetting_strength", "vignetting_cos4", "noise_shot",
+           "noise_read", "gamma", "motion_blur_s", "rolling_shutter_s")
+DEPTH_EFFECTS = ("baseline_m", "subpixel", "max_incidence_deg")
 
 
 def intrinsics(params: dict) -> np.ndarray:
-    """K from fx/fy/cx/cy or from hfov_deg (square pixels, principal point at the centre)."""
-    w, h = params["width"], params["height"]
-    if params.get("fx") is not None:
-        fx = float(params["fx"])
-        fy = float(params.get("fy") or fx)
-    else:
-        fx = fy = 0.5 * w / math.tan(math.radians(params["hfov_deg"]) / 2)
-    cx = float(params["cx"]) if params.get("cx") is not None else (w - 1) / 2
-    cy = float(params["cy"]) if params.get("cy") is not None else (h - 1) / 2
-    return np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
-
-
-@functools.lru_cache(maxsize=8)
-def _optical_rays(w: int, h: int, fx: float, fy: float, cx: float, cy: float) -> np.ndarray:
-    """Unit ray directions (H*W, 3) in the optical frame and their z components."""
-    u, v = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
-    d = np.stack([(u - cx) / fx, (v - cy) / fy, np.ones_like(u)], axis=-1).reshape(-1, 3)
-    d /= np.linalg.norm(d, axis=1, keepdims=True)
-    d.setflags(write=False)
-    return d
+    """K of a camera's parameters (see CameraModel.from_params)."""
+    return CameraModel.from_params(params).K
 
 
 class Camera:
@@ -48,25 +48,51 @@ class Camera:
 
     def __init__(self, sensor: SensorInstance, n_frames: int, max_objects: int) -> None:
         self.name = sensor.name
+        self.sensor = sensor
         self.params = sensor.params
-        self.width, self.height = int(sensor.params["width"]), int(sensor.params["height"])
-        self.K = intrinsics(sensor.params)
-        R_world_body = quat_to_matrix(sensor.orientation)
-        self.T_world_cam = np.eye(4)
-        self.T_world_cam[:3, :3] = R_world_body @ R_BODY_OPTICAL
-        self.T_world_cam[:3, 3] = sensor.position
+        self.model = CameraModel.from_params(sensor.params)
+        self.width, self.height = self.model.width, self.model.height
+        self.K = self.model.K
         self.n_frames = n_frames
         self.max_objects = max_objects
+        self.T_world_cam = self.pose_at(0.0)[0]
 
+    def pose_at(self, t: float) -> tuple[np.ndarray, Pose]:
+        """T_world_cam and the render pose of the camera at time ``t`` of the recording."""
+        position, R_world_body = self.sensor.pose_at(t)
+        R = R_world_body @ R_BODY_OPTICAL
+        T = np.eye(4)
+        T[:3, :3], T[:3, 3] = R, position
+        pose = Pose(R, position, np.asarray(self.sensor.linear_velocity, np.float64),
+                    np.asarray(self.sensor.angular_velocity, np.float64))
+        return T, pose
+
+    # --- layout -------------------------------------------------------------------------
     def outputs(self) -> dict[str, OutputSpec]:
         F, H, W, M = self.n_frames, self.height, self.width, self.max_objects
-        return {
-            "rgb": OutputSpec((F, H, W, 3), "uint8", doc="shaded colour"),
+        p = self.params
+        out = {
+            "rgb": OutputSpec((F, H, W, 3), "uint8", doc="developed colour image"),
             "depth": OutputSpec((F, H, W), "float32", unit="m",
-                                doc="z-depth in the optical frame; 0 where nothing is hit"),
+                                doc="ideal z-depth in the optical frame; 0 where nothing is hit"),
             "instance": OutputSpec((F, H, W), "int32", doc="object index + 1; 0 = none/stuff"),
             "semantic": OutputSpec((F, H, W), "int16", doc="class id (root attr classes)"),
+        }
+        if p["output_range"]:
+            out["range"] = OutputSpec((F, H, W), "float32", unit="m",
+                                      doc="distance along the pixel ray; 0 where nothing is hit")
+        if p["output_normals"]:
+            out["normals"] = OutputSpec((F, H, W, 3), "float32",
+                                        doc="unit surface normal, optical frame; 0 = no hit")
+        if p["output_flow"] and F > 1:
+            out["flow"] = OutputSpec((F, H, W, 2), "float32", unit="px",
+                                     doc="forward flow to the next capture (last frame: 0)")
+        if p["depth_noise"]:
+            out["depth_sensor"] = OutputSpec((F, H, W), "float32", unit="m",
+                                             doc="stereo depth-sensor model; 0 = hole")
+        out.update({
             "K": OutputSpec((3, 3), "float64", unit="px"),
+            "distortion": OutputSpec((5,), "float64", doc="OpenCV k1, k2, p1, p2, k3"),
             "T_world_cam": OutputSpec((F, 4, 4), "float64", unit="m",
                                       doc="optical (OpenCV) frame to world"),
             "boxes2d": OutputSpec((F, M, 4), "float32", unit="px",
@@ -74,40 +100,126 @@ class Camera:
                                       "continuous coordinates (pixel centres at integers, so "
                                       "outer pixel edges at ±0.5); zeros where not visible"),
             "visible_pixels": OutputSpec((F, M), "int32", doc="pixels of each object"),
-        }
+            "boxes2d_amodal": OutputSpec((F, M, 4), "float32", unit="px",
+                                         doc="box of the projected object geometry, clipped "
+                                             "to the image; zeros when outside it"),
+            "unoccluded_pixels": OutputSpec((F, M), "int32",
+                                            doc="pixels the object would cover alone"),
+            "visibility": OutputSpec((F, M), "float32",
+                                     doc="visible_pixels / unoccluded_pixels"),
+            "box3d_center_cam": OutputSpec((F, M, 3), "float64", unit="m",
+                                           doc="3D box centre, optical frame"),
+            "box3d_size": OutputSpec((F, M, 3), "float32", unit="m"),
+            "box3d_orientation_cam": OutputSpec((F, M, 4), "float64", doc="xyzw"),
+            "pose_cam": OutputSpec((F, M, 4, 4), "float64", doc="T_cam_obj"),
+            "box3d_corners_2d": OutputSpec((F, M, 8, 2), "float32", unit="px",
+                                           doc="corner 4·ix + 2·iy + iz, local signs (−,+); "
+                                               "NaN behind the camera"),
+        })
+        for name in EFFECTS:
+            out[f"effects/{name}"] = OutputSpec((F,), "float32", doc="parameter used")
+        if p["depth_noise"]:
+            for name in DEPTH_EFFECTS:
+                out[f"effects/depth_{name}"] = OutputSpec((F,), "float32")
+        return out
 
-    def observe(self, frames: list[tuple[SceneGeometry, tuple[float, float, float]]],
-                rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """``frames``: per capture, the scene geometry and the background colour."""
-        del rng  # the basic camera is noise-free; the stream is reserved for sensor effects
+    # --- rendering ----------------------------------------------------------------------
+    def _row_times(self) -> np.ndarray:
+        readout = float(self.params["rolling_shutter_s"])
+        if readout == 0.0 or self.height == 1:
+            return np.zeros(self.width * self.height)
+        rows = readout * (np.arange(self.height) / (self.height - 1) - 0.5)
+        return np.repeat(rows, self.width)
+
+    def _render(self, geometry: SceneGeometry, pose: Pose, background, offsets: np.ndarray,
+                light: dict, background_bottom) -> FrameResult:
+        near, far = float(self.params["near"]), float(self.params["far"])
+        return render_frame(self.model, pose, geometry, near, far, light, background,
+                            background_bottom, offsets)
+
+    def observe(self, frames: list[tuple[SceneGeometry, float]], objects: dict,
+                scene: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Render every capture.
+
+        ``frames``: per capture, the scene geometry and the capture time (s); ``objects``:
+        the object label arrays (``count``, ``position`` (F, M, 3), ``orientation``,
+        ``size``, ``box_center_local``); ``scene``: ``light``, ``background``,
+        ``background_bottom``.
+        """
         specs = self.outputs()
         out = {k: np.zeros(s.shape, s.dtype) for k, s in specs.items()}
         out["K"][:] = self.K
-        fx, fy, cx, cy = self.K[0, 0], self.K[1, 1], self.K[0, 2], self.K[1, 2]
-        d_opt = _optical_rays(self.width, self.height, fx, fy, cx, cy)
-        d_world = d_opt @ self.T_world_cam[:3, :3].T
-        near, far = float(self.params["near"]), float(self.params["far"])
-        # near/far bound z-depth; along a ray that is t·d_z
-        t_min, t_max = near / d_opt[:, 2], far / d_opt[:, 2]
-        light = np.asarray(self.params["light_direction"], np.float64)
-        light /= np.linalg.norm(light)
-        ambient = float(self.params["ambient"])
-        for f, (geometry, background) in enumerate(frames):
-            hits = cast_rays(geometry, self.T_world_cam[:3, 3], d_world, t_min, t_max)
-            hit = hits.hit
-            depth = np.where(hit, hits.t * d_opt[:, 2], 0.0)
-            shade = ambient + (1 - ambient) * np.clip(-(hits.normal @ light), 0.0, 1.0)
-            colour = geometry.color[np.where(hit, hits.part, 0)] * shade[:, None]
-            colour = np.where(hit[:, None], colour, np.asarray(background, np.float32))
-            shape = (self.height, self.width)
-            out["rgb"][f] = np.round(np.clip(colour, 0, 1) * 255).astype(np.uint8).reshape(
-                *shape, 3)
-            out["depth"][f] = depth.reshape(shape)
-            out["instance"][f] = hits.instance.reshape(shape)
-            out["semantic"][f] = hits.semantic.reshape(shape)
-            out["T_world_cam"][f] = self.T_world_cam
-            boxes, counts = boxes_from_mask(out["instance"][f], self.max_objects)
+        out["distortion"][:] = self.model.dist
+        p = self.params
+        # independent streams per effect, so switching one on never shifts another
+        noise_seed, depth_seed = (int(x) for x in rng.integers(0, 2**63, size=2))
+        rays = self.model.pixel_rays()
+        row_t = self._row_times()
+        blur = float(p["motion_blur_s"])
+        n_blur = int(p["motion_blur_samples"]) if blur > 0 else 0
+        image_params = {
+            "exposure_gain": float(p["exposure_gain"]),
+            "vignetting": "cos4" if p["vignetting_cos4"] else float(p["vignetting"]),
+            "noise": ("random" if p["noise_random"] else
+                      {"shot": float(p["noise_shot"]), "read": float(p["noise_read"])}
+                      if p["noise_shot"] or p["noise_read"] else None),
+            "gamma": "srgb" if float(p["gamma"]) == 0.0 else float(p["gamma"]),
+        }
+        results: list[FrameResult] = []
+        poses = []
+        for f, (geometry, t_capture) in enumerate(frames):
+            T, pose = self.pose_at(t_capture)
+            poses.append(T)
+            res = self._render(geometry, pose, scene["background"], row_t, scene["light"],
+                               scene["background_bottom"])
+            results.append(res)
+            linear = res.rgb_linear
+            if n_blur:
+                linear = np.zeros_like(linear)
+                for s in range(n_blur):
+                    offset = blur * ((s + 0.5) / n_blur - 0.5)
+                    linear += self._render(geometry, pose, scene["background"], row_t + offset,
+                                           scene["light"],
+                                           scene["background_bottom"]).rgb_linear
+                linear /= n_blur
+            rgb, used = develop(linear, self.K, image_params,
+                                np.random.default_rng([noise_seed, f]))
+            out["rgb"][f] = rgb
+            for name in EFFECTS[:6]:
+                out[f"effects/{name}"][f] = used[name]
+            out["effects/motion_blur_s"][f] = blur
+            out["effects/rolling_shutter_s"][f] = float(p["rolling_shutter_s"])
+            out["depth"][f] = res.depth
+            out["instance"][f] = res.instance
+            out["semantic"][f] = res.semantic
+            if "range" in out:
+                out["range"][f] = np.where(np.isfinite(res.t), res.t, 0.0)
+            if "normals" in out:
+                out["normals"][f] = res.normal
+            if "depth_sensor" in out:
+                noisy, _, used_d = stereo_depth(
+                    res.depth, res.normal, rays.reshape(self.height, self.width, 3),
+                    float(self.K[0, 0]), float(p["depth_baseline_m"]),
+                    float(p["depth_subpixel"]), np.random.default_rng([depth_seed, f]),
+                    max_incidence_deg=float(p["depth_max_incidence_deg"]),
+                    min_depth=float(p["near"]), max_depth=float(p["far"]))
+                out["depth_sensor"][f] = noisy
+                for name in DEPTH_EFFECTS:
+                    out[f"effects/depth_{name}"][f] = used_d[name]
+            out["T_world_cam"][f] = T
+            boxes, counts = boxes_from_mask(res.instance, self.max_objects)
             out["boxes2d"][f], out["visible_pixels"][f] = boxes, counts
+            labels = object_labels(geometry, T, self.model, res.instance,
+                                   objects["position"][f], objects["orientation"][f],
+                                   objects["size"], objects["box_center_local"],
+                                   int(objects["count"]), self.max_objects)
+            for key, value in labels.items():
+                out[key][f] = value
+        if "flow" in out:
+            for f in range(len(frames) - 1):
+                out["flow"][f] = optical_flow(results[f].part, results[f].t, rays, self.model,
+                                              poses[f], poses[f + 1], frames[f][0],
+                                              frames[f + 1][0])
         return out
 
 

@@ -8,11 +8,9 @@ undistorted coordinates (x, y) = (X/Z, Y/Z) to distorted ones (OpenCV order k1, 
     x_d = x c + 2 p1 x y + p2 (r² + 2 x²)
     y_d = y c + p1 (r² + 2 y²) + 2 p2 x y
 
-``project`` applies it (it equals ``cv2.projectPoints`` with rvec = tvec = 0);
-``undistort_points`` inverts it by a bracketed radial Newton solve followed by a full 2D Newton
-polish, converged to machine precision. A model whose radial function r·c(r) is not
-monotonic over the image (so that some pixel has no, or several, undistorted rays) is
-rejected at construction with a ``ValueError`` naming ``distortion``.
+``project`` applies it (as ``cv2.projectPoints`` with rvec = tvec = 0); ``undistort_points``
+inverts it (bracketed radial Newton, then 2D Newton to machine precision). A distortion that
+is not one-to-one over the image raises ``ValueError`` naming ``distortion`` at construction.
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ from typing import Any
 import numpy as np
 
 _MAX_ITER = 100
-_REL_STEP = 1e-15  # Newton stops when every step is below this, relative to the radius
 _CONVERGED_PX = 1e-6  # residual (px) above which a point is reported as not invertible
 
 
@@ -53,21 +50,18 @@ class CameraModel:
         dist = np.array(self.dist, dtype=np.float64).reshape(-1)
         if self.width < 1 or self.height < 1:
             raise ValueError(f"camera size must be positive, got {self.width}x{self.height}")
-        if K.shape != (3, 3) or not np.all(np.isfinite(K)):
-            raise ValueError(f"K must be a finite (3, 3) matrix, got shape {K.shape}")
-        if K[0, 1] != 0 or K[1, 0] != 0 or np.any(K[2] != (0.0, 0.0, 1.0)):
-            raise ValueError("K must be [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] (no skew)")
-        if K[0, 0] <= 0 or K[1, 1] <= 0:
-            raise ValueError(f"fx and fy must be positive, got {K[0, 0]}, {K[1, 1]}")
+        if (K.shape != (3, 3) or not np.all(np.isfinite(K)) or K[0, 0] <= 0 or K[1, 1] <= 0
+                or K[0, 1] != 0 or K[1, 0] != 0 or np.any(K[2] != (0.0, 0.0, 1.0))):
+            raise ValueError(f"K must be finite [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] with "
+                             f"fx, fy > 0 (no skew), got {K.tolist()}")
         if dist.shape != (5,) or not np.all(np.isfinite(dist)):
             raise ValueError(f"distortion must be 5 finite numbers (k1, k2, p1, p2, k3), "
                              f"got {self.dist!r}")
-        K.setflags(write=False)
-        dist.setflags(write=False)
-        object.__setattr__(self, "width", int(self.width))
-        object.__setattr__(self, "height", int(self.height))
-        object.__setattr__(self, "K", K)
-        object.__setattr__(self, "dist", dist)
+        for name, value in (("width", int(self.width)), ("height", int(self.height)),
+                            ("K", K), ("dist", dist)):
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+            object.__setattr__(self, name, value)
         self._check_invertible()
 
     @classmethod
@@ -96,8 +90,7 @@ class CameraModel:
         cy = float(params["cy"]) if params.get("cy") is not None else (h - 1) / 2
         K = np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
         d = params.get("distortion")
-        dist = np.zeros(5) if d is None else np.asarray(d, dtype=np.float64)
-        return cls(w, h, K, dist)
+        return cls(w, h, K, np.zeros(5) if d is None else np.asarray(d, dtype=np.float64))
 
     @property
     def key(self) -> tuple[int, int, tuple[float, ...], tuple[float, ...]]:
@@ -139,7 +132,7 @@ class CameraModel:
         z = p[:, 2]
         z_inv = np.divide(1.0, z, out=np.ones_like(z), where=z != 0)  # OpenCV: z = 0 → 1
         xy_d = self._distort(p[:, 0] * z_inv, p[:, 1] * z_inv)
-        return self._to_pixels(xy_d), z > 0
+        return xy_d * (self.K[0, 0], self.K[1, 1]) + (self.K[0, 2], self.K[1, 2]), z > 0
 
     def undistort_points(self, uv: np.ndarray) -> np.ndarray:
         """Invert distortion: pixels (N, 2) → normalized undistorted (N, 2) x = X/Z, y = Y/Z.
@@ -152,15 +145,9 @@ class CameraModel:
         xd, yd = (uv[:, 0] - cx) / fx, (uv[:, 1] - cy) / fy
         x, y = self._solve(xd, yd)
         out = np.stack([x, y], axis=1)
-        res = self._to_pixels(self._distort(x, y)) - uv
+        res = self._distort(x, y) * (fx, fy) + (cx, cy) - uv
         out[~(np.abs(res).max(axis=1) <= _CONVERGED_PX)] = np.nan
         return out
-
-    # -- internals -------------------------------------------------------------------------
-
-    def _to_pixels(self, xy_d: np.ndarray) -> np.ndarray:
-        """Normalized distorted (N, 2) → pixels (N, 2)."""
-        return xy_d * (self.K[0, 0], self.K[1, 1]) + (self.K[0, 2], self.K[1, 2])
 
     def _distort(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Brown–Conrady on (N,) normalized x, y → (N, 2) distorted, OpenCV's expression."""
@@ -171,14 +158,6 @@ class CameraModel:
         return np.stack([x * c + p1 * a1 + p2 * (r2 + 2 * x * x),
                          y * c + p1 * (r2 + 2 * y * y) + p2 * a1], axis=1)
 
-    def _radial_limit(self) -> float:
-        """Smallest undistorted radius r* where d/dr [r·c(r)] = 0 (inf if none)."""
-        k1, k2, _, _, k3 = self.dist
-        # d/dr (r + k1 r³ + k2 r⁵ + k3 r⁷) = 1 + 3k1 s + 5k2 s² + 7k3 s³, s = r²
-        roots = np.roots(np.trim_zeros([7 * k3, 5 * k2, 3 * k1, 1.0], "f"))
-        s = [z.real for z in roots if abs(z.imag) <= 1e-12 * max(1.0, abs(z)) and z.real > 0]
-        return math.sqrt(min(s)) if s else math.inf
-
     def _radial(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Radial function g(r) = r·c(r) and its derivative g'(r), elementwise."""
         k1, k2, _, _, k3 = self.dist
@@ -186,76 +165,93 @@ class CameraModel:
         return r * (1 + s * (k1 + s * (k2 + s * k3))), 1 + s * (3 * k1 + s * (5 * k2 + s * 7 * k3))
 
     def _solve(self, xd: np.ndarray, yd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Undistort (N,) normalized xd, yd: radial bracketed Newton, then 2D Newton."""
+        """Undistort (N,) normalized xd, yd → (N,) x, y.
+
+        1. Radial: solve g(r) = |(xd, yd)| by Newton safeguarded with bisection on the bracket
+           [0, r*] (r* = end of the monotonic region), to ~1e-8 relative.
+        2. Full model (tangential terms too): 2D Newton from the radial guess, until every
+           step is below 1e-12 relative (quadratic convergence: error then ~1e-24).
+        """
+        k1, k2, p1, p2, k3 = self.dist
         rd = np.hypot(xd, yd)
-        r_lim = self._radial_limit()
+        r_lim = _smallest_positive_root([7 * k3, 0, 5 * k2, 0, 3 * k1, 0, 1])  # g'(r*) = 0
         hi = np.full_like(rd, r_lim)
-        if not math.isfinite(r_lim):  # g increases to infinity: double until g(hi) ≥ rd
+        if not math.isfinite(r_lim):  # g increases without bound: double until g(hi) ≥ rd
             hi = np.maximum(rd, 1.0)
-            while np.any(self._radial(hi)[0] < rd):
-                hi = np.where(self._radial(hi)[0] < rd, 2 * hi, hi)
+            while np.any(short := self._radial(hi)[0] < rd):
+                hi = np.where(short, 2 * hi, hi)
         lo, r = np.zeros_like(rd), np.minimum(rd, hi)
-        for _ in range(_MAX_ITER):  # Newton safeguarded by bisection on g(r) = rd in [lo, hi]
-            g, dg = self._radial(r)
-            f = g - rd
-            lo, hi = np.where(f < 0, r, lo), np.where(f < 0, hi, r)
+        dr_old = hi.copy()
+        for _ in range(_MAX_ITER):  # as rtsafe: bisect unless Newton stays in the bracket and
+            g, dg = self._radial(r)  # its step at least halves
+            below = g < rd
+            lo, hi = np.where(below, r, lo), np.where(below, hi, r)
             with np.errstate(divide="ignore", invalid="ignore"):
-                step = r - f / dg
-            r_new = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
-            done = np.all(np.abs(r_new - r) <= _REL_STEP * np.maximum(r, 1e-300))
+                step = r - (g - rd) / dg
+            shrinks = np.abs(step - r) <= np.maximum(0.5 * dr_old, 1e-8 * r)
+            ok = (step >= lo) & (step <= hi) & shrinks
+            r_new = np.where(ok, step, 0.5 * (lo + hi))
+            dr_old = np.abs(r_new - r)
             r = r_new
-            if done:
+            if not np.any(dr_old > 1e-8 * r):
                 break
         scale = np.divide(r, rd, out=np.ones_like(rd), where=rd > 0)
         x, y = xd * scale, yd * scale
-        k1, k2, p1, p2, k3 = self.dist
-        if p1 == 0 and p2 == 0:
-            return x, y
-        for _ in range(_MAX_ITER):  # tangential terms: Newton on the full 2D map
+        for _ in range(_MAX_ITER):
             r2 = x * x + y * y
             c = 1 + r2 * (k1 + r2 * (k2 + r2 * k3))
             dc = k1 + r2 * (2 * k2 + r2 * 3 * k3)  # dc/d(r²)
-            fx_ = x * c + 2 * p1 * x * y + p2 * (r2 + 2 * x * x) - xd
-            fy_ = y * c + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y - yd
+            fx_, fy_ = (self._distort(x, y) - np.stack([xd, yd], axis=1)).T
             jxx = c + 2 * x * x * dc + 2 * p1 * y + 6 * p2 * x
             jyy = c + 2 * y * y * dc + 6 * p1 * y + 2 * p2 * x
-            jxy = 2 * x * y * dc + 2 * p1 * x + 2 * p2 * y  # = jyx
-            det = jxx * jyy - jxy * jxy
+            jxy = 2 * x * y * dc + 2 * p1 * x + 2 * p2 * y  # the Jacobian is symmetric
             with np.errstate(divide="ignore", invalid="ignore"):
+                det = jxx * jyy - jxy * jxy
                 dx, dy = (jyy * fx_ - jxy * fy_) / det, (jxx * fy_ - jxy * fx_) / det
             x, y = x - dx, y - dy
-            tol = _REL_STEP * np.maximum(np.hypot(x, y), 1e-300)
-            if not np.any(np.maximum(np.abs(dx), np.abs(dy)) > tol):  # NaN keeps iterating
+            # NaN steps compare False: such points stop here and are flagged by the caller
+            if not np.any(np.maximum(np.abs(dx), np.abs(dy)) > 1e-12 * np.hypot(x, y)):
                 break
         return x, y
 
     def _check_invertible(self) -> None:
-        """Raise ValueError unless distortion is invertible over the whole image."""
+        """Raise ValueError unless the distortion is one-to-one over the whole image.
+
+        Sufficient condition (exact when p1 = p2 = 0, where it says the radial function
+        g(r) = r·c(r) is increasing up to the image's corner radius): the Jacobian of the
+        distortion is symmetric, its radial part has eigenvalues c(r) and g'(r), and its
+        tangential part has norm ≤ 6·|p|·r, so it is positive definite (the map one-to-one)
+        on the disk where min(c, g') > 6|p|r; tangential terms move a point by at most
+        √10·|p|·r², so that disk's image holds the image rectangle if
+        g(r_fold) − √10·|p|·r_fold² exceeds the distorted radius of its farthest corner.
+        """
         if not np.any(self.dist):
             return
+        k1, k2, p1, p2, k3 = self.dist
+        p = math.hypot(p1, p2)
         fx, fy, cx, cy = self.K[0, 0], self.K[1, 1], self.K[0, 2], self.K[1, 2]
         xs = (np.array([-0.5, self.width - 0.5]) - cx) / fx  # outer pixel edges
         ys = (np.array([-0.5, self.height - 0.5]) - cy) / fy
-        rd_max = float(np.hypot(np.abs(xs).max(), np.abs(ys).max()))
-        r_star = self._radial_limit()
-        if math.isfinite(r_star):
-            g_max = float(self._radial(np.array([r_star]))[0][0])
-            if g_max <= rd_max:
+        rd_max = math.hypot(np.abs(xs).max(), np.abs(ys).max())
+        r_fold = min(_smallest_positive_root([7 * k3, 0, 5 * k2, 0, 3 * k1, -6 * p, 1]),
+                     _smallest_positive_root([k3, 0, k2, 0, k1, -6 * p, 1]))
+        if math.isfinite(r_fold):
+            reach = float(self._radial(np.array([r_fold]))[0][0]) - math.sqrt(10) * p * r_fold**2
+            if reach <= rd_max:
                 raise ValueError(
-                    f"distortion {self.dist.tolist()} is not invertible over the image: the "
-                    f"radial model r(1 + k1 r² + k2 r⁴ + k3 r⁶) stops increasing at r = "
-                    f"{r_star:.4g} (distorted radius {g_max:.4g}) but the image corners "
-                    f"reach distorted radius {rd_max:.4g}; reduce |k1|/|k2|/|k3| or the "
-                    f"field of view")
-        u = np.arange(self.width, dtype=np.float64)
-        v = np.arange(self.height, dtype=np.float64)
-        border = np.concatenate([np.stack([u, np.zeros_like(u)], 1),
-                                 np.stack([u, np.full_like(u, self.height - 1)], 1),
-                                 np.stack([np.zeros_like(v), v], 1),
-                                 np.stack([np.full_like(v, self.width - 1), v], 1)])
-        if np.isnan(self.undistort_points(border)).any():
-            raise ValueError(f"distortion {self.dist.tolist()} is not invertible at the "
-                             f"image border (tangential terms too strong for the lens)")
+                    f"distortion {self.dist.tolist()} is not invertible over the image: "
+                    f"it folds at undistorted radius {r_fold:.4g} (distorted radius "
+                    f"≈ {reach:.4g}, where r(1 + k1 r² + k2 r⁴ + k3 r⁶) stops increasing, "
+                    f"less the tangential margin) but the image corners reach distorted "
+                    f"radius {rd_max:.4g}; reduce the coefficients or the field of view")
+
+
+def _smallest_positive_root(coeffs: list[float]) -> float:
+    """Smallest positive real root of a polynomial (highest degree first), inf if none."""
+    roots = np.roots(np.trim_zeros(np.asarray(coeffs, dtype=np.float64), "f"))
+    real = roots.real[(np.abs(roots.imag) <= 1e-9 * np.maximum(1.0, np.abs(roots)))
+                      & (roots.real > 0)]
+    return float(real.min()) if real.size else math.inf
 
 
 @functools.lru_cache(maxsize=8)

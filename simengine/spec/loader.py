@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -386,11 +387,40 @@ def _sensor_params(kind: str, overrides: Node, merged: Node) -> dict[str, Any]:
     params = parse_params(merged, schema)
     if kind == "camera" and "hfov_deg" not in params and "fx" not in params:
         raise merged.error("a camera needs hfov_deg or fx", show_value=False)
+    if kind == "camera":
+        _check_camera(params, merged)
     if kind == "lidar" and not params["min_range"].support()[1] < params["max_range"].support()[0]:
         raise merged.error("expected min_range < max_range", show_value=False)
     if kind == "camera" and not params["near"].support()[1] < params["far"].support()[0]:
         raise merged.error("expected near < far", show_value=False)
     return params
+
+
+def _check_camera(params: dict[str, Any], merged: Node) -> None:
+    """Camera parameters that only make sense together: a stereo depth model needs its
+    baseline and subpixel figures; the lens distortion must be invertible over the image
+    for every value its distributions can draw (checked at the corners of their ranges)."""
+    if params["depth_noise"].value and not ("depth_baseline_m" in params
+                                             and "depth_subpixel" in params):
+        raise merged.error("depth_noise needs depth_baseline_m and depth_subpixel",
+                           show_value=False)
+    if "distortion" not in params:
+        return
+    from ..sensors.camera_model import CameraModel
+
+    ranges = [d.support() for d in params["distortion"]]
+    # the widest view: the largest field of view, the shortest focal lengths
+    base = {k: v.support()[1] if k == "hfov_deg" else v.support()[0]
+            for k, v in params.items() if k in ("width", "height", "hfov_deg", "fx", "fy",
+                                                "cx", "cy")}
+    for corner in itertools.product(*ranges):
+        try:
+            CameraModel.from_params({**base, "distortion": list(corner)})
+        except ValueError as exc:
+            node = Node(merged.value.get("distortion"), merged.file,
+                        merged.child_path("distortion"))
+            raise node.error(f"expected an invertible lens distortion ({exc})",
+                             show_value=False) from None
 
 
 def _pose(node: Node) -> PoseSpec:

@@ -1,0 +1,146 @@
+"""One camera frame rendered through the geometry core: tiles, shadow grid, kernel call.
+
+``render_frame`` returns the per-pixel results every camera output derives from: linear
+colour, ray distance, z-depth, hit part, instance, class and camera-frame normal.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..geometry.scene_geometry import SceneGeometry
+from ._camera_kernels import TILE, bin_parts, render_tiles
+from .camera_model import CameraModel
+
+SHADOW_GRID = 64
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    rgb_linear: np.ndarray  # (H, W, 3) float32, linear radiance
+    t: np.ndarray  # (H, W) float64 distance along the unit ray, inf on a miss
+    depth: np.ndarray  # (H, W) float32 z-depth, 0 on a miss
+    part: np.ndarray  # (H, W) int32, -1 on a miss
+    instance: np.ndarray  # (H, W) int32
+    semantic: np.ndarray  # (H, W) int16
+    normal: np.ndarray  # (H, W, 3) float32, optical frame, facing the camera
+
+
+@dataclass(frozen=True)
+class Pose:
+    """Camera pose at the capture and its motion (constant velocities, world frame)."""
+
+    R_world_cam: np.ndarray  # optical frame
+    position: np.ndarray
+    linear_velocity: np.ndarray
+    angular_velocity: np.ndarray
+
+
+@functools.lru_cache(maxsize=8)
+def tile_cones(model: CameraModel) -> tuple[np.ndarray, np.ndarray]:
+    """Per tile: the unit axis (optical frame) and half-angle of the cone holding its rays."""
+    rays = model.pixel_rays().reshape(model.height, model.width, 3)
+    ty, tx = -(-model.height // TILE), -(-model.width // TILE)
+    axes = np.zeros((ty * tx, 3))
+    half = np.zeros(ty * tx)
+    for j in range(ty):
+        for i in range(tx):
+            block = rays[j * TILE:(j + 1) * TILE, i * TILE:(i + 1) * TILE].reshape(-1, 3)
+            axis = block.mean(axis=0)
+            axis /= np.linalg.norm(axis)
+            cos = np.clip(block @ axis, -1.0, 1.0)
+            axes[j * tx + i] = axis
+            half[j * tx + i] = float(np.arccos(cos.min())) + 1e-9
+    axes.setflags(write=False)
+    half.setflags(write=False)
+    return axes, half
+
+
+def srgb_to_linear(c: np.ndarray) -> np.ndarray:
+    """Scene colours are given as display (sRGB) values; shading works in linear light."""
+    c = np.asarray(c, np.float64)
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def shadow_grid(geometry: SceneGeometry, light: np.ndarray, pad: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, float, int, np.ndarray, np.ndarray]:
+    """A grid in the plane across the light: per cell, the objects whose bounding sphere's
+    shadow covers it. Environment parts (ground, walls) cast no shadows: the light is inside
+    the room."""
+    e1 = np.cross(light, [0.0, 0.0, 1.0] if abs(light[2]) < 0.9 else [1.0, 0.0, 0.0])
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(light, e1)
+    axes = np.stack([e1, e2])
+    casters = np.flatnonzero(geometry.instance > 0)
+    if len(casters) == 0:
+        return np.zeros(3), axes, 1.0, 0, np.zeros(1, np.int32), np.zeros(0, np.int32)
+    ab = geometry.bound_center[casters] @ axes.T
+    r = (geometry.bound_radius + pad)[casters]
+    lo = (ab - r[:, None]).min(axis=0)
+    hi = (ab + r[:, None]).max(axis=0)
+    cell = max(float((hi - lo).max()) / SHADOW_GRID, 1e-6)
+    origin = lo[0] * e1 + lo[1] * e2
+    n = SHADOW_GRID
+    lists: list[list[int]] = [[] for _ in range(n * n)]
+    first = np.floor((ab - r[:, None] - lo) / cell).astype(int).clip(0, n - 1)
+    last = np.floor((ab + r[:, None] - lo) / cell).astype(int).clip(0, n - 1)
+    for k, part in enumerate(casters):
+        for a in range(first[k, 0], last[k, 0] + 1):
+            for b in range(first[k, 1], last[k, 1] + 1):
+                lists[a * n + b].append(int(part))
+    start = np.zeros(n * n + 1, np.int32)
+    start[1:] = np.cumsum([len(c) for c in lists])
+    flat = np.fromiter((p for c in lists for p in c), np.int32, count=int(start[-1]))
+    return origin, axes, cell, n, start, flat
+
+
+def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
+                 far: float, light: dict, background: tuple, background_bottom: tuple | None,
+                 ray_time: np.ndarray) -> FrameResult:
+    """Render one frame. ``ray_time`` (H·W,) gives each pixel's time offset from the capture
+    (rolling shutter row time plus a motion-blur sample offset); zeros for a global shutter."""
+    H, W = model.height, model.width
+    rays = model.pixel_rays()
+    axes, half = tile_cones(model)
+    g = geometry
+    # How far a part (or the camera) can move during the frame's time offsets.
+    span = float(np.abs(ray_time).max()) if ray_time.size else 0.0
+    speed = (np.linalg.norm(g.linear_velocity, axis=1)
+             + np.linalg.norm(g.angular_velocity, axis=1) * g.bound_radius)
+    cam_speed = float(np.linalg.norm(pose.linear_velocity))
+    pad = (speed + cam_speed) * span
+    # Rotating the camera sweeps rays: widen every tile cone by the angle turned.
+    cone = half + float(np.linalg.norm(pose.angular_velocity)) * span
+    dist = np.linalg.norm(g.bound_center - pose.position, axis=1)
+    near_bound = dist - g.bound_radius - pad
+    order = np.argsort(near_bound, kind="stable").astype(np.int32)
+    lists = np.empty((len(half), len(order)), np.int32)
+    counts = np.empty(len(half), np.int32)
+    bin_parts(axes, cone, pose.R_world_cam, pose.position, g.bound_center, g.bound_radius, pad,
+              order, lists, counts)
+    direction = np.asarray(light["direction"], np.float64)
+    direction /= np.linalg.norm(direction)
+    grid = shadow_grid(g, direction, pad)
+    rgb = np.empty((H, W, 3), np.float32)
+    t = np.empty((H, W))
+    depth = np.empty((H, W), np.float32)
+    part = np.empty((H, W), np.int32)
+    inst = np.empty((H, W), np.int32)
+    sem = np.empty((H, W), np.int16)
+    normal = np.empty((H, W, 3), np.float32)
+    bottom = background if background_bottom is None else background_bottom
+    render_tiles(rays, W, H, np.ascontiguousarray(ray_time, np.float64), pose.R_world_cam,
+                 pose.position, pose.linear_velocity, pose.angular_velocity, near, far,
+                 lists, counts, near_bound,
+                 g.kind, g.rot, g.pos, g.params, g.bound_radius, g.linear_velocity,
+                 g.angular_velocity, g.mesh_node, g.mesh_tri, g.node_min, g.node_max,
+                 g.node_left, g.node_start, g.node_count, g.tris,
+                 srgb_to_linear(g.color), srgb_to_linear(g.color2), g.texture_kind,
+                 g.texture_scale, g.texture_axis, g.instance, g.semantic,
+                 direction, float(light["ambient"]), float(light["intensity"]),
+                 bool(light["shadows"]), srgb_to_linear(background), srgb_to_linear(bottom),
+                 *grid, rgb, t, depth, part, inst, sem, normal)
+    return FrameResult(rgb, t, depth, part, inst, sem, normal)
