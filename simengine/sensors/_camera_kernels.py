@@ -30,10 +30,12 @@ TILE = 16
 
 
 @kernel(parallel=True)
-def bin_parts(tile_axis, tile_half, R_wc, cam_pos, bcenter, bradius, pad, near_order,
+def bin_parts(tile_axis, tile_cos, tile_sin, R_wc, cam_pos, bcenter, bradius, pad, near_order,
               out_lists, out_counts):
     """For each tile, the parts (in ``near_order``) whose bounding sphere, grown by ``pad``
-    for motion during the exposure, meets the tile's cone of rays."""
+    for motion during the exposure, meets the tile's cone of rays (half-angle h given as
+    cos h, sin h): the sphere's direction a must satisfy a <= h + s with sin s = r / dist,
+    i.e. cos a >= cos(h + s), evaluated without trigonometric calls."""
     n_tiles = tile_axis.shape[0]
     for i in numba.prange(n_tiles):
         cx, cy, cz = tile_axis[i, 0], tile_axis[i, 1], tile_axis[i, 2]
@@ -50,13 +52,65 @@ def bin_parts(tile_axis, tile_half, R_wc, cam_pos, bcenter, bradius, pad, near_o
             r = bradius[p] + pad[p]
             keep = dist <= r
             if not keep:
-                c = (ax * vx + ay * vy + az * vz) / dist
-                angle = math.acos(min(1.0, max(-1.0, c)))
-                keep = angle <= tile_half[i] + math.asin(min(1.0, r / dist))
+                sin_s = r / dist
+                cos_s = math.sqrt(1.0 - sin_s * sin_s)
+                cos_hs = tile_cos[i] * cos_s - tile_sin[i] * sin_s
+                keep = (ax * vx + ay * vy + az * vz) / dist >= cos_hs or tile_cos[i] < 0.0
             if keep:
                 out_lists[i, count] = p
                 count += 1
         out_counts[i] = count
+
+
+@kernel
+def shadow_cells(ab, radius, lo, cell, n, start, flat, casters):
+    """Fill the light-frame grid: ``start`` (n·n + 1) CSR offsets, ``flat`` part lists.
+    Called twice: first with ``flat`` empty to count (returns the total), then to fill."""
+    counts = np.zeros(n * n, np.int64)
+    fill = flat.shape[0] > 0
+    for k in range(ab.shape[0]):
+        a0 = max(0, min(n - 1, int(np.floor((ab[k, 0] - radius[k] - lo[0]) / cell))))
+        a1 = max(0, min(n - 1, int(np.floor((ab[k, 0] + radius[k] - lo[0]) / cell))))
+        b0 = max(0, min(n - 1, int(np.floor((ab[k, 1] - radius[k] - lo[1]) / cell))))
+        b1 = max(0, min(n - 1, int(np.floor((ab[k, 1] + radius[k] - lo[1]) / cell))))
+        for a in range(a0, a1 + 1):
+            for b in range(b0, b1 + 1):
+                c = a * n + b
+                if fill:
+                    flat[start[c] + counts[c]] = casters[k]
+                counts[c] += 1
+    if not fill:
+        start[0] = 0
+        for c in range(n * n):
+            start[c + 1] = start[c] + counts[c]
+    return start[n * n]
+
+
+@kernel(inline="always")
+def _code(value, thresholds, start):
+    """8-bit code of a linear value through the tone curve (see image_effects.code_tables)."""
+    x = np.float64(value)
+    if not x > 0.0:
+        x = 0.0
+    elif x > 1.0:
+        x = 1.0
+    code = np.int64(start[int(x * (start.shape[0] - 1))])
+    while x >= thresholds[code + 1]:
+        code += 1
+    return np.uint8(code)
+
+
+@kernel(inline="always")
+def _sphere_missed(bcenter, bradius, pad, p, wx, wy, wz, ux, uy, uz, t_min, best):
+    """Cheap rejection: the ray cannot meet part p's (motion-grown) bounding sphere in
+    (t_min, best)."""
+    cx = bcenter[p, 0] - wx
+    cy = bcenter[p, 1] - wy
+    cz = bcenter[p, 2] - wz
+    proj = cx * ux + cy * uy + cz * uz
+    d2 = cx * cx + cy * cy + cz * cz - proj * proj
+    rr = bradius[p] + pad[p]
+    return d2 > rr * rr or proj + rr < t_min or proj - rr > best
 
 
 @kernel(inline="always")
@@ -135,52 +189,45 @@ def _texture_mix(kind, scale, axis, lx, ly, lz):
 
 
 @kernel(inline="always")
-def _shadowed(x, y, z, lx, ly, lz, skip, tau, grid_origin, grid_axes, grid_cell, grid_n,
-              cell_start, cell_parts, kind, rot, pos, params, vel, omega, mesh_node, mesh_tri,
-              node_min, node_max, node_left, node_start, node_count, tris, stack):
-    """Does anything lie between (x, y, z) and the light (towards −light)? Only the casters
-    listed in the point's cell of the light-frame grid are tested."""
+def _grid_cell(x, y, z, grid_origin, grid_axes, grid_cell, grid_n):
+    """Index of the light-frame grid cell holding a point, or -1 outside the grid."""
     if grid_n == 0:
-        return False
+        return -1
     rx, ry, rz = x - grid_origin[0], y - grid_origin[1], z - grid_origin[2]
     a = rx * grid_axes[0, 0] + ry * grid_axes[0, 1] + rz * grid_axes[0, 2]
     b = rx * grid_axes[1, 0] + ry * grid_axes[1, 1] + rz * grid_axes[1, 2]
     ia = int(np.floor(a / grid_cell))
     ib = int(np.floor(b / grid_cell))
     if ia < 0 or ib < 0 or ia >= grid_n or ib >= grid_n:
-        return False
-    cell = ia * grid_n + ib
-    for j in range(cell_start[cell], cell_start[cell + 1]):
-        p = cell_parts[j]
-        if p == skip and kind[p] != MESH:  # a convex part cannot shadow its own lit side
-            continue
-        ox, oy, oz, dx, dy, dz = _part_ray(p, tau, rot, pos, vel, omega, x, y, z, -lx, -ly, -lz)
-        t, _, _, _ = intersect_local(kind[p], params[p, 0], params[p, 1], params[p, 2],
-                                     mesh_node[p], mesh_tri[p], ox, oy, oz, dx, dy, dz, 1e-6,
-                                     np.inf, node_min, node_max, node_left, node_start,
-                                     node_count, tris, stack)
-        if t < np.inf:
-            return True
-    return False
+        return -1
+    return ia * grid_n + ib
 
 
 @kernel(parallel=True)
 def render_tiles(rays, width, height, ray_time, R_wc, cam_pos, cam_vel, cam_omega, near, far,
                  tile_lists, tile_counts, near_bound,
-                 kind, rot, pos, params, bradius, vel, omega, mesh_node, mesh_tri, node_min,
-                 node_max, node_left, node_start, node_count, tris,
+                 kind, rot, pos, params, bcenter, bradius, pad, vel, omega, mesh_node,
+                 mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
                  albedo, albedo2, tex_kind, tex_scale, tex_axis, instance, semantic,
                  light, ambient, intensity, shadows, bg_top, bg_bottom,
                  grid_origin, grid_axes, grid_cell, grid_n, cell_start, cell_parts,
-                 out_rgb, out_t, out_depth, out_part, out_inst, out_sem, out_normal):
-    """Render every pixel of every tile: nearest hit, normal (camera frame), linear colour.
+                 fused, thresholds, code_start, want_normal,
+                 out_rgb, out_u8, out_t, out_depth, out_part, out_inst, out_sem, out_normal):
+    """Render every pixel of every tile: nearest hit, normal (camera frame), colour.
 
     ``rays`` (H·W, 3) unit optical-frame rays; ``ray_time`` (H·W,) time offsets (rolling
     shutter, motion-blur sample) at which parts and camera are posed; ``albedo`` linear RGB.
+    With ``fused`` the tone curve and 8-bit quantisation run here (``thresholds`` and
+    ``code_start`` from image_effects.code_tables, so the codes are exactly develop()'s on
+    the same float32 values) and ``out_u8`` is written instead of the linear ``out_rgb``.
     """
     tiles_x = (width + TILE - 1) // TILE
     n_tiles = tile_counts.shape[0]
-    for tile in numba.prange(n_tiles):
+    # prange splits the iterations into contiguous blocks per thread; visiting tiles in a
+    # strided order gives every thread a share of sky, ground and objects alike.
+    stride = 7 if n_tiles % 7 else 11
+    for step in numba.prange(n_tiles):
+        tile = (step * stride) % n_tiles
         ty0 = (tile // tiles_x) * TILE
         tx0 = (tile % tiles_x) * TILE
         n_list = tile_counts[tile]
@@ -209,6 +256,9 @@ def render_tiles(rays, width, height, ray_time, R_wc, cam_pos, cam_vel, cam_omeg
                     p = tile_lists[tile, j]
                     if near_bound[p] > best:
                         break  # parts are listed nearest first: none further can be nearer
+                    if _sphere_missed(bcenter, bradius, pad, p, wx, wy, wz, ux, uy, uz, t_min,
+                                      best):
+                        continue
                     ox, oy, oz, dx, dy, dz = _part_ray(p, tau, rot, pos, vel, omega,
                                                        wx, wy, wz, ux, uy, uz)
                     t, ax, ay, az = intersect_local(
@@ -222,14 +272,19 @@ def render_tiles(rays, width, height, ray_time, R_wc, cam_pos, cam_vel, cam_omeg
                 if best_part < 0:
                     f = 0.5 * (1.0 + uz)
                     for c in range(3):
-                        out_rgb[v, u, c] = bg_bottom[c] + f * (bg_top[c] - bg_bottom[c])
+                        value = np.float32(bg_bottom[c] + f * (bg_top[c] - bg_bottom[c]))
+                        if fused:
+                            out_u8[v, u, c] = _code(value, thresholds, code_start)
+                        else:
+                            out_rgb[v, u, c] = value
                     out_t[v, u] = np.inf
                     out_depth[v, u] = 0.0
                     out_part[v, u] = -1
                     out_inst[v, u] = 0
                     out_sem[v, u] = 0
-                    for c in range(3):
-                        out_normal[v, u, c] = 0.0
+                    if want_normal:
+                        for c in range(3):
+                            out_normal[v, u, c] = 0.0
                     continue
                 p = best_part
                 nx, ny, nz = normal_to_world(rot[p], nlx, nly, nlz, ux, uy, uz)
@@ -238,24 +293,45 @@ def render_tiles(rays, width, height, ray_time, R_wc, cam_pos, cam_vel, cam_omeg
                                          nx, ny, nz)
                 lambert = -(nx * light[0] + ny * light[1] + nz * light[2])
                 if lambert > 0.0 and shadows:
+                    # shadow ray towards the light, against the casters of the point's cell
                     px = wx + best * ux + 1e-5 * nx
                     py = wy + best * uy + 1e-5 * ny
                     pz = wz + best * uz + 1e-5 * nz
-                    if _shadowed(px, py, pz, light[0], light[1], light[2], p, tau, grid_origin,
-                                 grid_axes, grid_cell, grid_n, cell_start, cell_parts, kind,
-                                 rot, pos, params, vel, omega, mesh_node, mesh_tri, node_min,
-                                 node_max, node_left, node_start, node_count, tris, stack):
-                        lambert = 0.0
+                    cell = _grid_cell(px, py, pz, grid_origin, grid_axes, grid_cell, grid_n)
+                    if cell >= 0:
+                        for jj in range(cell_start[cell], cell_start[cell + 1]):
+                            q = cell_parts[jj]
+                            if q == p and kind[q] != MESH:
+                                continue  # a convex part cannot shadow its own lit side
+                            if _sphere_missed(bcenter, bradius, pad, q, px, py, pz, -light[0],
+                                              -light[1], -light[2], 0.0, np.inf):
+                                continue
+                            ox, oy, oz, dx, dy, dz = _part_ray(q, tau, rot, pos, vel, omega,
+                                                               px, py, pz, -light[0],
+                                                               -light[1], -light[2])
+                            ts, _, _, _ = intersect_local(
+                                kind[q], params[q, 0], params[q, 1], params[q, 2], mesh_node[q],
+                                mesh_tri[q], ox, oy, oz, dx, dy, dz, 1e-6, np.inf, node_min,
+                                node_max, node_left, node_start, node_count, tris, stack)
+                            if ts < np.inf:
+                                lambert = 0.0
+                                break
                 shade = ambient + intensity * max(lambert, 0.0)
                 mix = _texture_mix(tex_kind[p], tex_scale[p], tex_axis[p], hx, hy, hz)
                 for c in range(3):
                     base = albedo[p, c] + mix * (albedo2[p, c] - albedo[p, c])
-                    out_rgb[v, u, c] = shade * base
+                    value = np.float32(shade * base)
+                    if fused:
+                        out_u8[v, u, c] = _code(value, thresholds, code_start)
+                    else:
+                        out_rgb[v, u, c] = value
                 out_t[v, u] = best
                 out_depth[v, u] = best * rcz
                 out_part[v, u] = p
                 out_inst[v, u] = instance[p]
                 out_sem[v, u] = semantic[p]
+                if not want_normal:
+                    continue
                 # normal in the optical frame: R_wcᵀ n
                 out_normal[v, u, 0] = R_wc[0, 0] * nx + R_wc[1, 0] * ny + R_wc[2, 0] * nz
                 out_normal[v, u, 1] = R_wc[0, 1] * nx + R_wc[1, 1] * ny + R_wc[2, 1] * nz

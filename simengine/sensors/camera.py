@@ -132,10 +132,34 @@ class Camera:
         return np.repeat(rows, self.width)
 
     def _render(self, geometry: SceneGeometry, pose: Pose, background, offsets: np.ndarray,
-                light: dict, background_bottom) -> FrameResult:
+                light: dict, background_bottom, *, tone: float | None = None,
+                normals: bool = True) -> FrameResult:
         near, far = float(self.params["near"]), float(self.params["far"])
         return render_frame(self.model, pose, geometry, near, far, light, background,
-                            background_bottom, offsets)
+                            background_bottom, offsets, tone=tone, normals=normals)
+
+    def _fused_tone(self, image_params: dict, blurred: bool) -> float | None:
+        """The gamma (0 = sRGB) to quantise with inside the render kernel when the image
+        pipeline has nothing else to do (gain 1, no vignetting, no noise, no blur) — the
+        same 8-bit codes as develop(), without a second pass over the image."""
+        neutral = (image_params["exposure_gain"] == 1.0 and image_params["vignetting"] == 0.0
+                   and image_params["noise"] is None and not blurred)
+        return float(self.params["gamma"]) if neutral else None
+
+    def _develop(self, res: FrameResult, geometry: SceneGeometry, pose: Pose, scene: dict,
+                 row_t: np.ndarray, n_blur: int, blur: float, image_params: dict,
+                 noise_seed: int, f: int) -> tuple[np.ndarray, dict[str, float]]:
+        """The image pipeline on linear light, after averaging the motion-blur samples."""
+        linear = res.rgb_linear
+        if n_blur:
+            linear = np.zeros_like(linear)
+            for s in range(n_blur):
+                offset = blur * ((s + 0.5) / n_blur - 0.5)
+                linear += self._render(geometry, pose, scene["background"], row_t + offset,
+                                       scene["light"], scene["background_bottom"],
+                                       normals=False).rgb_linear
+            linear /= n_blur
+        return develop(linear, self.K, image_params, np.random.default_rng([noise_seed, f]))
 
     def observe(self, frames: list[tuple[SceneGeometry, float]], objects: dict,
                 scene: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -167,24 +191,22 @@ class Camera:
         }
         results: list[FrameResult] = []
         poses = []
+        tone = self._fused_tone(image_params, n_blur > 0)
+        want_normals = bool(p["output_normals"] or p["depth_noise"])
         for f, (geometry, t_capture) in enumerate(frames):
             T, pose = self.pose_at(t_capture)
             poses.append(T)
             res = self._render(geometry, pose, scene["background"], row_t, scene["light"],
-                               scene["background_bottom"])
+                               scene["background_bottom"], tone=tone, normals=want_normals)
             results.append(res)
-            linear = res.rgb_linear
-            if n_blur:
-                linear = np.zeros_like(linear)
-                for s in range(n_blur):
-                    offset = blur * ((s + 0.5) / n_blur - 0.5)
-                    linear += self._render(geometry, pose, scene["background"], row_t + offset,
-                                           scene["light"],
-                                           scene["background_bottom"]).rgb_linear
-                linear /= n_blur
-            rgb, used = develop(linear, self.K, image_params,
-                                np.random.default_rng([noise_seed, f]))
-            out["rgb"][f] = rgb
+            if tone is not None:
+                out["rgb"][f] = res.rgb
+                used = {"exposure_gain": 1.0, "vignetting_strength": 0.0,
+                        "vignetting_cos4": 0.0, "noise_shot": 0.0, "noise_read": 0.0,
+                        "gamma": tone}
+            else:
+                out["rgb"][f], used = self._develop(res, geometry, pose, scene, row_t, n_blur,
+                                                    blur, image_params, noise_seed, f)
             for name in EFFECTS[:6]:
                 out[f"effects/{name}"][f] = used[name]
             out["effects/motion_blur_s"][f] = blur

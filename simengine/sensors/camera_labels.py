@@ -38,7 +38,7 @@ import numpy as np
 
 from ..geometry.raycast import cast_rays
 from ..geometry.scene_geometry import BOX, CAPSULE, CYLINDER, MESH, SPHERE, SceneGeometry
-from ..geometry.transforms import invert, matrix_to_quat, pose_matrix
+from ..geometry.transforms import invert, matrix_to_quat, pose_matrix, rotate_rows
 from .camera_model import CameraModel
 
 NEAR = 1e-3  # m, near plane (optical z) against which geometry is clipped
@@ -91,7 +91,7 @@ def object_labels(geometry: SceneGeometry, T_world_cam: np.ndarray, model: Camer
     T_world_cam = np.asarray(T_world_cam, np.float64)
     T_cam_world = invert(T_world_cam)
     origin = T_world_cam[:3, 3]
-    d_world = model.pixel_rays() @ T_world_cam[:3, :3].T  # as the camera casts them
+    d_world = rotate_rows(model.pixel_rays(), T_world_cam[:3, :3])  # as the camera casts them
     visible = np.bincount(np.asarray(instance_mask).ravel().clip(0), minlength=M + 1)
     for i in range(count):
         T_cam_obj = T_cam_world @ pose_matrix(positions[i], orientations[i])
@@ -225,7 +225,7 @@ def optical_flow(part: np.ndarray, t: np.ndarray, rays_cam: np.ndarray, model: C
     Ra, Rb = np.asarray(T_world_cam_a, np.float64)[:3, :3], np.asarray(T_world_cam_b)[:3, :3]
     ca, cb = np.asarray(T_world_cam_a, np.float64)[:3, 3], np.asarray(T_world_cam_b)[:3, 3]
     rays = np.asarray(rays_cam, np.float64).reshape(-1, 3)
-    pts_b = rays @ (Rb.T @ Ra).T  # misses: R_cam_b_world · d, a point at infinity
+    pts_b = rotate_rows(rays, Rb.T @ Ra)  # misses: R_cam_b_world · d, a point at infinity
     # A hit X = ca + t·d (world) moves with its part to R_b·R_aᵀ·(X − pos_a) + pos_b; in
     # camera b that is t·(A_p·ray) + c_p with, per part p:
     R_move = geometry_b.rot @ geometry_a.rot.transpose(0, 2, 1)  # (P, 3, 3)
@@ -234,7 +234,7 @@ def optical_flow(part: np.ndarray, t: np.ndarray, rays_cam: np.ndarray, model: C
     c = c @ Rb
     hit = part >= 0
     p = part[hit]
-    pts_b[hit] = t[hit, None] * (A[p] @ rays[hit][:, :, None])[:, :, 0] + c[p]
+    pts_b[hit] = t[hit, None] * np.einsum("nij,nj->ni", A[p], rays[hit]) + c[p]
     uv, valid = model.project(pts_b)
     v, u = np.divmod(np.arange(H * W), W)
     flow = uv - np.c_[u, v]

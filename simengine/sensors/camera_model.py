@@ -2,12 +2,9 @@
 
 Frames and pixels follow OpenCV: the optical frame is x right, y down, z forward, and the
 centre of pixel (u, v) is at (u, v) in ``K``'s coordinates. Distortion maps normalized
-undistorted coordinates (x, y) = (X/Z, Y/Z) to distorted ones (OpenCV order k1, k2, p1, p2, k3)::
-
-    c   = 1 + k1 r² + k2 r⁴ + k3 r⁶,  r² = x² + y²
-    x_d = x c + 2 p1 x y + p2 (r² + 2 x²)
-    y_d = y c + p1 (r² + 2 y²) + 2 p2 x y
-
+undistorted coordinates (x, y) = (X/Z, Y/Z) to distorted ones (dist = k1, k2, p1, p2, k3):
+x_d = x c + 2 p1 x y + p2 (r² + 2 x²), y_d = y c + p1 (r² + 2 y²) + 2 p2 x y with
+c = 1 + k1 r² + k2 r⁴ + k3 r⁶, r² = x² + y².
 ``project`` applies it (as ``cv2.projectPoints`` with rvec = tvec = 0); ``undistort_points``
 inverts it (bracketed radial Newton, then 2D Newton to machine precision). A distortion that
 is not one-to-one over the image raises ``ValueError`` naming ``distortion`` at construction.
@@ -123,8 +120,7 @@ class CameraModel:
         Returns
         -------
         uv : np.ndarray
-            (N, 2) float64 pixel coordinates with distortion applied (computed for every
-            point, as OpenCV does; meaningful only where ``valid``).
+            (N, 2) float64 distorted pixel coordinates (for every point, as OpenCV does).
         valid : np.ndarray
             (N,) bool, True where z > 0 (in front of the camera).
         """
@@ -137,8 +133,7 @@ class CameraModel:
     def undistort_points(self, uv: np.ndarray) -> np.ndarray:
         """Invert distortion: pixels (N, 2) → normalized undistorted (N, 2) x = X/Z, y = Y/Z.
 
-        Points that cannot be inverted (outside the monotonic region of the radial model)
-        are NaN; every pixel of the image can be (checked at construction).
+        NaN where there is no inverse (beyond the fold; never inside the image).
         """
         uv = np.asarray(uv, dtype=np.float64).reshape(-1, 2)
         fx, fy, cx, cy = self.K[0, 0], self.K[1, 1], self.K[0, 2], self.K[1, 2]
@@ -154,9 +149,8 @@ class CameraModel:
         k1, k2, p1, p2, k3 = self.dist
         r2 = x * x + y * y
         c = 1 + ((k3 * r2 + k2) * r2 + k1) * r2
-        a1 = 2 * x * y
-        return np.stack([x * c + p1 * a1 + p2 * (r2 + 2 * x * x),
-                         y * c + p1 * (r2 + 2 * y * y) + p2 * a1], axis=1)
+        return np.stack([x * c + 2 * p1 * x * y + p2 * (r2 + 2 * x * x),
+                         y * c + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y], axis=1)
 
     def _radial(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Radial function g(r) = r·c(r) and its derivative g'(r), elementwise."""
@@ -165,13 +159,10 @@ class CameraModel:
         return r * (1 + s * (k1 + s * (k2 + s * k3))), 1 + s * (3 * k1 + s * (5 * k2 + s * 7 * k3))
 
     def _solve(self, xd: np.ndarray, yd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Undistort (N,) normalized xd, yd → (N,) x, y.
-
-        1. Radial: solve g(r) = |(xd, yd)| by Newton safeguarded with bisection on the bracket
-           [0, r*] (r* = end of the monotonic region), to ~1e-8 relative.
-        2. Full model (tangential terms too): 2D Newton from the radial guess, until every
-           step is below 1e-12 relative (quadratic convergence: error then ~1e-24).
-        """
+        """Undistort (N,) normalized xd, yd → (N,) x, y: solve g(r) = |(xd, yd)| by Newton
+        safeguarded by bisection on [0, r*] to 1e-8, then 2D Newton on the full model until
+        every step is < 1e-12 relative (quadratic convergence: error then ~1e-24). NaN
+        steps compare False, so such points stop and are flagged by the caller."""
         k1, k2, p1, p2, k3 = self.dist
         rd = np.hypot(xd, yd)
         r_lim = _smallest_positive_root([7 * k3, 0, 5 * k2, 0, 3 * k1, 0, 1])  # g'(r*) = 0
@@ -180,19 +171,16 @@ class CameraModel:
             hi = np.maximum(rd, 1.0)
             while np.any(short := self._radial(hi)[0] < rd):
                 hi = np.where(short, 2 * hi, hi)
-        lo, r = np.zeros_like(rd), np.minimum(rd, hi)
-        dr_old = hi.copy()
+        lo, r, dr_old = np.zeros_like(rd), np.minimum(rd, hi), hi.copy()
         for _ in range(_MAX_ITER):  # as rtsafe: bisect unless Newton stays in the bracket and
             g, dg = self._radial(r)  # its step at least halves
-            below = g < rd
-            lo, hi = np.where(below, r, lo), np.where(below, hi, r)
+            lo, hi = np.where(g < rd, r, lo), np.where(g < rd, hi, r)
             with np.errstate(divide="ignore", invalid="ignore"):
                 step = r - (g - rd) / dg
             shrinks = np.abs(step - r) <= np.maximum(0.5 * dr_old, 1e-8 * r)
             ok = (step >= lo) & (step <= hi) & shrinks
-            r_new = np.where(ok, step, 0.5 * (lo + hi))
-            dr_old = np.abs(r_new - r)
-            r = r_new
+            r, r_prev = np.where(ok, step, 0.5 * (lo + hi)), r
+            dr_old = np.abs(r - r_prev)
             if not np.any(dr_old > 1e-8 * r):
                 break
         scale = np.divide(r, rd, out=np.ones_like(rd), where=rd > 0)
@@ -209,7 +197,6 @@ class CameraModel:
                 det = jxx * jyy - jxy * jxy
                 dx, dy = (jyy * fx_ - jxy * fy_) / det, (jxx * fy_ - jxy * fx_) / det
             x, y = x - dx, y - dy
-            # NaN steps compare False: such points stop here and are flagged by the caller
             if not np.any(np.maximum(np.abs(dx), np.abs(dy)) > 1e-12 * np.hypot(x, y)):
                 break
         return x, y
@@ -217,16 +204,12 @@ class CameraModel:
     def _check_invertible(self) -> None:
         """Raise ValueError unless the distortion is one-to-one over the whole image.
 
-        Sufficient condition (exact when p1 = p2 = 0, where it says the radial function
-        g(r) = r·c(r) is increasing up to the image's corner radius): the Jacobian of the
-        distortion is symmetric, its radial part has eigenvalues c(r) and g'(r), and its
-        tangential part has norm ≤ 6·|p|·r, so it is positive definite (the map one-to-one)
-        on the disk where min(c, g') > 6|p|r; tangential terms move a point by at most
-        √10·|p|·r², so that disk's image holds the image rectangle if
-        g(r_fold) − √10·|p|·r_fold² exceeds the distorted radius of its farthest corner.
+        The Jacobian is symmetric: radial eigenvalues c(r), g'(r) (g = r·c) plus a tangential
+        part of norm ≤ 6|p|r, so it is positive definite (the map one-to-one) while
+        min(c, g') > 6|p|r, up to r_fold. Tangential terms move points by ≤ √10·|p|·r², so the
+        image (farthest corner at distorted radius rd_max) is covered if
+        g(r_fold) − √10·|p|·r_fold² > rd_max. With p = 0 this is exactly "g increasing".
         """
-        if not np.any(self.dist):
-            return
         k1, k2, p1, p2, k3 = self.dist
         p = math.hypot(p1, p2)
         fx, fy, cx, cy = self.K[0, 0], self.K[1, 1], self.K[0, 2], self.K[1, 2]
@@ -238,17 +221,16 @@ class CameraModel:
         if math.isfinite(r_fold):
             reach = float(self._radial(np.array([r_fold]))[0][0]) - math.sqrt(10) * p * r_fold**2
             if reach <= rd_max:
-                raise ValueError(
-                    f"distortion {self.dist.tolist()} is not invertible over the image: "
-                    f"it folds at undistorted radius {r_fold:.4g} (distorted radius "
-                    f"≈ {reach:.4g}, where r(1 + k1 r² + k2 r⁴ + k3 r⁶) stops increasing, "
-                    f"less the tangential margin) but the image corners reach distorted "
-                    f"radius {rd_max:.4g}; reduce the coefficients or the field of view")
+                raise ValueError(f"distortion {self.dist.tolist()} is not invertible over the "
+                                 f"image: it folds at distorted radius ≈ {reach:.4g} but the "
+                                 f"image corners reach {rd_max:.4g}; reduce it or the FOV")
 
 
 def _smallest_positive_root(coeffs: list[float]) -> float:
-    """Smallest positive real root of a polynomial (highest degree first), inf if none."""
-    roots = np.roots(np.trim_zeros(np.asarray(coeffs, dtype=np.float64), "f"))
+    """Smallest positive real root of a polynomial (highest degree first), inf if none.
+    Leading terms below 1e-30 (roots beyond r ~ 1e4; they overflow np.roots) are dropped."""
+    c = np.asarray(coeffs, dtype=np.float64)
+    roots = np.roots(c[np.argmax(np.abs(c) > 1e-30):])
     real = roots.real[(np.abs(roots.imag) <= 1e-9 * np.maximum(1.0, np.abs(roots)))
                       & (roots.real > 0)]
     return float(real.min()) if real.size else math.inf

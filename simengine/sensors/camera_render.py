@@ -12,21 +12,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..geometry.scene_geometry import SceneGeometry
-from ._camera_kernels import TILE, bin_parts, render_tiles
+from ._camera_kernels import TILE, bin_parts, render_tiles, shadow_cells
 from .camera_model import CameraModel
+from .image_effects import code_tables
 
 SHADOW_GRID = 64
 
 
 @dataclass(frozen=True)
 class FrameResult:
-    rgb_linear: np.ndarray  # (H, W, 3) float32, linear radiance
+    rgb_linear: np.ndarray | None  # (H, W, 3) float32 linear radiance (None when fused)
+    rgb: np.ndarray | None  # (H, W, 3) uint8 through the tone curve (when fused)
     t: np.ndarray  # (H, W) float64 distance along the unit ray, inf on a miss
     depth: np.ndarray  # (H, W) float32 z-depth, 0 on a miss
     part: np.ndarray  # (H, W) int32, -1 on a miss
     instance: np.ndarray  # (H, W) int32
     semantic: np.ndarray  # (H, W) int16
-    normal: np.ndarray  # (H, W, 3) float32, optical frame, facing the camera
+    normal: np.ndarray | None  # (H, W, 3) float32, optical frame, facing the camera
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class Pose:
 
 @functools.lru_cache(maxsize=8)
 def tile_cones(model: CameraModel) -> tuple[np.ndarray, np.ndarray]:
-    """Per tile: the unit axis (optical frame) and half-angle of the cone holding its rays."""
+    """Per tile: the unit axis (optical frame) and half-angle of the cone holding its rays
+    (the rays through the tile's pixel centres, which are the only rays cast)."""
     rays = model.pixel_rays().reshape(model.height, model.width, 3)
     ty, tx = -(-model.height // TILE), -(-model.width // TILE)
     axes = np.zeros((ty * tx, 3))
@@ -74,34 +77,32 @@ def shadow_grid(geometry: SceneGeometry, light: np.ndarray, pad: np.ndarray
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(light, e1)
     axes = np.stack([e1, e2])
-    casters = np.flatnonzero(geometry.instance > 0)
+    casters = np.flatnonzero(geometry.instance > 0).astype(np.int32)
     if len(casters) == 0:
         return np.zeros(3), axes, 1.0, 0, np.zeros(1, np.int32), np.zeros(0, np.int32)
-    ab = geometry.bound_center[casters] @ axes.T
-    r = (geometry.bound_radius + pad)[casters]
+    ab = np.ascontiguousarray(np.einsum("ij,kj->ik", geometry.bound_center[casters], axes))
+    r = np.ascontiguousarray((geometry.bound_radius + pad)[casters])
     lo = (ab - r[:, None]).min(axis=0)
     hi = (ab + r[:, None]).max(axis=0)
     cell = max(float((hi - lo).max()) / SHADOW_GRID, 1e-6)
-    origin = lo[0] * e1 + lo[1] * e2
     n = SHADOW_GRID
-    lists: list[list[int]] = [[] for _ in range(n * n)]
-    first = np.floor((ab - r[:, None] - lo) / cell).astype(int).clip(0, n - 1)
-    last = np.floor((ab + r[:, None] - lo) / cell).astype(int).clip(0, n - 1)
-    for k, part in enumerate(casters):
-        for a in range(first[k, 0], last[k, 0] + 1):
-            for b in range(first[k, 1], last[k, 1] + 1):
-                lists[a * n + b].append(int(part))
     start = np.zeros(n * n + 1, np.int32)
-    start[1:] = np.cumsum([len(c) for c in lists])
-    flat = np.fromiter((p for c in lists for p in c), np.int32, count=int(start[-1]))
-    return origin, axes, cell, n, start, flat
+    total = shadow_cells(ab, r, lo, cell, n, start, np.zeros(0, np.int32), casters)
+    flat = np.empty(total, np.int32)
+    shadow_cells(ab, r, lo, cell, n, start, flat, casters)
+    return lo[0] * e1 + lo[1] * e2, axes, cell, n, start, flat
 
 
 def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
                  far: float, light: dict, background: tuple, background_bottom: tuple | None,
-                 ray_time: np.ndarray) -> FrameResult:
+                 ray_time: np.ndarray, *, tone: float | None = None,
+                 normals: bool = True) -> FrameResult:
     """Render one frame. ``ray_time`` (H·W,) gives each pixel's time offset from the capture
-    (rolling shutter row time plus a motion-blur sample offset); zeros for a global shutter."""
+    (rolling shutter row time plus a motion-blur sample offset); zeros for a global shutter.
+
+    ``tone``: None gives linear radiance (``rgb_linear``) for the image pipeline; a gamma
+    (0 = the sRGB curve) quantises in the kernel instead (``rgb``), the fast path when no
+    other image effect is on. ``normals=False`` skips writing the normals."""
     H, W = model.height, model.width
     rays = model.pixel_rays()
     axes, half = tile_cones(model)
@@ -119,28 +120,34 @@ def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: 
     order = np.argsort(near_bound, kind="stable").astype(np.int32)
     lists = np.empty((len(half), len(order)), np.int32)
     counts = np.empty(len(half), np.int32)
-    bin_parts(axes, cone, pose.R_world_cam, pose.position, g.bound_center, g.bound_radius, pad,
-              order, lists, counts)
+    cone = np.minimum(cone, np.pi)
+    bin_parts(axes, np.cos(cone), np.sin(cone), pose.R_world_cam, pose.position,
+              g.bound_center, g.bound_radius, pad, order, lists, counts)
     direction = np.asarray(light["direction"], np.float64)
     direction /= np.linalg.norm(direction)
     grid = shadow_grid(g, direction, pad)
-    rgb = np.empty((H, W, 3), np.float32)
+    fused = tone is not None
+    thresholds, code_start = code_tables(None if tone in (None, 0.0) else float(tone))
+    rgb = np.empty((H, W, 3) if not fused else (1, 1, 3), np.float32)
+    rgb8 = np.empty((H, W, 3) if fused else (1, 1, 3), np.uint8)
     t = np.empty((H, W))
     depth = np.empty((H, W), np.float32)
     part = np.empty((H, W), np.int32)
     inst = np.empty((H, W), np.int32)
     sem = np.empty((H, W), np.int16)
-    normal = np.empty((H, W, 3), np.float32)
+    normal = np.empty((H, W, 3) if normals else (1, 1, 3), np.float32)
     bottom = background if background_bottom is None else background_bottom
     render_tiles(rays, W, H, np.ascontiguousarray(ray_time, np.float64), pose.R_world_cam,
                  pose.position, pose.linear_velocity, pose.angular_velocity, near, far,
                  lists, counts, near_bound,
-                 g.kind, g.rot, g.pos, g.params, g.bound_radius, g.linear_velocity,
-                 g.angular_velocity, g.mesh_node, g.mesh_tri, g.node_min, g.node_max,
-                 g.node_left, g.node_start, g.node_count, g.tris,
+                 g.kind, g.rot, g.pos, g.params, g.bound_center, g.bound_radius, pad,
+                 g.linear_velocity, g.angular_velocity, g.mesh_node, g.mesh_tri, g.node_min,
+                 g.node_max, g.node_left, g.node_start, g.node_count, g.tris,
                  srgb_to_linear(g.color), srgb_to_linear(g.color2), g.texture_kind,
                  g.texture_scale, g.texture_axis, g.instance, g.semantic,
                  direction, float(light["ambient"]), float(light["intensity"]),
                  bool(light["shadows"]), srgb_to_linear(background), srgb_to_linear(bottom),
-                 *grid, rgb, t, depth, part, inst, sem, normal)
-    return FrameResult(rgb, t, depth, part, inst, sem, normal)
+                 *grid, fused, thresholds, code_start, normals,
+                 rgb, rgb8, t, depth, part, inst, sem, normal)
+    return FrameResult(None if fused else rgb, rgb8 if fused else None, t, depth, part, inst,
+                       sem, normal if normals else None)

@@ -84,6 +84,12 @@ def _tone(x: np.ndarray, gamma: float | None) -> np.ndarray:
         return np.where(x <= SRGB_THRESHOLD, 12.92 * x, 1.055 * x ** (1.0 / 2.4) - 0.055)
 
 
+def code_tables(gamma: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The tone-curve decision tables (public: the camera's render kernel quantises with
+    them directly when no other image effect is on)."""
+    return _code_tables(gamma)
+
+
 @functools.lru_cache(maxsize=16)
 def _code_tables(gamma: float | None) -> tuple[np.ndarray, np.ndarray]:
     """Tone curve + quantisation as decision thresholds, bit-exact to the float64 formula.

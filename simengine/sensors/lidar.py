@@ -13,7 +13,7 @@ import numpy as np
 
 from ..geometry.raycast import cast_rays
 from ..geometry.scene_geometry import SceneGeometry
-from ..geometry.transforms import quat_to_matrix
+from ..geometry.transforms import quat_to_matrix, rotate_rows
 from ..instance import SensorInstance
 from ..materials import MATERIALS
 from .base import OutputSpec
@@ -76,7 +76,7 @@ class Lidar:
             self.elevation, self.azimuth, self.laser_id)
         d_body = beam_directions(self.elevation, self.azimuth).reshape(-1, 3)
         R = self.T_world_lidar[:3, :3]
-        d_world = d_body @ R.T
+        d_world = rotate_rows(d_body, R)
         r_min, r_max = float(self.params["min_range"]), float(self.params["max_range"])
         noise_std = float(self.params["range_noise_std"])
         shape = (len(self.elevation), len(self.azimuth))
