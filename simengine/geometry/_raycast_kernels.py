@@ -154,7 +154,7 @@ def _aabb_hit(ox, oy, oz, ix, iy, iz, lo, hi, best):
     return tf >= max(tn, 0.0) and tn < best
 
 
-@kernel(inline="always")
+@kernel
 def _mesh(ox, oy, oz, dx, dy, dz, node_off, tri_off, node_min, node_max, node_left,
           node_start, node_count, tris, tmin, best, stack):
     """Returns (t, triangle index) of the nearest hit in one mesh's BVH. ``stack`` is the

@@ -172,7 +172,7 @@ def _value_noise(x, y, z):
     return acc
 
 
-@kernel(inline="always")
+@kernel
 def _texture_mix(kind, scale, axis, lx, ly, lz):
     """How much of the second colour a point (part frame, metres) shows: 0..1."""
     if kind == 1:  # checker

@@ -92,8 +92,7 @@ class CameraModel:
     @property
     def key(self) -> tuple[int, int, tuple[float, ...], tuple[float, ...]]:
         """Hashable identity: (width, height, K entries, distortion)."""
-        return (self.width, self.height, tuple(self.K.ravel().tolist()),
-                tuple(self.dist.tolist()))
+        return self.width, self.height, tuple(self.K.ravel().tolist()), tuple(self.dist.tolist())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CameraModel) and self.key == other.key
@@ -161,8 +160,8 @@ class CameraModel:
     def _solve(self, xd: np.ndarray, yd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Undistort (N,) normalized xd, yd → (N,) x, y: solve g(r) = |(xd, yd)| by Newton
         safeguarded by bisection on [0, r*] to 1e-8, then 2D Newton on the full model until
-        every step is < 1e-12 relative (quadratic convergence: error then ~1e-24). NaN
-        steps compare False, so such points stop and are flagged by the caller."""
+        every step is < 1e-12 relative (quadratic convergence: error then ~1e-24); NaN
+        steps compare False: those points stop here and the caller flags them."""
         k1, k2, p1, p2, k3 = self.dist
         rd = np.hypot(xd, yd)
         r_lim = _smallest_positive_root([7 * k3, 0, 5 * k2, 0, 3 * k1, 0, 1])  # g'(r*) = 0
@@ -227,10 +226,9 @@ class CameraModel:
 
 
 def _smallest_positive_root(coeffs: list[float]) -> float:
-    """Smallest positive real root of a polynomial (highest degree first), inf if none.
-    Leading terms below 1e-30 (roots beyond r ~ 1e4; they overflow np.roots) are dropped."""
-    c = np.asarray(coeffs, dtype=np.float64)
-    roots = np.roots(c[np.argmax(np.abs(c) > 1e-30):])
+    """Smallest positive real root of a polynomial (highest degree first), inf if none."""
+    c = np.asarray(coeffs, dtype=np.float64)  # leading terms < 1e-30 overflow np.roots and
+    roots = np.roots(c[np.argmax(np.abs(c) > 1e-30):])  # only matter at r ≳ 1e5: dropped
     real = roots.real[(np.abs(roots.imag) <= 1e-9 * np.maximum(1.0, np.abs(roots)))
                       & (roots.real > 0)]
     return float(real.min()) if real.size else math.inf
@@ -245,7 +243,7 @@ def _pixel_rays(key: tuple[int, int, tuple[float, ...], tuple[float, ...]]) -> n
     xy = model.undistort_points(np.stack([u.ravel(), v.ravel()], axis=1))
     if np.isnan(xy).any():  # excluded by the construction check; never silently NaN rays
         raise ValueError(f"distortion {list(dist)} is not invertible over the image")
-    d = np.concatenate([xy, np.ones((xy.shape[0], 1))], axis=1)
+    d = np.column_stack([xy, np.ones(len(xy))])
     d /= np.linalg.norm(d, axis=1, keepdims=True)
     d.setflags(write=False)
     return d
