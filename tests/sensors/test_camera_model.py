@@ -139,17 +139,19 @@ def test_pixel_rays_cached_per_model() -> None:
 
 @st.composite
 def models(draw) -> CameraModel:
-    """Random intrinsics and realistic distortion, shrunk until the lens is invertible."""
+    """Random intrinsics and realistic distortion, shrunk until the lens is invertible (a
+    tall image at hfov 120° can reach a vertical field of view near 180°, where no k3 ≠ 0 is
+    invertible: those fall back to a pinhole)."""
     w, h = draw(st.integers(16, 1024)), draw(st.integers(16, 1024))
     hfov = draw(st.floats(30.0, 120.0))
     limits = (0.5, 0.3, 0.01, 0.01, 0.2)
     dist = np.array([draw(st.floats(-a, a)) for a in limits])
-    for _ in range(200):
+    for _ in range(60):
         try:
             return _model(dist, w, h, hfov)
         except ValueError:
-            dist *= 0.9
-    raise AssertionError("a nearly pinhole lens must be invertible")
+            dist *= 0.85
+    return _model(PINHOLE, w, h, hfov)
 
 
 @st.composite
