@@ -238,15 +238,20 @@ def intersect_local(k, p0, p1, p2, mesh_node, mesh_tri, ox, oy, oz, dx, dy, dz, 
 
 
 @kernel(inline="always")
-def to_local(R, P, wx, wy, wz, ux, uy, uz):
-    """A world ray in the frame (R, P) of a part: o' = Rᵀ(o − P), d' = Rᵀ d."""
-    qx, qy, qz = wx - P[0], wy - P[1], wz - P[2]
+def rotate_into(R, qx, qy, qz, ux, uy, uz):
+    """Rᵀ q and Rᵀ u: a ray offset and direction expressed in the frame R."""
     return (R[0, 0] * qx + R[1, 0] * qy + R[2, 0] * qz,
             R[0, 1] * qx + R[1, 1] * qy + R[2, 1] * qz,
             R[0, 2] * qx + R[1, 2] * qy + R[2, 2] * qz,
             R[0, 0] * ux + R[1, 0] * uy + R[2, 0] * uz,
             R[0, 1] * ux + R[1, 1] * uy + R[2, 1] * uz,
             R[0, 2] * ux + R[1, 2] * uy + R[2, 2] * uz)
+
+
+@kernel(inline="always")
+def to_local(R, P, wx, wy, wz, ux, uy, uz):
+    """A world ray in the frame (R, P) of a part: o' = Rᵀ(o − P), d' = Rᵀ d."""
+    return rotate_into(R, wx - P[0], wy - P[1], wz - P[2], ux, uy, uz)
 
 
 @kernel(inline="always")

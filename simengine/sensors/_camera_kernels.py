@@ -23,6 +23,7 @@ from ..geometry._raycast_kernels import (
     STACK,
     intersect_local,
     normal_to_world,
+    rotate_into,
     to_local,
 )
 
@@ -140,13 +141,7 @@ def _part_ray(p, tau, rot, pos, vel, omega, wx, wy, wz, ux, uy, uz):
     qz = wz - pos[p, 2] - vel[p, 2] * tau
     qx, qy, qz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], -tau, qx, qy, qz)
     dx, dy, dz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], -tau, ux, uy, uz)
-    R = rot[p]
-    return (R[0, 0] * qx + R[1, 0] * qy + R[2, 0] * qz,
-            R[0, 1] * qx + R[1, 1] * qy + R[2, 1] * qz,
-            R[0, 2] * qx + R[1, 2] * qy + R[2, 2] * qz,
-            R[0, 0] * dx + R[1, 0] * dy + R[2, 0] * dz,
-            R[0, 1] * dx + R[1, 1] * dy + R[2, 1] * dz,
-            R[0, 2] * dx + R[1, 2] * dy + R[2, 2] * dz)
+    return rotate_into(rot[p], qx, qy, qz, dx, dy, dz)
 
 
 @kernel
