@@ -87,8 +87,10 @@ def spawn_object(obj: ObjectInstance, client: int) -> int:
         body = p.createMultiBody(mass, col, vis, basePosition=obj.position,
                                  baseOrientation=obj.orientation, physicsClientId=client)
     for link in range(-1, p.getNumJoints(body, physicsClientId=client)):
+        # PyBullet damps every body by default (4 % per second); ground truth wants free
+        # flight to keep its velocity, as labels and motion-derived effects assume.
         p.changeDynamics(body, link, lateralFriction=obj.friction, restitution=obj.restitution,
-                         physicsClientId=client)
+                         linearDamping=0.0, angularDamping=0.0, physicsClientId=client)
     if not obj.fixed:
         p.resetBaseVelocity(body, obj.linear_velocity, obj.angular_velocity,
                             physicsClientId=client)
