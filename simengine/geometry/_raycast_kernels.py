@@ -13,6 +13,7 @@ from .._numba import kernel
 
 BOX, SPHERE, CYLINDER, CAPSULE, MESH = 1, 2, 3, 4, 5
 STACK = 64
+CHUNK = 256  # rays per parallel work item of cast_kernel
 
 
 @kernel(inline="always")
@@ -268,15 +269,19 @@ def normal_to_world(R, nlx, nly, nlz, ux, uy, uz):
     return nx, ny, nz
 
 
-@kernel
+@kernel(inline="always")
 def _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bradius, mesh_node,
               mesh_tri, node_min, node_max, node_left, node_start, node_count, tris, out_t,
-              out_part, out_normal, stack):
-    """Nearest hit of ray i over every part (see cast_kernel)."""
+              out_part, out_normal, stack, instance, semantic, material, out_instance,
+              out_semantic, out_material):
+    """Nearest hit of ray i over every part (see cast_kernel). ``origins``, ``tmin`` and
+    ``tmax`` hold one row per ray or a single row shared by all."""
     n_parts = kind.shape[0]
-    wx, wy, wz = origins[i, 0], origins[i, 1], origins[i, 2]
+    io = i if origins.shape[0] > 1 else 0
+    wx, wy, wz = origins[io, 0], origins[io, 1], origins[io, 2]
     ux, uy, uz = dirs[i, 0], dirs[i, 1], dirs[i, 2]
-    best = tmax[i]
+    t_lo = tmin[i if tmin.shape[0] > 1 else 0]
+    best = tmax[i if tmax.shape[0] > 1 else 0]
     best_part = -1
     nlx, nly, nlz = 0.0, 0.0, 0.0
     for p in range(n_parts):
@@ -287,12 +292,12 @@ def _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bra
         proj = cx * ux + cy * uy + cz * uz
         d2 = cx * cx + cy * cy + cz * cz - proj * proj
         rr = bradius[p]
-        if d2 > rr * rr or proj + rr < tmin[i] or proj - rr > best:
+        if d2 > rr * rr or proj + rr < t_lo or proj - rr > best:
             continue
         ox, oy, oz, dx, dy, dz = to_local(rot[p], pos[p], wx, wy, wz, ux, uy, uz)
         t, ax, ay, az = intersect_local(kind[p], params[p, 0], params[p, 1], params[p, 2],
                                         mesh_node[p], mesh_tri[p], ox, oy, oz, dx, dy, dz,
-                                        tmin[i], best, node_min, node_max, node_left,
+                                        t_lo, best, node_min, node_max, node_left,
                                         node_start, node_count, tris, stack)
         if t < best:
             best, best_part = t, p
@@ -301,8 +306,14 @@ def _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bra
     out_part[i] = best_part
     if best_part >= 0:
         nx, ny, nz = normal_to_world(rot[best_part], nlx, nly, nlz, ux, uy, uz)
+        out_instance[i] = instance[best_part]
+        out_semantic[i] = semantic[best_part]
+        out_material[i] = material[best_part]
     else:
         nx, ny, nz = 0.0, 0.0, 0.0
+        out_instance[i] = 0
+        out_semantic[i] = 0
+        out_material[i] = -1
     out_normal[i, 0] = nx
     out_normal[i, 1] = ny
     out_normal[i, 2] = nz
@@ -311,14 +322,18 @@ def _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bra
 @kernel(parallel=True)
 def cast_kernel(origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bradius, mesh_node,
                 mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
-                out_t, out_part, out_normal):
-    """Nearest hit of every ray over every part. Writes t (inf on miss), part index (-1) and
-    the world-frame unit normal facing the ray."""
-    n_rays = origins.shape[0]
-    chunk = 256
-    for c in numba.prange((n_rays + chunk - 1) // chunk):
+                instance, semantic, material, out_t, out_part, out_normal, out_instance,
+                out_semantic, out_material, not_unit):
+    """Nearest hit of every ray over every part. Writes t (inf on miss), part index (-1),
+    the world-frame unit normal facing the ray and the part's labels; flags in ``not_unit``
+    (one per chunk of CHUNK rays) any direction that is not a unit vector."""
+    n_rays = dirs.shape[0]
+    for c in numba.prange((n_rays + CHUNK - 1) // CHUNK):
         stack = np.empty(STACK, np.int32)
-        for i in range(c * chunk, min((c + 1) * chunk, n_rays)):
+        for i in range(c * CHUNK, min((c + 1) * CHUNK, n_rays)):
+            if abs(dirs[i, 0] ** 2 + dirs[i, 1] ** 2 + dirs[i, 2] ** 2 - 1.0) > 2e-6:
+                not_unit[c] = True
             _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bradius,
                       mesh_node, mesh_tri, node_min, node_max, node_left, node_start,
-                      node_count, tris, out_t, out_part, out_normal, stack)
+                      node_count, tris, out_t, out_part, out_normal, stack, instance,
+                      semantic, material, out_instance, out_semantic, out_material)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._raycast_kernels import cast_kernel
+from ._raycast_kernels import CHUNK, cast_kernel
 from .scene_geometry import SceneGeometry
 
 
@@ -39,23 +39,31 @@ def cast_rays(geometry: SceneGeometry, origins: np.ndarray, directions: np.ndarr
     """
     d = np.ascontiguousarray(directions, dtype=np.float64).reshape(-1, 3)
     n = len(d)
-    # Writable, contiguous copies: a read-only view would make Numba compile a second
-    # specialisation of the kernel.
-    o, lo, hi = (np.require(np.broadcast_to(np.asarray(v, np.float64), shape),
-                            requirements=("C", "W"))
-                 for v, shape in ((origins, (n, 3)), (t_min, (n,)), (t_max, (n,))))
-    if not np.allclose(np.einsum("ij,ij->i", d, d), 1.0, atol=1e-6):
-        raise ValueError("directions must be unit vectors")
+    # One shared row (a single origin, scalar bounds) is passed as is; per-ray rows must be
+    # writable and contiguous (a read-only view would make Numba compile another version).
+    o, lo, hi = (_rows(v, width) for v, width in ((origins, 3), (t_min, 0), (t_max, 0)))
+    for name, v in (("origins", o), ("t_min", lo), ("t_max", hi)):
+        if len(v) not in (1, n):
+            raise ValueError(f"{name}: expected 1 or {n} rows, got {len(v)}")
     t = np.empty(n)
     part = np.empty(n, np.int32)
     normal = np.empty((n, 3), np.float32)
+    instance = np.empty(n, np.int32)
+    semantic = np.empty(n, np.int32)
+    material = np.empty(n, np.int32)
+    not_unit = np.zeros(-(-n // CHUNK), np.bool_)
     g = geometry
     cast_kernel(o, d, lo, hi, g.kind, g.rot, g.pos, g.params, g.bound_center, g.bound_radius,
                 g.mesh_node, g.mesh_tri, g.node_min, g.node_max, g.node_left, g.node_start,
-                g.node_count, g.tris, t, part, normal)
-    hit = part >= 0
-    safe = np.where(hit, part, 0)
-    return Hits(t=t, part=part, normal=normal,
-                instance=np.where(hit, g.instance[safe], 0).astype(np.int32),
-                semantic=np.where(hit, g.semantic[safe], 0).astype(np.int32),
-                material=np.where(hit, g.material[safe], -1).astype(np.int32))
+                g.node_count, g.tris, g.instance, g.semantic, g.material, t, part, normal,
+                instance, semantic, material, not_unit)
+    if not_unit.any():
+        raise ValueError("directions must be unit vectors")
+    return Hits(t=t, part=part, normal=normal, instance=instance, semantic=semantic,
+                material=material)
+
+
+def _rows(value, width: int) -> np.ndarray:
+    a = np.asarray(value, np.float64)
+    a = a.reshape(-1, width) if width else a.reshape(-1)
+    return np.require(a, requirements=("C", "W"))
