@@ -312,7 +312,9 @@ def render_tiles(rays, width, height, ray_time, R_wc, cam_pos, cam_vel, cam_omeg
                                 lambert = 0.0
                                 break
                 shade = ambient + intensity * max(lambert, 0.0)
-                mix = _texture_mix(tex_kind[p], tex_scale[p], tex_axis[p], hx, hy, hz)
+                mix = 0.0
+                if tex_kind[p] != 0:  # a call per pixel costs more than the shading itself
+                    mix = _texture_mix(tex_kind[p], tex_scale[p], tex_axis[p], hx, hy, hz)
                 for c in range(3):
                     base = albedo[p, c] + mix * (albedo2[p, c] - albedo[p, c])
                     value = np.float32(shade * base)
