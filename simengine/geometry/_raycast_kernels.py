@@ -109,14 +109,15 @@ def _caps(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
 
 
 @kernel(inline="always")
-def _triangle(ox, oy, oz, dx, dy, dz, tri, tmin, best):
-    """Möller–Trumbore; returns t or best."""
-    e1x = tri[1, 0] - tri[0, 0]
-    e1y = tri[1, 1] - tri[0, 1]
-    e1z = tri[1, 2] - tri[0, 2]
-    e2x = tri[2, 0] - tri[0, 0]
-    e2y = tri[2, 1] - tri[0, 1]
-    e2z = tri[2, 2] - tri[0, 2]
+def _triangle(ox, oy, oz, dx, dy, dz, tris, k, tmin, best):
+    """Möller–Trumbore on triangle k; returns t or best. (Indexing ``tris`` here rather than
+    taking ``tris[k]`` avoids building an array view per triangle.)"""
+    e1x = tris[k, 1, 0] - tris[k, 0, 0]
+    e1y = tris[k, 1, 1] - tris[k, 0, 1]
+    e1z = tris[k, 1, 2] - tris[k, 0, 2]
+    e2x = tris[k, 2, 0] - tris[k, 0, 0]
+    e2y = tris[k, 2, 1] - tris[k, 0, 1]
+    e2z = tris[k, 2, 2] - tris[k, 0, 2]
     px = dy * e2z - dz * e2y
     py = dz * e2x - dx * e2z
     pz = dx * e2y - dy * e2x
@@ -124,9 +125,9 @@ def _triangle(ox, oy, oz, dx, dy, dz, tri, tmin, best):
     if abs(det) < 1e-18:
         return best
     inv = 1.0 / det
-    sx = ox - tri[0, 0]
-    sy = oy - tri[0, 1]
-    sz = oz - tri[0, 2]
+    sx = ox - tris[k, 0, 0]
+    sy = oy - tris[k, 0, 1]
+    sz = oz - tris[k, 0, 2]
     u = (sx * px + sy * py + sz * pz) * inv
     if u < 0.0 or u > 1.0:
         return best
@@ -143,46 +144,65 @@ def _triangle(ox, oy, oz, dx, dy, dz, tri, tmin, best):
 
 
 @kernel(inline="always")
-def _aabb_hit(ox, oy, oz, ix, iy, iz, lo, hi, best):
-    tx0 = (lo[0] - ox) * ix
-    tx1 = (hi[0] - ox) * ix
-    ty0 = (lo[1] - oy) * iy
-    ty1 = (hi[1] - oy) * iy
-    tz0 = (lo[2] - oz) * iz
-    tz1 = (hi[2] - oz) * iz
+def _aabb_entry(ox, oy, oz, ix, iy, iz, node_min, node_max, n, best):
+    """Entry distance of the ray into node n's box, or inf if it misses it before best."""
+    tx0 = (node_min[n, 0] - ox) * ix
+    tx1 = (node_max[n, 0] - ox) * ix
+    ty0 = (node_min[n, 1] - oy) * iy
+    ty1 = (node_max[n, 1] - oy) * iy
+    tz0 = (node_min[n, 2] - oz) * iz
+    tz1 = (node_max[n, 2] - oz) * iz
     tn = max(min(tx0, tx1), min(ty0, ty1), min(tz0, tz1))
     tf = min(max(tx0, tx1), max(ty0, ty1), max(tz0, tz1))
-    return tf >= max(tn, 0.0) and tn < best
+    if tf >= max(tn, 0.0) and tn < best:
+        return tn
+    return np.inf
 
 
 @kernel
 def _mesh(ox, oy, oz, dx, dy, dz, node_off, tri_off, node_min, node_max, node_left,
           node_start, node_count, tris, tmin, best, stack):
-    """Returns (t, triangle index) of the nearest hit in one mesh's BVH. ``stack`` is the
-    caller's scratch space (STACK int32), so the hot loop allocates nothing."""
+    """Returns (t, triangle index) of the nearest hit in one mesh's BVH, visiting the nearer
+    child first so that farther subtrees are mostly culled by the hit found. ``stack`` is
+    the caller's scratch space (STACK int32), so the hot loop allocates nothing."""
     ix = 1.0 / dx if dx != 0.0 else 1e300
     iy = 1.0 / dy if dy != 0.0 else 1e300
     iz = 1.0 / dz if dz != 0.0 else 1e300
+    hit_tri = -1
+    if _aabb_entry(ox, oy, oz, ix, iy, iz, node_min, node_max, node_off, best) == np.inf:
+        return best, hit_tri
     stack[0] = 0
     top = 1
-    hit_tri = -1
     while top > 0:
         top -= 1
         n = node_off + stack[top]
-        if not _aabb_hit(ox, oy, oz, ix, iy, iz, node_min[n], node_max[n], best):
-            continue
         cnt = node_count[n]
         if cnt > 0:
             s = tri_off + node_start[n]
             for k in range(s, s + cnt):
-                t = _triangle(ox, oy, oz, dx, dy, dz, tris[k], tmin, best)
+                t = _triangle(ox, oy, oz, dx, dy, dz, tris, k, tmin, best)
                 if t < best:
                     best = t
                     hit_tri = k
-        elif top + 2 <= STACK:
-            stack[top] = node_left[n] + 1
-            stack[top + 1] = node_left[n]
-            top += 2
+            continue
+        a = node_left[n]
+        ta = _aabb_entry(ox, oy, oz, ix, iy, iz, node_min, node_max, node_off + a, best)
+        tb = _aabb_entry(ox, oy, oz, ix, iy, iz, node_min, node_max, node_off + a + 1, best)
+        if top + 2 > STACK:  # cannot happen for the trees we build (depth < 64)
+            continue
+        if ta <= tb:
+            if tb < np.inf:
+                stack[top] = a + 1
+                top += 1
+            if ta < np.inf:
+                stack[top] = a
+                top += 1
+        else:
+            if ta < np.inf:
+                stack[top] = a
+                top += 1
+            stack[top] = a + 1
+            top += 1
     return best, hit_tri
 
 
@@ -229,9 +249,12 @@ def intersect_local(k, p0, p1, p2, mesh_node, mesh_tri, ox, oy, oz, dx, dy, dz, 
                        mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
                        tmin, best, stack)
         if tri >= 0:
-            v = tris[tri]
-            e1x, e1y, e1z = v[1, 0] - v[0, 0], v[1, 1] - v[0, 1], v[1, 2] - v[0, 2]
-            e2x, e2y, e2z = v[2, 0] - v[0, 0], v[2, 1] - v[0, 1], v[2, 2] - v[0, 2]
+            e1x = tris[tri, 1, 0] - tris[tri, 0, 0]
+            e1y = tris[tri, 1, 1] - tris[tri, 0, 1]
+            e1z = tris[tri, 1, 2] - tris[tri, 0, 2]
+            e2x = tris[tri, 2, 0] - tris[tri, 0, 0]
+            e2y = tris[tri, 2, 1] - tris[tri, 0, 1]
+            e2z = tris[tri, 2, 2] - tris[tri, 0, 2]
             # normal of a scaled triangle: inverse-transpose of the scale
             return (t, (e1y * e2z - e1z * e2y) / p0, (e1z * e2x - e1x * e2z) / p1,
                     (e1x * e2y - e1y * e2x) / p2)
