@@ -132,10 +132,16 @@ def _rotate(wx, wy, wz, tau, x, y, z):
 @kernel(inline="always")
 def _part_ray(p, tau, rot, pos, vel, omega, wx, wy, wz, ux, uy, uz):
     """The world ray in part p's frame at time offset tau (the part moved by v·tau and turned
-    by omega·tau about its origin)."""
+    by omega·tau about its origin). The moving case is a call, not inlined code: it is the
+    rare path, and inlining it everywhere costs seconds of compilation."""
     if tau == 0.0 or (vel[p, 0] == 0.0 and vel[p, 1] == 0.0 and vel[p, 2] == 0.0
                       and omega[p, 0] == 0.0 and omega[p, 1] == 0.0 and omega[p, 2] == 0.0):
         return to_local(rot[p], pos[p], wx, wy, wz, ux, uy, uz)
+    return _moving_part_ray(p, tau, rot, pos, vel, omega, wx, wy, wz, ux, uy, uz)
+
+
+@kernel
+def _moving_part_ray(p, tau, rot, pos, vel, omega, wx, wy, wz, ux, uy, uz):
     qx = wx - pos[p, 0] - vel[p, 0] * tau
     qy = wy - pos[p, 1] - vel[p, 1] * tau
     qz = wz - pos[p, 2] - vel[p, 2] * tau
@@ -196,6 +202,31 @@ def _grid_cell(x, y, z, grid_origin, grid_axes, grid_cell, grid_n):
     if ia < 0 or ib < 0 or ia >= grid_n or ib >= grid_n:
         return -1
     return ia * grid_n + ib
+
+
+@kernel
+def _in_shadow(px, py, pz, cell, p, tau, light, cell_start, cell_parts, kind, rot, pos,
+               params, bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min,
+               node_max, node_left, node_start, node_count, tris, stack):
+    """Does anything lie between the point and the light? Only the casters listed in the
+    point's cell of the light-frame grid are tested. A call, not inlined: a second inlined
+    copy of the intersection code costs seconds of compilation."""
+    for jj in range(cell_start[cell], cell_start[cell + 1]):
+        q = cell_parts[jj]
+        if q == p and kind[q] != MESH:
+            continue  # a convex part cannot shadow its own lit side
+        if _sphere_missed(bcenter, bradius, pad, q, px, py, pz, -light[0], -light[1],
+                          -light[2], 0.0, np.inf):
+            continue
+        ox, oy, oz, dx, dy, dz = _part_ray(q, tau, rot, pos, vel, omega, px, py, pz,
+                                           -light[0], -light[1], -light[2])
+        ts, _, _, _ = intersect_local(kind[q], params[q, 0], params[q, 1], params[q, 2],
+                                      mesh_node[q], mesh_tri[q], ox, oy, oz, dx, dy, dz, 1e-6,
+                                      np.inf, node_min, node_max, node_left, node_start,
+                                      node_count, tris, stack)
+        if ts < np.inf:
+            return True
+    return False
 
 
 @kernel(parallel=True)
@@ -264,72 +295,57 @@ def render_tiles(rays, width, height, ray_time, R_wc, cam_pos, cam_vel, cam_omeg
                         best, best_part = t, p
                         nlx, nly, nlz = ax, ay, az
                         hx, hy, hz = ox + t * dx, oy + t * dy, oz + t * dz
-                if best_part < 0:
+                nx = ny = nz = 0.0
+                if best_part < 0:  # sky: the background gradient by elevation
                     f = 0.5 * (1.0 + uz)
-                    for c in range(3):
-                        value = np.float32(bg_bottom[c] + f * (bg_top[c] - bg_bottom[c]))
-                        if fused:
-                            out_u8[v, u, c] = _code(value, thresholds, code_start)
-                        else:
-                            out_rgb[v, u, c] = value
+                    cr = bg_bottom[0] + f * (bg_top[0] - bg_bottom[0])
+                    cg = bg_bottom[1] + f * (bg_top[1] - bg_bottom[1])
+                    cb = bg_bottom[2] + f * (bg_top[2] - bg_bottom[2])
                     out_t[v, u] = np.inf
                     out_depth[v, u] = 0.0
                     out_part[v, u] = -1
                     out_inst[v, u] = 0
                     out_sem[v, u] = 0
-                    if want_normal:
-                        for c in range(3):
-                            out_normal[v, u, c] = 0.0
-                    continue
-                p = best_part
-                nx, ny, nz = normal_to_world(rot[p], nlx, nly, nlz, ux, uy, uz)
-                if tau != 0.0:
-                    nx, ny, nz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], tau,
-                                         nx, ny, nz)
-                lambert = -(nx * light[0] + ny * light[1] + nz * light[2])
-                if lambert > 0.0 and shadows:
-                    # shadow ray towards the light, against the casters of the point's cell
-                    px = wx + best * ux + 1e-5 * nx
-                    py = wy + best * uy + 1e-5 * ny
-                    pz = wz + best * uz + 1e-5 * nz
-                    cell = _grid_cell(px, py, pz, grid_origin, grid_axes, grid_cell, grid_n)
-                    if cell >= 0:
-                        for jj in range(cell_start[cell], cell_start[cell + 1]):
-                            q = cell_parts[jj]
-                            if q == p and kind[q] != MESH:
-                                continue  # a convex part cannot shadow its own lit side
-                            if _sphere_missed(bcenter, bradius, pad, q, px, py, pz, -light[0],
-                                              -light[1], -light[2], 0.0, np.inf):
-                                continue
-                            ox, oy, oz, dx, dy, dz = _part_ray(q, tau, rot, pos, vel, omega,
-                                                               px, py, pz, -light[0],
-                                                               -light[1], -light[2])
-                            ts, _, _, _ = intersect_local(
-                                kind[q], params[q, 0], params[q, 1], params[q, 2], mesh_node[q],
-                                mesh_tri[q], ox, oy, oz, dx, dy, dz, 1e-6, np.inf, node_min,
-                                node_max, node_left, node_start, node_count, tris, stack)
-                            if ts < np.inf:
-                                lambert = 0.0
-                                break
-                shade = ambient + intensity * max(lambert, 0.0)
-                mix = 0.0
-                if tex_kind[p] != 0:  # a call per pixel costs more than the shading itself
-                    mix = _texture_mix(tex_kind[p], tex_scale[p], tex_axis[p], hx, hy, hz)
+                else:
+                    p = best_part
+                    nx, ny, nz = normal_to_world(rot[p], nlx, nly, nlz, ux, uy, uz)
+                    if tau != 0.0:
+                        nx, ny, nz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], tau,
+                                             nx, ny, nz)
+                    lambert = -(nx * light[0] + ny * light[1] + nz * light[2])
+                    if lambert > 0.0 and shadows:
+                        px = wx + best * ux + 1e-5 * nx
+                        py = wy + best * uy + 1e-5 * ny
+                        pz = wz + best * uz + 1e-5 * nz
+                        cell = _grid_cell(px, py, pz, grid_origin, grid_axes, grid_cell, grid_n)
+                        # only points whose cell lists casters pay for the shadow-ray call
+                        if cell >= 0 and cell_start[cell + 1] > cell_start[cell] and _in_shadow(
+                                px, py, pz, cell, p, tau, light, cell_start, cell_parts, kind,
+                                rot, pos, params, bcenter, bradius, pad, vel, omega, mesh_node,
+                                mesh_tri, node_min, node_max, node_left, node_start,
+                                node_count, tris, stack):
+                            lambert = 0.0
+                    shade = ambient + intensity * max(lambert, 0.0)
+                    mix = 0.0
+                    if tex_kind[p] != 0:  # a call per pixel costs more than the shading
+                        mix = _texture_mix(tex_kind[p], tex_scale[p], tex_axis[p], hx, hy, hz)
+                    cr = shade * (albedo[p, 0] + mix * (albedo2[p, 0] - albedo[p, 0]))
+                    cg = shade * (albedo[p, 1] + mix * (albedo2[p, 1] - albedo[p, 1]))
+                    cb = shade * (albedo[p, 2] + mix * (albedo2[p, 2] - albedo[p, 2]))
+                    out_t[v, u] = best
+                    out_depth[v, u] = best * rcz
+                    out_part[v, u] = p
+                    out_inst[v, u] = instance[p]
+                    out_sem[v, u] = semantic[p]
+                # one quantisation site for sky and surfaces (each inlined copy of the tone
+                # lookup costs compile time)
                 for c in range(3):
-                    base = albedo[p, c] + mix * (albedo2[p, c] - albedo[p, c])
-                    value = np.float32(shade * base)
+                    value = np.float32(cr if c == 0 else (cg if c == 1 else cb))
                     if fused:
                         out_u8[v, u, c] = _code(value, thresholds, code_start)
                     else:
                         out_rgb[v, u, c] = value
-                out_t[v, u] = best
-                out_depth[v, u] = best * rcz
-                out_part[v, u] = p
-                out_inst[v, u] = instance[p]
-                out_sem[v, u] = semantic[p]
-                if not want_normal:
-                    continue
-                # normal in the optical frame: R_wcᵀ n
-                out_normal[v, u, 0] = R_wc[0, 0] * nx + R_wc[1, 0] * ny + R_wc[2, 0] * nz
-                out_normal[v, u, 1] = R_wc[0, 1] * nx + R_wc[1, 1] * ny + R_wc[2, 1] * nz
-                out_normal[v, u, 2] = R_wc[0, 2] * nx + R_wc[1, 2] * ny + R_wc[2, 2] * nz
+                if want_normal:  # normal in the optical frame: R_wcᵀ n (0 for the sky)
+                    out_normal[v, u, 0] = R_wc[0, 0] * nx + R_wc[1, 0] * ny + R_wc[2, 0] * nz
+                    out_normal[v, u, 1] = R_wc[0, 1] * nx + R_wc[1, 1] * ny + R_wc[2, 1] * nz
+                    out_normal[v, u, 2] = R_wc[0, 2] * nx + R_wc[1, 2] * ny + R_wc[2, 2] * nz
