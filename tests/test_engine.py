@@ -41,16 +41,21 @@ def test_shipped_scene_renders_its_declared_layout(path):
     assert np.isfinite(sample[wav]).all() and np.abs(sample[wav]).max() > 0
 
 
-def test_samples_do_not_depend_on_thread_count(mini_scene_path):
-    spec = simengine.load_scene(mini_scene_path)
+def samples_with_threads(spec, seed: int, k: int) -> tuple[dict, dict]:
+    """Sample k rendered with one Numba thread and with all of them."""
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = simengine.Engine(spec, seed=5).sample(2)
+        one = simengine.Engine(spec, seed=seed).sample(k)
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-        many = simengine.Engine(spec, seed=5).sample(2)
+        many = simengine.Engine(spec, seed=seed).sample(k)
     finally:
         numba.set_num_threads(before)
+    return one, many
+
+
+def test_samples_do_not_depend_on_thread_count(mini_scene_path):
+    one, many = samples_with_threads(simengine.load_scene(mini_scene_path), 5, 2)
     assert_samples_equal(one, many)
 
 
@@ -122,14 +127,7 @@ def test_camera_with_every_effect_is_thread_count_independent(mini_scene_path):
         "rolling_shutter_s": 0.02, "depth_noise": True, "output_range": True})
     raw["sensors"][0]["pose"]["velocity"] = [0.2, 0.0, 0.0]
     spec = simengine.spec.loader.scene_from_dict(raw, source=str(mini_scene_path))
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = simengine.Engine(spec, seed=2).sample(1)
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-        many = simengine.Engine(spec, seed=2).sample(1)
-    finally:
-        numba.set_num_threads(before)
+    one, many = samples_with_threads(spec, 2, 1)
     assert_samples_equal(one, many)
     assert (one["camera/cam/depth_sensor"] != one["camera/cam/depth"]).any()
     assert one["camera/cam/effects/noise_shot"].min() > 0

@@ -109,15 +109,18 @@ def _caps(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
 
 
 @kernel(inline="always")
+def _edges(tris, k):
+    """The two edges from vertex 0 of triangle k. (Indexing ``tris`` here rather than taking
+    ``tris[k]`` avoids building an array view per triangle.)"""
+    return (tris[k, 1, 0] - tris[k, 0, 0], tris[k, 1, 1] - tris[k, 0, 1],
+            tris[k, 1, 2] - tris[k, 0, 2], tris[k, 2, 0] - tris[k, 0, 0],
+            tris[k, 2, 1] - tris[k, 0, 1], tris[k, 2, 2] - tris[k, 0, 2])
+
+
+@kernel(inline="always")
 def _triangle(ox, oy, oz, dx, dy, dz, tris, k, tmin, best):
-    """Möller–Trumbore on triangle k; returns t or best. (Indexing ``tris`` here rather than
-    taking ``tris[k]`` avoids building an array view per triangle.)"""
-    e1x = tris[k, 1, 0] - tris[k, 0, 0]
-    e1y = tris[k, 1, 1] - tris[k, 0, 1]
-    e1z = tris[k, 1, 2] - tris[k, 0, 2]
-    e2x = tris[k, 2, 0] - tris[k, 0, 0]
-    e2y = tris[k, 2, 1] - tris[k, 0, 1]
-    e2z = tris[k, 2, 2] - tris[k, 0, 2]
+    """Möller–Trumbore on triangle k; returns t or best."""
+    e1x, e1y, e1z, e2x, e2y, e2z = _edges(tris, k)
     px = dy * e2z - dz * e2y
     py = dz * e2x - dx * e2z
     pz = dx * e2y - dy * e2x
@@ -249,12 +252,7 @@ def intersect_local(k, p0, p1, p2, mesh_node, mesh_tri, ox, oy, oz, dx, dy, dz, 
                        mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
                        tmin, best, stack)
         if tri >= 0:
-            e1x = tris[tri, 1, 0] - tris[tri, 0, 0]
-            e1y = tris[tri, 1, 1] - tris[tri, 0, 1]
-            e1z = tris[tri, 1, 2] - tris[tri, 0, 2]
-            e2x = tris[tri, 2, 0] - tris[tri, 0, 0]
-            e2y = tris[tri, 2, 1] - tris[tri, 0, 1]
-            e2z = tris[tri, 2, 2] - tris[tri, 0, 2]
+            e1x, e1y, e1z, e2x, e2y, e2z = _edges(tris, tri)
             # normal of a scaled triangle: inverse-transpose of the scale
             return (t, (e1y * e2z - e1z * e2y) / p0, (e1z * e2x - e1x * e2z) / p1,
                     (e1x * e2y - e1y * e2x) / p2)
