@@ -131,3 +131,16 @@ def test_camera_with_every_effect_is_thread_count_independent(mini_scene_path):
     assert_samples_equal(one, many)
     assert (one["camera/cam/depth_sensor"] != one["camera/cam/depth"]).any()
     assert one["camera/cam/effects/noise_shot"].min() > 0
+
+
+def test_semantic_masks_agree_with_instances_and_object_classes(mini_scene_path):
+    """Camera and lidar classes: an object pixel carries its object's class id from the
+    labels; a hit with no object is ground (class 1); a miss is background (0)."""
+    s = simengine.Engine(mini_scene_path, seed=4).sample(0)
+    class_of = np.concatenate([[1], s["objects/class_id"]])  # instance 0 hit = ground here
+    for key, hit in (("camera/cam", s["camera/cam/depth"] > 0),
+                     ("lidar/lid", s["lidar/lid/range"] > 0)):
+        inst, sem = s[f"{key}/instance"], s[f"{key}/semantic"]
+        assert (inst > 0).any() and (hit & (inst == 0)).any()
+        np.testing.assert_array_equal(sem[hit], class_of[inst[hit]])
+        assert np.all(sem[~hit] == 0)
