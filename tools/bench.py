@@ -73,7 +73,6 @@ from simengine.physics.world import simulate  # noqa: E402
 from simengine.render import render  # noqa: E402
 from simengine.sensors.camera import Camera  # noqa: E402
 from simengine.sensors.camera_render import render_frame  # noqa: E402
-from simengine.sensors.image_effects import develop  # noqa: E402
 from simengine.sensors.lidar import Lidar, beam_directions  # noqa: E402
 from simengine.spec.loader import scene_from_dict  # noqa: E402
 from simengine.spec.scene import SceneSpec  # noqa: E402
@@ -408,20 +407,20 @@ def camera_agreement(ours: dict[str, np.ndarray], tiny_depth: np.ndarray, tiny_s
 
 
 def camera_core(camera: Camera, snap: Snapshot) -> Callable[[], dict[str, np.ndarray]]:
-    """rgb + depth + masks, as TinyRenderer gives them: the tiled render (shadows on) and
-    the image pipeline, without the per-object labels."""
+    """rgb + depth + masks, as TinyRenderer gives them: the tiled render (shadows on) with
+    the sRGB tone curve quantised in the kernel, as ``Camera.observe`` renders when no image
+    effect is on (the same 8-bit codes as the separate image pipeline), without normals and
+    the per-object labels."""
     inst = snap.instance
     _, pose = camera.pose_at(0.0)
     zero_t = np.zeros(camera.width * camera.height)
     near, far = float(camera.params["near"]), float(camera.params["far"])
-    rng = np.random.default_rng(0)
-    image = {"gamma": "srgb"}
 
     def run() -> dict[str, np.ndarray]:
         res = render_frame(camera.model, pose, snap.geometry, near, far, inst.light,
-                           inst.background, inst.background_bottom, zero_t)
-        rgb, _ = develop(res.rgb_linear, camera.K, image, rng)
-        return {"rgb": rgb[None], "depth": res.depth[None], "instance": res.instance[None]}
+                           inst.background, inst.background_bottom, zero_t, tone=0.0,
+                           normals=False)
+        return {"rgb": res.rgb[None], "depth": res.depth[None], "instance": res.instance[None]}
 
     return run
 

@@ -35,39 +35,35 @@ def _sphere(ox, oy, oz, dx, dy, dz, r, zsign, tmin, best):
 
 
 @kernel(inline="always")
+def _slab(o, d, h, k, t0, t1, axis, sign, axis1, sign1):
+    """One axis of the slab test: narrow (t0, t1) to the ray's span between the planes ±h,
+    remembering which face bounds each end. An empty span is returned as t0 > t1."""
+    if d == 0.0:
+        if o < -h or o > h:
+            return np.inf, -np.inf, axis, sign, axis1, sign1
+        return t0, t1, axis, sign, axis1, sign1
+    inv = 1.0 / d
+    ta = (-h - o) * inv
+    tb = (h - o) * inv
+    s = -1.0
+    if ta > tb:
+        ta, tb = tb, ta
+        s = 1.0
+    if ta > t0:
+        t0, axis, sign = ta, k, s
+    if tb < t1:
+        t1, axis1, sign1 = tb, k, -s
+    return t0, t1, axis, sign, axis1, sign1
+
+
+@kernel(inline="always")
 def _box(ox, oy, oz, dx, dy, dz, hx, hy, hz, tmin, best):
     """Slab test; returns (t, face axis 0..2, sign) of the first face crossing beyond tmin:
     the entry face, or the exit face when the entry lies before tmin (as for the other
-    primitives and meshes)."""
-    t0 = -np.inf
-    t1 = np.inf
-    axis = -1
-    sign = 1.0
-    axis1 = -1
-    sign1 = 1.0
-    o = (ox, oy, oz)
-    d = (dx, dy, dz)
-    h = (hx, hy, hz)
-    for k in range(3):
-        if d[k] == 0.0:
-            if o[k] < -h[k] or o[k] > h[k]:
-                return best, -1, 1.0
-            continue
-        inv = 1.0 / d[k]
-        ta = (-h[k] - o[k]) * inv
-        tb = (h[k] - o[k]) * inv
-        s = -1.0
-        if ta > tb:
-            ta, tb = tb, ta
-            s = 1.0
-        if ta > t0:
-            t0 = ta
-            axis = k
-            sign = s
-        if tb < t1:
-            t1 = tb
-            axis1 = k
-            sign1 = -s
+    primitives and meshes). Unrolled per axis: a loop over tuples is ~3x slower."""
+    t0, t1, axis, sign, axis1, sign1 = _slab(ox, dx, hx, 0, -np.inf, np.inf, -1, 1.0, -1, 1.0)
+    t0, t1, axis, sign, axis1, sign1 = _slab(oy, dy, hy, 1, t0, t1, axis, sign, axis1, sign1)
+    t0, t1, axis, sign, axis1, sign1 = _slab(oz, dz, hz, 2, t0, t1, axis, sign, axis1, sign1)
     if t0 > t1 or axis < 0:
         return best, -1, 1.0
     if t0 > tmin and t0 < best:
