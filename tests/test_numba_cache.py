@@ -9,8 +9,10 @@ import sys
 
 from simengine import _numba
 
-BASE = "from simengine._numba import kernel\n\n\n@kernel(inline='always')\ndef f(x):\n    return x + {}\n"
-USER = "from base_mod import f\nfrom simengine._numba import kernel\n\n\n@kernel\ndef g(x):\n    return f(x) * 2\n"
+BASE = ("from simengine._numba import kernel\n\n\n"
+        "@kernel(inline='always')\ndef f(x):\n    return x + {}\n")
+USER = ("from base_mod import f\nfrom simengine._numba import kernel\n\n\n"
+        "@kernel\ndef g(x):\n    return f(x) * 2\n")
 
 
 def test_digest_follows_the_modules_a_kernel_inlines(tmp_path, monkeypatch):
