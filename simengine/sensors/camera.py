@@ -27,6 +27,7 @@ import numpy as np
 from ..geometry.scene_geometry import SceneGeometry
 from ..geometry.transforms import R_BODY_OPTICAL
 from ..instance import SensorInstance
+from ._mask_kernels import instance_extents
 from .base import OutputSpec
 from .camera_labels import object_labels, optical_flow
 from .camera_model import CameraModel
@@ -251,17 +252,10 @@ def boxes_from_mask(instance: np.ndarray, max_objects: int) -> tuple[np.ndarray,
     Coordinates are those of ``K`` (OpenCV: the centre of pixel (u, v) is at (u, v)), so a
     box runs from the outer edge of its first pixel, u_min − 0.5, to the outer edge of its
     last, u_max + 0.5. COCO-style boxes (pixel u spans [u, u+1)) are these plus 0.5."""
-    boxes = np.zeros((max_objects, 4), np.float32)
-    ids = instance.ravel()
-    counts = np.bincount(ids, minlength=max_objects + 1)[1:max_objects + 1].astype(np.int32)
-    if counts.any():
-        v, u = np.divmod(np.arange(ids.size), instance.shape[1])
-        sel = ids > 0
-        idx = ids[sel] - 1
-        big = np.iinfo(np.int64).max
-        for arr, target, fn, init in ((u, 0, np.minimum, big), (v, 1, np.minimum, big),
-                                      (u, 2, np.maximum, -1), (v, 3, np.maximum, -1)):
-            acc = np.full(max_objects, init, np.int64)
-            fn.at(acc, idx, arr[sel])
-            boxes[:, target] = np.where(counts > 0, acc + (0.5 if target >= 2 else -0.5), 0)
+    counts = np.zeros(max_objects, np.int32)
+    u0, v0, u1, v1 = (np.zeros(max_objects, np.int64) for _ in range(4))
+    instance_extents(np.ascontiguousarray(instance, np.int32), max_objects, counts, u0, v0,
+                     u1, v1)
+    boxes = np.stack([u0 - 0.5, v0 - 0.5, u1 + 0.5, v1 + 0.5], axis=1).astype(np.float32)
+    boxes[counts == 0] = 0.0
     return boxes, counts

@@ -91,7 +91,7 @@ def object_labels(geometry: SceneGeometry, T_world_cam: np.ndarray, model: Camer
     T_world_cam = np.asarray(T_world_cam, np.float64)
     T_cam_world = invert(T_world_cam)
     origin = T_world_cam[:3, 3]
-    d_world = rotate_rows(model.pixel_rays(), T_world_cam[:3, :3])  # as the camera casts them
+    rays = PixelRays(model.pixel_rays(), T_world_cam[:3, :3])  # as the camera casts them
     visible = np.bincount(np.asarray(instance_mask).ravel().clip(0), minlength=M + 1)
     for i in range(count):
         T_cam_obj = T_cam_world @ pose_matrix(positions[i], orientations[i])
@@ -109,7 +109,7 @@ def object_labels(geometry: SceneGeometry, T_world_cam: np.ndarray, model: Camer
         if parts.size == 0:
             continue
         alone = subset(geometry, parts)
-        box = amodal_box(alone, T_world_cam, model, d_world)
+        box = amodal_box(alone, T_world_cam, model, rays)
         if box is None:
             continue
         out["boxes2d_amodal"][i] = box
@@ -118,11 +118,23 @@ def object_labels(geometry: SceneGeometry, T_world_cam: np.ndarray, model: Camer
                   for c, n in zip(box[2:], (W, model.height), strict=True))
         uu, vv = np.meshgrid(np.arange(u0, u1 + 1), np.arange(v0, v1 + 1))
         pix = (vv * W + uu).ravel()
-        n_hit = int(cast_rays(alone, origin, d_world[pix]).hit.sum())
+        n_hit = int(cast_rays(alone, origin, rays[pix]).hit.sum())
         out["unoccluded_pixels"][i] = n_hit
         if n_hit:
             out["visibility"][i] = min(visible[i + 1] / n_hit, 1.0)
     return out
+
+
+class PixelRays:
+    """The camera's pixel rays turned into the world, only for the pixels asked for (the
+    labels need a few boxes' worth, not all H·W rows). Row by row the same arithmetic as
+    rotating them all."""
+
+    def __init__(self, rays_cam: np.ndarray, R_world_cam: np.ndarray) -> None:
+        self.rays_cam, self.R = rays_cam, R_world_cam
+
+    def __getitem__(self, pixels) -> np.ndarray:
+        return rotate_rows(self.rays_cam[pixels], self.R)
 
 
 def subset(geometry: SceneGeometry, parts: np.ndarray) -> SceneGeometry:
@@ -136,9 +148,10 @@ def subset(geometry: SceneGeometry, parts: np.ndarray) -> SceneGeometry:
 
 
 def amodal_box(alone: SceneGeometry, T_world_cam: np.ndarray, model: CameraModel,
-               d_world: np.ndarray) -> np.ndarray | None:
+               d_world: PixelRays | np.ndarray) -> np.ndarray | None:
     """(4,) box of the projection of every part of ``alone`` within the image, or None.
-    ``d_world`` (H*W, 3): the pixel rays in the world, to test the image corners."""
+    ``d_world``: the (H*W, 3) pixel rays in the world (indexable by pixel), to test the
+    image corners."""
     W, H = model.width, model.height
     R_cw = T_world_cam[:3, :3].T
     segs = [part_segments(int(k), R_cw @ rot, R_cw @ (pos - T_world_cam[:3, 3]), prm,
