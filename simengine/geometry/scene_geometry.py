@@ -8,6 +8,7 @@ Parts carry the labels sensors need: instance id, semantic class, material and c
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -158,3 +159,17 @@ def build_geometry(parts: list[PosedPart] | list[tuple]) -> SceneGeometry:
         node_left=cat("node_left", (1,), np.int32), node_start=cat("node_start", (1,), np.int32),
         node_count=cat("node_count", (1,), np.int32), tris=cat("tris", (1, 3, 3), np.float64),
     )
+
+
+# The mesh tables every part indexes by offset: shared as they are by a subset.
+_TABLES = {"node_min", "node_max", "node_left", "node_start", "node_count", "tris"}
+
+
+def subset(geometry: SceneGeometry, parts: np.ndarray) -> SceneGeometry:
+    """The scene holding only ``parts`` (mesh tables are shared, offsets stay valid)."""
+    n = len(geometry.kind)
+    per_part = {f.name: getattr(geometry, f.name) for f in dataclasses.fields(geometry)
+                if f.name not in _TABLES}
+    return dataclasses.replace(geometry, **{
+        k: np.ascontiguousarray(v[parts]) for k, v in per_part.items()
+        if isinstance(v, np.ndarray) and v.shape[:1] == (n,)})

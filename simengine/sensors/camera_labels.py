@@ -31,13 +31,20 @@ near/far limit) inside the amodal box, grown by 1 px, that hit the object's part
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 import numpy as np
 
 from ..geometry.raycast import cast_rays
-from ..geometry.scene_geometry import BOX, CAPSULE, CYLINDER, MESH, SPHERE, SceneGeometry
+from ..geometry.scene_geometry import (
+    BOX,
+    CAPSULE,
+    CYLINDER,
+    MESH,
+    SPHERE,
+    SceneGeometry,
+    subset,
+)
 from ..geometry.transforms import invert, matrix_to_quat, pose_matrix, rotate_rows
 from .camera_model import CameraModel
 
@@ -48,7 +55,6 @@ STEP_PX = 2.0  # longest straight piece of a segment before distortion is applie
 CORNER_SIGNS = np.array([[2 * (k >> 2) - 1, 2 * ((k >> 1) & 1) - 1, 2 * (k & 1) - 1]
                          for k in range(8)], dtype=np.float64)
 _BOX_EDGES = [(a, b) for a in range(8) for b in range(a + 1, 8) if bin(a ^ b).count("1") == 1]
-_TABLES = {"node_min", "node_max", "node_left", "node_start", "node_count", "tris"}
 
 
 def object_labels(geometry: SceneGeometry, T_world_cam: np.ndarray, model: CameraModel,
@@ -135,16 +141,6 @@ class PixelRays:
 
     def __getitem__(self, pixels) -> np.ndarray:
         return rotate_rows(self.rays_cam[pixels], self.R)
-
-
-def subset(geometry: SceneGeometry, parts: np.ndarray) -> SceneGeometry:
-    """The scene holding only ``parts`` (mesh tables are shared, offsets stay valid)."""
-    n = len(geometry.kind)
-    per_part = {f.name: getattr(geometry, f.name) for f in dataclasses.fields(geometry)
-                if f.name not in _TABLES}
-    return dataclasses.replace(geometry, **{
-        k: np.ascontiguousarray(v[parts]) for k, v in per_part.items()
-        if isinstance(v, np.ndarray) and v.shape[:1] == (n,)})
 
 
 def amodal_box(alone: SceneGeometry, T_world_cam: np.ndarray, model: CameraModel,

@@ -1,43 +1,41 @@
-"""Lidar (basic): beams from the preset's elevation table × azimuth columns, a static range
-image of range, intensity, instance and class, plus xyz in the sensor frame.
+"""Lidar: a spinning (or raster-scanning) range sensor with real beam tables and timing.
 
-Layout: rows are beams sorted by elevation, highest first (``laser_id`` keeps each row's
-index in the preset's table, which lists lasers in firing order); columns sweep clockwise
-seen from above, the centre column looking along the body x axis, so the range image reads
-like a panorama (left of the sensor on the left).
+Each capture is one sweep around the capture instant: every beam fires at its own time
+(``lidar_model.firing_times``), from where the moving sensor is then, and meets moving
+objects where they are then, so a sweep shows the rolling distortion of a real one
+(``motion_distortion: false`` casts every beam at the capture instant, CARLA's static
+snapshot). Returns carry a physical intensity, are dropped below the detection floor, get
+range noise, and with beam divergence split at edges into strongest/last echoes
+(``lidar_model`` documents the device model and its constants, ``lidar_sweep`` the timed
+cast, ``lidar_returns`` the echoes).
+
+Outputs (per capture F; S = 2 return slots in ``dual`` mode, else the slot axis is absent):
+``range``, ``intensity``, ``instance``, ``semantic`` (F[, S], R, C) and ``xyz`` (F[, S], R,
+C, 3); ``time`` (F, R, C) each beam's firing time from the capture instant; ``return_count``
+(F, R, C). Range 0 = no return. ``xyz`` is in the lidar frame at the beam's firing time (what
+the device reports), or, with ``motion_compensation``, in the frame ``T_world_lidar`` of the
+capture instant (ideal de-skewing with the sensor's true motion; moving objects stay
+distorted, as after a real de-skew). Ring index = row (``elevation``, ``laser_id``).
+Per object (padded to the scene's maximum): returns on it and its 3D box in the lidar frame
+at the capture instant.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..geometry.raycast import cast_rays
-from ..geometry.scene_geometry import SceneGeometry
-from ..geometry.transforms import quat_to_matrix, rotate_rows
+from ..geometry.scene_geometry import MESH, SceneGeometry
+from ..geometry.transforms import matrix_to_quat, pose_matrix, rotate_rows
 from ..instance import SensorInstance
-from ..materials import MATERIALS
+from ..materials import MATERIAL_ID, MATERIALS
+from . import lidar_model as model
 from .base import OutputSpec
+from .lidar_returns import Returns, edge_beams, group_returns, single_ray_returns
+from .lidar_sweep import cast_sweep, rotate_by
 
-REFLECTIVITY = np.array([m.reflectivity for m in MATERIALS], np.float32)
-
-
-def beam_angles(params: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(elevations (R,), azimuths (C,), laser ids (R,)) in degrees, in range-image order."""
-    table = np.asarray(params["elevations_deg"], np.float64)
-    laser_id = np.argsort(-table, kind="stable")
-    columns = int(params["columns"])
-    fov = float(params["horizontal_fov_deg"])
-    step = fov / columns
-    azimuth = params["azimuth_offset_deg"] + fov / 2 - (np.arange(columns) + 0.5) * step
-    return table[laser_id], azimuth, laser_id.astype(np.int16)
-
-
-def beam_directions(elevation_deg: np.ndarray, azimuth_deg: np.ndarray) -> np.ndarray:
-    """Unit vectors (R, C, 3) in the lidar body frame (x forward, y left, z up)."""
-    e = np.radians(elevation_deg)[:, None]
-    a = np.radians(azimuth_deg)[None, :]
-    return np.stack(np.broadcast_arrays(np.cos(e) * np.cos(a), np.cos(e) * np.sin(a),
-                                        np.sin(e)), axis=-1)
+# re-exported: the beam layout is part of the lidar's public face (tools/bench.py uses it)
+beam_angles, beam_directions = model.beam_angles, model.beam_directions
+REFLECTIVITY = np.array([m.reflectivity for m in MATERIALS], np.float64)
 
 
 class Lidar:
@@ -45,55 +43,170 @@ class Lidar:
 
     def __init__(self, sensor: SensorInstance, n_frames: int, max_objects: int) -> None:
         self.name = sensor.name
-        self.params = sensor.params
-        self.elevation, self.azimuth, self.laser_id = beam_angles(sensor.params)
-        self.T_world_lidar = np.eye(4)
-        self.T_world_lidar[:3, :3] = quat_to_matrix(sensor.orientation)
-        self.T_world_lidar[:3, 3] = sensor.position
+        self.sensor = sensor
+        self.params = p = sensor.params
+        self.elevation, self.azimuth, self.laser_id = beam_angles(p)
         self.n_frames = n_frames
         self.max_objects = max_objects
+        self.slots = 2 if p["return_mode"] == "dual" else 1
+        self.d_body = beam_directions(self.elevation, self.azimuth).reshape(-1, 3)
+        times = model.firing_times(p, self.laser_id, self.azimuth)
+        self.fire_time = times if p["motion_distortion"] else np.zeros_like(times)
+        self.T_world_lidar = self.pose_at(0.0)
+        self.reflectivity = REFLECTIVITY.copy()
+        for name, value in (p.get("reflectivity") or {}).items():
+            self.reflectivity[MATERIAL_ID[name]] = float(value)
+
+    def pose_at(self, t: float) -> np.ndarray:
+        """T_world_lidar (4, 4) at ``t`` s into the recording."""
+        position, R = self.sensor.pose_at(t)
+        T = np.eye(4)
+        T[:3, :3], T[:3, 3] = R, position
+        return T
 
     def outputs(self) -> dict[str, OutputSpec]:
-        F, R, C = self.n_frames, len(self.elevation), len(self.azimuth)
+        F, R, C, M = self.n_frames, len(self.elevation), len(self.azimuth), self.max_objects
+        S = (self.slots,) if self.slots > 1 else ()
+        ret = "; in dual mode slot 0 = strongest, 1 = last (or second strongest)"
         return {
-            "range": OutputSpec((F, R, C), "float32", unit="m", doc="0 = no return"),
-            "intensity": OutputSpec((F, R, C), "float32",
-                                    doc="reflectivity × cos(incidence), 0 = no return"),
-            "instance": OutputSpec((F, R, C), "int32", doc="object index + 1; 0 = none/stuff"),
-            "semantic": OutputSpec((F, R, C), "int16", doc="class id; 0 = no return"),
-            "xyz": OutputSpec((F, R, C, 3), "float32", unit="m", doc="sensor frame"),
-            "T_world_lidar": OutputSpec((F, 4, 4), "float64", unit="m"),
+            "range": OutputSpec((F, *S, R, C), "float32", unit="m",
+                                doc="measured range at firing time, 0 = no return" + ret),
+            "intensity": OutputSpec((F, *S, R, C), "float32",
+                                    doc="reflectivity × cos(incidence) × exp(−2αR) × "
+                                        "min(1, (R_ref/R)²), 0 = no return"),
+            "instance": OutputSpec((F, *S, R, C), "int32", doc="object index + 1; 0 = none/stuff"),
+            "semantic": OutputSpec((F, *S, R, C), "int16", doc="class id; 0 = no return"),
+            "xyz": OutputSpec((F, *S, R, C, 3), "float32", unit="m",
+                              doc="lidar frame at firing time (at the capture instant with "
+                                  "motion_compensation); 0 = no return"),
+            "time": OutputSpec((F, R, C), "float32", unit="s",
+                               doc="firing time relative to the capture instant"),
+            "return_count": OutputSpec((F, R, C), "uint8", doc="returns of the beam (0 = none)"),
+            "T_world_lidar": OutputSpec((F, 4, 4), "float64", unit="m",
+                                        doc="lidar pose at the capture instant"),
             "elevation": OutputSpec((R,), "float32", unit="deg", doc="per row"),
             "azimuth": OutputSpec((C,), "float32", unit="deg", doc="per column, CCW from x"),
             "laser_id": OutputSpec((R,), "int16", doc="row's index in the preset table"),
+            "points_per_object": OutputSpec((F, M), "int32",
+                                            doc="returns on each object (all slots)"),
+            "box3d_center_lidar": OutputSpec((F, M, 3), "float64", unit="m",
+                                             doc="3D box centre, lidar frame at capture"),
+            "box3d_size": OutputSpec((F, M, 3), "float32", unit="m"),
+            "box3d_orientation_lidar": OutputSpec((F, M, 4), "float64", doc="xyzw"),
         }
 
-    def observe(self, frames: list[SceneGeometry], rng: np.random.Generator
-                ) -> dict[str, np.ndarray]:
+    def observe(self, frames: list[tuple[SceneGeometry, float]], objects: dict | None,
+                rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """``frames``: per capture, the scene geometry and the capture time (s); ``objects``:
+        the object labels (count, position, orientation, size, box_center_local) or None;
+        ``rng``: this sensor's stream (range noise, S·R·C normals per capture, drawn
+        whatever is hit)."""
         specs = self.outputs()
         out = {k: np.zeros(s.shape, s.dtype) for k, s in specs.items()}
         out["elevation"][:], out["azimuth"][:], out["laser_id"][:] = (
             self.elevation, self.azimuth, self.laser_id)
-        d_body = beam_directions(self.elevation, self.azimuth).reshape(-1, 3)
-        R = self.T_world_lidar[:3, :3]
-        d_world = rotate_rows(d_body, R)
-        r_min, r_max = float(self.params["min_range"]), float(self.params["max_range"])
-        noise_std = float(self.params["range_noise_std"])
         shape = (len(self.elevation), len(self.azimuth))
-        for f, geometry in enumerate(frames):
-            # Cast from the sensor itself: something nearer than min_range blocks the beam
-            # (no return), it does not reveal what lies behind it.
-            hits = cast_rays(geometry, self.T_world_lidar[:3, 3], d_world, 0.0, r_max)
-            hit = hits.hit & (hits.t >= r_min)
-            rng_noise = rng.standard_normal(hit.size) * noise_std  # drawn for every beam:
-            # the stream position never depends on what was hit
-            rng_val = np.where(hit, np.clip(hits.t + rng_noise, r_min, r_max), 0.0)
-            cos_inc = np.abs(np.einsum("ij,ij->i", hits.normal, d_world))
-            refl = REFLECTIVITY[np.where(hit, hits.material, 0)]
-            out["range"][f] = rng_val.reshape(shape)
-            out["intensity"][f] = np.where(hit, refl * cos_inc, 0.0).reshape(shape)
-            out["instance"][f] = np.where(hit, hits.instance, 0).reshape(shape)
-            out["semantic"][f] = np.where(hit, hits.semantic, 0).reshape(shape)
-            out["xyz"][f] = (d_body * rng_val[:, None]).reshape(*shape, 3)
-            out["T_world_lidar"][f] = self.T_world_lidar
+        for f, (geometry, t_capture) in enumerate(frames):
+            T = self.pose_at(t_capture)
+            ret = self._returns(geometry, T)
+            noise = rng.standard_normal((self.slots, ret.range.shape[1]))
+            self._write(out, f, geometry, T, ret, noise, shape)
+            if objects is not None:
+                self._object_labels(out, f, T, objects)
         return out
+
+    # --- the sweep ----------------------------------------------------------------------
+    def _cast(self, g: SceneGeometry, T: np.ndarray, d_body: np.ndarray, tau: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        s = self.sensor
+        return cast_sweep(g, T, s.linear_velocity, s.angular_velocity, d_body, tau,
+                          float(self.params["max_range"]))
+
+    def _power(self, g: SceneGeometry, t, part, cos) -> np.ndarray:
+        """Received power per ray; 0 for misses and for hits inside the minimum range (the
+        receiver is blind there, the beam is still blocked)."""
+        refl = self.reflectivity[g.material[np.maximum(part, 0)]]
+        power = model.received_power(refl, cos, t, float(self.params["atmospheric_attenuation"]))
+        return np.where((part >= 0) & (t >= float(self.params["min_range"])), power, 0.0)
+
+    def _returns(self, g: SceneGeometry, T: np.ndarray) -> Returns:
+        p = self.params
+        tau = self.fire_time.ravel()
+        floor = model.detection_floor(p)
+        t, part, cos = self._cast(g, T, self.d_body, tau)
+        power = self._power(g, t, part, cos)
+        ret = single_ray_returns(t, power, part, floor, self.slots)
+        K = int(p["beam_samples"])
+        divergence = float(p["beam_divergence_mrad"]) * 1e-3
+        if K < 2 or divergence == 0.0:
+            return ret
+        sep = float(p["return_separation_m"])
+        wrap = p["scan"] == "spin" and float(p["horizontal_fov_deg"]) >= 360.0
+        grid = self.fire_time.shape
+        jumps = (part >= 0) & (g.kind[np.maximum(part, 0)] == MESH)
+        edge = np.flatnonzero(edge_beams(t.reshape(grid), part.reshape(grid),
+                                         jumps.reshape(grid), sep, wrap))
+        if edge.size == 0:
+            return ret
+        # the first sub-ray is the centre ray, already cast: cast the K − 1 others
+        offsets = model.subray_offsets(K, divergence)[1:]
+        d_sub = model.subray_directions(self.d_body[edge], offsets)
+        ts, ps, cs = self._cast(g, T, d_sub, np.repeat(tau[edge], K - 1))
+        pw = self._power(g, ts, ps, cs)
+        sub = group_returns(np.column_stack([t[edge], ts.reshape(-1, K - 1)]),
+                            np.column_stack([power[edge], pw.reshape(-1, K - 1)]),
+                            np.column_stack([part[edge], ps.reshape(-1, K - 1)]), sep, floor,
+                            p["return_mode"])
+        ret.range[:, edge], ret.power[:, edge], ret.part[:, edge] = sub
+        return ret
+
+    # --- outputs ------------------------------------------------------------------------
+    def _write(self, out: dict, f: int, g: SceneGeometry, T: np.ndarray, ret: Returns,
+               noise: np.ndarray, shape: tuple[int, int]) -> None:
+        p = self.params
+        r_min, r_max = float(p["min_range"]), float(p["max_range"])
+        hit = ret.part >= 0
+        sigma = model.noise_std(p, ret.power)
+        measured = np.where(hit, np.clip(np.where(hit, ret.range, 0.0) + sigma * noise,
+                                         r_min, r_max), 0.0)
+        inten = np.where(hit, model.intensity(ret.power, ret.range,
+                                              float(p["intensity_reference_range_m"])), 0.0)
+        safe = np.maximum(ret.part, 0)
+        tau = self.fire_time.ravel()
+        xyz = measured[..., None] * self.d_body[None]
+        if p["motion_compensation"] and p["motion_distortion"]:
+            xyz = self._compensate(xyz, tau, T)
+        slot_shape = (self.slots, *shape) if self.slots > 1 else shape
+        out["range"][f] = measured.reshape(slot_shape)
+        out["intensity"][f] = inten.reshape(slot_shape)
+        out["instance"][f] = np.where(hit, g.instance[safe], 0).reshape(slot_shape)
+        out["semantic"][f] = np.where(hit, g.semantic[safe], 0).reshape(slot_shape)
+        out["xyz"][f] = np.where(hit[..., None], xyz, 0.0).reshape(*slot_shape, 3)
+        out["time"][f] = self.fire_time
+        out["return_count"][f] = hit.sum(axis=0).reshape(shape)
+        out["T_world_lidar"][f] = T
+
+    def _compensate(self, xyz: np.ndarray, tau: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """Points (S, N, 3) in the lidar frame at their firing times → the lidar frame at
+        the capture instant: p0 = R0ᵀ(v·τ + rot(ω, τ)·R0·p)."""
+        s = self.sensor
+        R0 = T[:3, :3]
+        taus = np.tile(tau, xyz.shape[0])
+        world = rotate_by(np.asarray(s.angular_velocity, np.float64), taus,
+                          rotate_rows(xyz.reshape(-1, 3), R0))
+        world = world + taus[:, None] * np.asarray(s.linear_velocity, np.float64)
+        return rotate_rows(world, R0.T).reshape(xyz.shape)
+
+    def _object_labels(self, out: dict, f: int, T: np.ndarray, objects: dict) -> None:
+        count = int(objects["count"])
+        inst = out["instance"][f]
+        out["points_per_object"][f] = np.bincount(
+            inst[inst > 0].ravel(), minlength=self.max_objects + 1)[1:self.max_objects + 1]
+        R0t, p0 = T[:3, :3].T, T[:3, 3]
+        for i in range(count):
+            T_obj = pose_matrix(objects["position"][f][i], objects["orientation"][f][i])
+            R = R0t @ T_obj[:3, :3]
+            centre = T_obj[:3, :3] @ np.asarray(objects["box_center_local"][i], np.float64)
+            out["box3d_center_lidar"][f, i] = R0t @ (T_obj[:3, 3] + centre - p0)
+            out["box3d_size"][f, i] = objects["size"][i]
+            out["box3d_orientation_lidar"][f, i] = matrix_to_quat(R)

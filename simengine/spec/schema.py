@@ -18,13 +18,13 @@ DOC_KEYS = {"device", "source", "notes"}
 
 @dataclass(frozen=True)
 class Field:
-    kind: str  # number | integer | string | boolean | numbers | vectors
+    kind: str  # number | integer | string | boolean | numbers | vectors | table
     default: Any = None
     required: bool = False
     minimum: float | None = None
     maximum: float | None = None
     positive: bool = False
-    choices: tuple[str, ...] | None = None
+    choices: tuple[str, ...] | None = None  # string values; table keys
     length: int | None = None  # for numbers (exact length) and vectors (components)
     min_items: int = 1
     random: bool = True  # may the value be a distribution?
@@ -50,6 +50,10 @@ class Field:
                                   self.length if self.length else None)
             return tuple(parse_number(i, **bounds) if self.random else Const(i.number(**bounds))
                          for i in items)
+        if self.kind == "table":  # names (a subset of choices) to numbers, e.g. per material
+            node.mapping(set(self.choices or ()))
+            return {k: parse_number(v, **bounds) if self.random else Const(v.number(**bounds))
+                    for k, v in node.items()}
         if self.kind == "vectors":
             items = node.sequence(self.min_items)
             return tuple(tuple(Const(v) for v in i.numbers(self.length or 3)) for i in items)

@@ -48,6 +48,10 @@ def group(name: str, template: dict, position, euler_deg=(0.0, 0.0, 0.0)) -> dic
             "orientation": {"euler_deg": list(euler_deg)}}
 
 
+# Geometry only: one ray per beam (no divergence) and no detection floor, so every beam
+# PyBullet's ray hits must return (the static scene makes the firing times irrelevant; the
+# moving case is tested in test_lidar_motion.py).
+IDEAL = {"beam_divergence_mrad": 0.0, "detection_range_m": None, "snr_noise": None}
 SCENE = {
     "name": "lidar_reference",
     "world": {"ground": {"material": "asphalt", "color": [0.3, 0.3, 0.3]}},
@@ -68,10 +72,10 @@ SCENE = {
     "simulation": {"capture_times": [0.05], "duration": 0.05},
     "sensors": [
         {"name": "os1", "preset": "os1_64",
-         "overrides": {"columns": COLUMNS, "range_noise_std": 0.0, "max_range": 40.0},
+         "overrides": {"columns": COLUMNS, "range_noise_std": 0.0, "max_range": 40.0, **IDEAL},
          "pose": {"position": [0.2, 0.1, 1.1], "euler_deg": [2.0, -3.0, 20.0]}},
         {"name": "puck", "preset": "vlp16",
-         "overrides": {"columns": COLUMNS, "range_noise_std": 0.0},
+         "overrides": {"columns": COLUMNS, "range_noise_std": 0.0, **IDEAL},
          "pose": {"position": [-0.5, 0.4, 1.6], "euler_deg": [0.0, 4.0, -40.0]}},
     ],
 }
@@ -368,3 +372,28 @@ def test_ranges_match_closed_forms(rendered, name) -> None:
     print(f"{name}: {checked} returns on ground/boxes/spheres, max |ours − closed form| "
           f"{worst * 1e3:.5f} mm")
     assert checked > 0.8 * hit.sum()
+
+
+@pytest.mark.parametrize("name", sensor_names())
+def test_object_boxes_and_point_counts(rendered, name) -> None:
+    """3D boxes in the lidar frame: the scene's object poses moved by T_world_lidar⁻¹ (here
+    with the scene file's Euler angles, not the engine's quaternions); point counts: the
+    returns PyBullet's rays put on each object (up to the silhouette differences above)."""
+    sample, instance, refs = rendered
+    T = sample[f"lidar/{name}/T_world_lidar"][0]
+    count = sample[f"lidar/{name}/points_per_object"][0]
+    center = sample[f"lidar/{name}/box3d_center_lidar"][0]
+    quat = sample[f"lidar/{name}/box3d_orientation_lidar"][0]
+    for obj, entry in zip(instance.objects, SCENE["objects"], strict=True):
+        i = obj.index
+        want = T[:3, :3].T @ (np.asarray(entry["position"], np.float64) - T[:3, 3])
+        np.testing.assert_allclose(center[i], want, atol=1e-9)
+        R = np.asarray(p.getMatrixFromQuaternion(quat[i].tolist())).reshape(3, 3)
+        np.testing.assert_allclose(R, T[:3, :3].T @ euler_matrix(
+            *entry["orientation"]["euler_deg"]), atol=1e-9)
+        np.testing.assert_allclose(sample[f"lidar/{name}/box3d_size"][0, i], obj.size,
+                                   rtol=1e-6)
+        ref = int((refs[name]["instance"] == obj.instance_id).sum())
+        assert abs(int(count[i]) - ref) <= max(2, 0.01 * ref), (obj.group, count[i], ref)
+    assert count.sum() > 100
+    assert np.all(count[len(instance.objects):] == 0)
