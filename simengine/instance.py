@@ -23,6 +23,7 @@ from .geometry.transforms import (
     rotation_about,
 )
 from .seeding import STREAM_SCENE, rng_for
+from .spec.audio import sample_audio
 from .spec.distributions import sample_tree
 from .spec.scene import GroupSpec, LightSpec, PoseSpec, SceneSpec, TextureSpec
 
@@ -154,14 +155,24 @@ def sample_instance(spec: SceneSpec, root_seed: int, index: int, attempt: int = 
             else:
                 objects.append(obj)
     sensors = tuple(_sample_sensor(m.name, m.kind, m.params, m.pose, rng) for m in spec.sensors)
+    gravity = sample_tree(w.gravity, rng)  # the draw order of the original call, kept
+    background = sample_tree(w.background, rng)
+    background_bottom = (sample_tree(w.background_bottom, rng)
+                         if w.background_bottom is not None else None)
+    light = _light(w.light, rng)
+    # Acoustics is drawn last, so scenes without it keep every earlier draw unchanged.
+    extra: dict[str, Any] = {}
+    if room is not None and w.room.rt60 is not None:
+        room["rt60"] = float(w.room.rt60.sample(rng))
+    if room is not None and w.room.absorption is not None:
+        room["absorption"] = tuple(float(a.sample(rng)) for a in w.room.absorption)
+    if spec.audio.sources or spec.audio.ambient is not None or not spec.audio.ground_reflection:
+        extra["audio"] = sample_audio(spec.audio, tuple(objects), rng)
     return SceneInstance(
         scene=spec.name, root_seed=int(root_seed), index=int(index), attempt=int(attempt),
-        gravity=sample_tree(w.gravity, rng), ground=ground, room=room,
-        background=sample_tree(w.background, rng), objects=tuple(objects), sensors=sensors,
-        dropped_objects=dropped,
-        background_bottom=(sample_tree(w.background_bottom, rng)
-                           if w.background_bottom is not None else None),
-        light=_light(w.light, rng))
+        gravity=gravity, ground=ground, room=room,
+        background=background, objects=tuple(objects), sensors=sensors,
+        dropped_objects=dropped, background_bottom=background_bottom, light=light, extra=extra)
 
 
 def _texture(t: TextureSpec | None, rng: np.random.Generator) -> dict[str, Any] | None:

@@ -35,7 +35,8 @@ EVENT_DOCS = {
 
 def instance_json_capacity(spec: SceneSpec) -> int:
     """Bytes reserved for one sample's resolved scene instance (compact JSON)."""
-    return 4096 + 2048 * spec.max_objects + 8192 * len(spec.sensors)
+    return (4096 + 2048 * spec.max_objects + 8192 * len(spec.sensors)
+            + 1024 * len(spec.audio.sources))  # resolved sound sources (paths included)
 
 
 def label_outputs(spec: SceneSpec) -> dict[str, OutputSpec]:

@@ -31,12 +31,42 @@ class ContactEvent:
     speed: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class SlideEpisode:
+    """A sustained contact whose bodies slide or roll over each other (scraping, rolling).
+
+    One row per simulation step of the episode: ``times`` (K,) s since the start of the
+    recording window, ``force`` (K,) total normal force (N), ``speed`` (K,) tangential
+    relative speed of the two bodies' centres of mass (m/s; sliding and rolling alike),
+    ``position`` (K, 3) contact point (world, m). Instances, materials and sizes as in
+    :class:`ContactEvent`.
+    """
+
+    instance_a: int
+    instance_b: int
+    material_a: str
+    material_b: str
+    size_a: float
+    size_b: float
+    times: np.ndarray
+    force: np.ndarray
+    speed: np.ndarray
+    position: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
 class Recording:
-    """Everything audio needs from a simulation run: events and the window they live in."""
+    """Everything audio needs from a simulation run: events and the window they live in.
+
+    ``trajectories`` (T, M, 3): every object's position at ``k * trajectory_dt`` s into the
+    window (k = 0 .. T - 1), for sound sources that follow objects; None when not recorded.
+    """
 
     events: tuple[ContactEvent, ...]
     duration: float  # seconds of the recording window
+    slides: tuple[SlideEpisode, ...] = ()
+    trajectories: np.ndarray | None = None
+    trajectory_dt: float = 0.0
 
 
 def event_arrays(events: tuple[ContactEvent, ...], capacity: int) -> dict[str, np.ndarray]:

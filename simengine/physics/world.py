@@ -89,6 +89,7 @@ class World:
         snapshots: list[Snapshot] = []
         tracker = ContactTracker(self.body_info, dt)
         velocities = self._velocities()
+        trajectory: list[list[tuple[float, float, float]]] = []  # object positions per step
         for step in range(total_steps + 1):
             if step > 0:
                 p.stepSimulation(physicsClientId=self.client)
@@ -96,14 +97,21 @@ class World:
                     tracker.update(step - settle_steps,
                                    p.getContactPoints(physicsClientId=self.client), velocities)
                 velocities = self._velocities()
+            if step >= settle_steps:
+                trajectory.append([p.getBasePositionAndOrientation(
+                    b, physicsClientId=self.client)[0] for b in self.bodies])
             while capture_steps and capture_steps[0] == step:
                 capture_steps.pop(0)
                 snap = self.snapshot((step - settle_steps) * dt)
                 self._check(snap)
                 snapshots.append(snap)
         self._check(self.snapshot(s.duration))
-        return SimulationResult(tuple(snapshots), Recording(tracker.events(), s.duration),
-                                self.environment, self.object_parts)
+        positions = np.asarray(trajectory, np.float64).reshape(len(trajectory),
+                                                               len(self.bodies), 3)
+        recording = Recording(tracker.events(), s.duration, slides=tracker.slides(),
+                              trajectories=positions, trajectory_dt=dt)
+        return SimulationResult(tuple(snapshots), recording, self.environment,
+                                self.object_parts)
 
     def snapshot(self, t: float) -> Snapshot:
         states: list[ObjectState] = [read_object_state(b, self.client) for b in self.bodies]

@@ -1,32 +1,45 @@
-"""Microphone array: impact sounds of contact events, heard by each capsule in free field.
+"""Microphone array: the sounds of the simulated scene at each capsule, with labels.
 
-Model (basic: free field, no reflections, no occlusion, omnidirectional capsules):
+Pipeline of :meth:`MicrophoneArray.observe` (one module per step):
 
-1. **Source.** Every :class:`~simengine.physics.events.ContactEvent` is a point source at
-   ``event.position`` that starts emitting at ``event.time``. Each of the two bodies rings
-   with its own material's modes (modal synthesis, as in ThreeDWorld's PyImpact):
-   ``p(t) = PA_PER_NS * J * sum_k a_k exp(-t/tau_k) sin(2 pi f_k t) / sum_k a_k`` at 1 m, with
-   ``J`` the impulse (N·s), ``f_k = f0_hz * ratio_k * (0.1 / size)`` and ``tau_k``, ``a_k``
-   from :mod:`simengine.materials`. Modes at or above ``MAX_MODE_FRACTION * sample_rate``
-   are dropped (they would alias). The event's pressure is ``BODY_SHARE`` times the sum of
-   the two bodies' ringing plus a short click (below); it lasts
-   ``min(DECAY_SPAN * max tau, rest of the window)``.
-2. **Attack.** Sines start at phase 0, so the modal part alone has a soft onset. A real
-   impact is a contact of well under a millisecond, i.e. a broadband transient; it is
-   modelled by a Gaussian noise burst of ``CLICK_LENGTH`` seconds with an exponential
-   envelope of time constant ``CLICK_DECAY`` and an initial RMS of
-   ``CLICK_GAIN * PA_PER_NS * J``. That transient is what onset detectors and GCC-PHAT lock on.
-3. **Propagation.** Capsule ``c`` sits at ``position + R(orientation) @ positions[c]``
-   (array body frame, x forward, z up). It receives the source delayed by exactly
-   ``event.time + r / speed_of_sound`` (a fractional delay, rendered at the sample rate with
-   a Blackman-windowed sinc of ``2 * SINC_HALF_WIDTH`` taps) and scaled by ``1 / r``
-   (spherical spreading, ``r`` clamped to ``MIN_DISTANCE``).
-4. **Self-noise.** White Gaussian noise of RMS ``20e-6 * 10**(self_noise_db_spl / 20)`` Pa,
-   independent per channel.
+1. **Dry sources** (pressure at 1 m, Pa): every :class:`~simengine.physics.events.ContactEvent`
+   by modal synthesis (below); every sliding/rolling contact
+   (:class:`~simengine.physics.events.SlideEpisode`) as band-limited noise of RMS
+   ``SLIDE_PA * normal force * tangential speed`` coloured by the two materials' modes
+   (:func:`synthesize_slide`); every scene sound source (tone, hum, chirp, noise burst,
+   babble, clip; :mod:`.audio_sources`).
+2. **Propagation** (:mod:`.audio_propagation`, :mod:`.room_acoustics`): the direct path with
+   a per-sample delay (exact Doppler for moving sources and arrays), ``1 / r``, capsule
+   directivity, air absorption; outdoors the ground image; in a room the image sources of
+   the shoebox (early per source, the late tail shared).
+3. **Noise**: ambient diffuse noise (white, pink or brown; a level, or scaled to a target
+   SNR) and each capsule's self-noise.
+4. **Capsules and converter** (:func:`capsule_chain`): per-channel gain and phase mismatch,
+   clipping at the acoustic overload point, quantisation.
+5. **Labels** (:mod:`.audio_labels`): per source onset, offset, instance, class, materials,
+   peak level, direction of arrival and distance; the room's RT60; the realised SNR.
+
+Impact model (free field, as before; the propagation above replaces the old delay line):
+
+- **Source.** Each of the two bodies rings with its own material's modes (modal synthesis,
+  as in ThreeDWorld's PyImpact but deterministic):
+  ``p(t) = PA_PER_NS * J * sum_k a_k exp(-t/tau_k) sin(2 pi f_k t) / sum_k a_k`` at 1 m, with
+  ``J`` the impulse (N·s), ``f_k = f0_hz * ratio_k * (0.1 / size)`` and ``tau_k``, ``a_k``
+  from :mod:`simengine.materials`; the pair's pitch comes from both materials. Modes at or
+  above ``MAX_MODE_FRACTION * sample_rate`` are dropped (they would alias). The event's
+  pressure is ``BODY_SHARE`` times the sum of the two bodies' ringing plus a short click;
+  it lasts ``min(DECAY_SPAN * max tau, rest of the window)``.
+- **Attack.** A real impact is a contact of well under a millisecond, i.e. a broadband
+  transient: a Gaussian noise burst of ``CLICK_LENGTH`` seconds with an exponential
+  envelope of time constant ``CLICK_DECAY`` and an initial RMS of
+  ``CLICK_GAIN * PA_PER_NS * J``. That transient is what onset detectors and GCC-PHAT lock on.
 
 Randomness comes only from the ``rng`` given to :meth:`MicrophoneArray.observe`, drawn in a
-fixed order: one click per event (in event order, whether or not it is audible), then the
-noise of all channels as one ``(C, N)`` block. The waveform is in pascals, float32.
+fixed order that does not depend on what is audible: one click per event, one noise per
+sliding contact, each scene source's draws, the gain and the phase mismatch of every
+channel, the ambient noise (if the scene has one), the self-noise ``(C, N)``. The waveform
+is in pascals, float32. No kernel here is parallel, so the output does not depend on the
+number of Numba threads.
 
 Constants and why:
 
@@ -44,19 +57,35 @@ Constants and why:
 - ``MIN_DISTANCE = 0.05`` m: a capsule's own size; avoids the 1/r singularity.
 - ``SINC_HALF_WIDTH = 16`` taps each side: sub-sample delay errors far below one sample
   (what GCC-PHAT localisation needs) for 2 ms of look-ahead at 16 kHz.
+- ``SLIDE_PA = 0.005`` Pa RMS at 1 m per W of friction power (N × m/s): a 1 kg box sliding
+  at 1 m/s (≈ 5 W with μ = 0.5) gives ≈ 0.025 Pa, 62 dB SPL at 1 m, the loudness of a box
+  pushed over a hard floor (a rough figure, not a measurement). ``SLIDE_BAND`` 150-6000 Hz.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..geometry.transforms import quat_to_matrix
 from ..materials import MATERIAL_ID, Material, material
-from ..physics.events import ContactEvent, Recording
-from ._audio_kernels import add_delayed, add_modes
+from ..physics.events import ContactEvent, Recording, SlideEpisode
+from ._audio_kernels import add_modes
+from .audio_capsules import PATTERNS, capsule_axes, capsule_chain, snr_gain
+from .audio_labels import (
+    KIND_CONTACT,
+    KIND_IMPACT,
+    KIND_SCENE,
+    AcousticScene,
+    SourceLabel,
+    fill_labels,
+    label_specs,
+)
+from .audio_propagation import ArrayMotion, Path, late_tail, onset_at_origin, render
+from .audio_sources import diffuse_noise, scene_source
 from .base import OutputSpec
 from .schemas import MICROPHONE
 
@@ -74,6 +103,10 @@ MIN_DISTANCE = 0.05
 SINC_HALF_WIDTH = 16
 REFERENCE_SIZE = 0.1  # m: the size ``f0_hz`` of the material table refers to
 P_REF = 20e-6  # Pa: 0 dB SPL
+SLIDE_PA = 0.005  # Pa RMS at 1 m per W (N x m/s) of friction-like power
+SLIDE_BAND = (150.0, 6000.0)  # Hz
+SLIDE_RING = 0.1  # s of modal ringing that colours a slide
+LOGMEL_WINDOW, LOGMEL_HOP = 0.025, 0.010  # s
 
 
 def noise_rms(self_noise_db_spl: float) -> float:
@@ -149,21 +182,57 @@ def _click(rng: np.random.Generator, impulse: float, sample_rate: int) -> np.nda
     return rng.standard_normal(n) * (CLICK_GAIN * PA_PER_NS * impulse) * np.exp(-t / CLICK_DECAY)
 
 
+def synthesize_slide(episode: SlideEpisode, fs: float, noise: np.ndarray) -> np.ndarray:
+    """Pressure (Pa at 1 m) of a sliding/rolling contact: ``noise`` (white, one value per
+    output sample of the episode) band-limited to ``SLIDE_BAND`` Hz, with RMS
+    ``SLIDE_PA * force * speed`` following the episode step by step (linear interpolation),
+    coloured by the two bodies' modal ringing (normalised to unit energy) so that a metal
+    scrape rings like metal. A continuous excitation, not a train of clicks."""
+    from scipy.signal import butter, fftconvolve, sosfilt
+
+    n = noise.shape[0]
+    if n == 0:
+        return np.zeros(0)
+    lo, hi = SLIDE_BAND[0], min(SLIDE_BAND[1], MAX_MODE_FRACTION * fs)
+    band = sosfilt(butter(2, [lo, hi], btype="bandpass", fs=fs, output="sos"), noise)
+    band /= max(float(np.sqrt(np.mean(band**2))), 1e-30)
+    t = episode.times[0] + np.arange(n) / fs
+    level = SLIDE_PA * np.interp(t, episode.times, episode.force * episode.speed)
+    ring = np.zeros(max(1, round(SLIDE_RING * fs)))
+    _add_body(ring, material(episode.material_a), episode.size_a, 1.0, fs)
+    _add_body(ring, material(episode.material_b), episode.size_b, 1.0, fs)
+    energy = float(np.sum(ring**2))
+    x = band * level
+    if energy > 0:
+        x = fftconvolve(x, ring / math.sqrt(energy))[:n]
+    return x
+
+
 class MicrophoneArray:
-    """Free-field microphone array hearing the impacts of a :class:`Recording`.
+    """Microphone array hearing a :class:`Recording` in its acoustic scene.
 
     Parameters
     ----------
     sensor : SensorInstance
-        ``kind == "microphone"``; ``params`` holds ``positions`` (C × 3, array frame, m),
-        ``sample_rate`` (Hz), ``self_noise_db_spl`` and ``speed_of_sound`` (m/s).
+        ``kind == "microphone"``; ``params`` as in :data:`schemas.MICROPHONE`.
     duration : float
         Seconds of the recording window; ``N = round(duration * sample_rate)``.
+    scene : AcousticScene, optional
+        Room, ground reflection, scene sources, ambient noise, class ids. None: free field,
+        impacts and contacts only.
+    max_events : int
+        Label capacity for contact sounds; the source labels hold
+        ``max_events + n_scene_sources`` slots.
+    n_scene_sources : int
+        The scene's number of declared sound sources (fixes the label shapes); defaults to
+        the scene's.
     """
 
     kind = "microphone"
 
-    def __init__(self, sensor: SensorInstance, duration: float) -> None:
+    def __init__(self, sensor: SensorInstance, duration: float, *,
+                 scene: AcousticScene | None = None, max_events: int = 64,
+                 n_scene_sources: int | None = None) -> None:
         if sensor.kind != self.kind:
             raise ValueError(f"sensor {sensor.name!r}: expected kind 'microphone', "
                              f"got {sensor.kind!r}")
@@ -174,6 +243,7 @@ class MicrophoneArray:
         if pos.ndim != 2 or pos.shape[0] < 1 or pos.shape[1] != 3 or not np.isfinite(pos).all():
             raise ValueError(f"{where}: positions: expected a list of finite 3-vectors, "
                              f"got {p.get('positions')!r}")
+        self.sensor = sensor
         self.name = sensor.name
         self.sample_rate = int(p["sample_rate"])
         self.self_noise_db_spl = float(p["self_noise_db_spl"])
@@ -189,57 +259,231 @@ class MicrophoneArray:
         self.n_samples = round(self.duration * self.sample_rate)
         if self.n_samples < 1:
             raise ValueError(f"{where}: duration {duration} s holds no sample")
+        if p["directivity"] not in PATTERNS:
+            raise ValueError(f"{where}: directivity: expected one of {sorted(PATTERNS)}")
+        self.pattern = PATTERNS[p["directivity"]]
+        self.capsules = pos
+        self.capsule_axes = capsule_axes(pos, p.get("axes"), where)
+        self.gain_std_db = float(p["gain_mismatch_db_std"])
+        self.phase_std_deg = float(p["phase_mismatch_deg_std"])
+        self.clip_db_spl = None if p.get("clip_db_spl") is None else float(p["clip_db_spl"])
+        self.bit_depth = int(p["bit_depth"])
+        if self.bit_depth > 0 and self.clip_db_spl is None:
+            raise ValueError(f"{where}: bit_depth needs clip_db_spl (the full scale)")
+        self.output_stems = bool(p["output_stems"])
+        self.output_logmel = bool(p["output_logmel"])
+        self.n_mels = int(p["n_mels"])
+        self.scene = scene if scene is not None else AcousticScene(room=None, ground_beta=None)
+        self.n_scene_sources = (len(self.scene.sources) if n_scene_sources is None
+                                else int(n_scene_sources))
+        self.capacity = int(max_events) + self.n_scene_sources
+        self.timings: dict[str, float] = {}  # seconds per stage of the last observe
         R = quat_to_matrix(sensor.orientation)
         self.positions_world = np.ascontiguousarray(
-            np.asarray(sensor.position, np.float64) + pos @ R.T)  # (C, 3)
+            np.asarray(sensor.position, np.float64) + pos @ R.T)  # (C, 3), at t = 0
 
     @property
     def channels(self) -> int:
         return self.positions_world.shape[0]
 
+    # --- layout -------------------------------------------------------------------------
+    def logmel_shape(self) -> tuple[int, int, int]:
+        hop = round(LOGMEL_HOP * self.sample_rate)
+        return (self.channels, self.n_mels, 1 + self.n_samples // hop)
+
     def outputs(self) -> dict[str, OutputSpec]:
-        """``waveform`` (C, N) float32 Pa and ``mic_positions`` (C, 3) float64 m, world."""
+        """``waveform`` (C, N) float32 Pa, ``mic_positions`` (C, 3) world at t = 0, the
+        source labels and scalars of :mod:`.audio_labels`, and if asked ``stems``
+        (2 + K, C, N): impacts, sliding contacts, then each scene source, clean, and
+        ``logmel`` (C, n_mels, frames) dB."""
         c, n = self.channels, self.n_samples
-        return {"waveform": OutputSpec((c, n), "float32", unit="Pa"),
-                "mic_positions": OutputSpec((c, 3), "float64", unit="m", doc="world frame")}
+        out = {"waveform": OutputSpec((c, n), "float32", unit="Pa"),
+               "mic_positions": OutputSpec((c, 3), "float64", unit="m", doc="world frame")}
+        out.update(label_specs(self.capacity, c))
+        if self.output_stems:
+            out["stems"] = OutputSpec((2 + self.n_scene_sources, c, n), "float32", unit="Pa",
+                                      doc="clean sound per source group at the capsules: "
+                                          "impacts, contacts, scene sources in order")
+        if self.output_logmel:
+            out["logmel"] = OutputSpec(self.logmel_shape(), "float32", unit="dB",
+                                       doc=f"log-mel power of waveform, {LOGMEL_WINDOW * 1e3:g} "
+                                           f"ms window, {LOGMEL_HOP * 1e3:g} ms hop, re 1 Pa^2")
+        return out
 
     def arrival_times(self, position: tuple[float, float, float]) -> np.ndarray:
-        """Propagation time (s) from ``position`` to each capsule, shape (C,)."""
+        """Propagation time (s) from ``position`` to each capsule at t = 0, shape (C,)."""
         r = np.linalg.norm(self.positions_world - np.asarray(position, np.float64), axis=1)
         return r / self.speed_of_sound
 
+    # --- rendering ----------------------------------------------------------------------
     def observe(self, recording: Recording, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Render the window: ``waveform`` (C, N) float32 Pa, ``mic_positions`` (C, 3)."""
+        """Render the window; random draws in a fixed order: a click per impact, a noise
+        per sliding contact, each scene source's own draws, gain then phase mismatch (C
+        each), the ambient noise (if the scene has one), the self-noise (C, N)."""
         if abs(recording.duration - self.duration) * self.sample_rate > 0.5:
             raise ValueError(f"sensor {self.name!r}: recording lasts {recording.duration} s, "
                              f"the sensor was built for {self.duration} s")
-        fs, n = self.sample_rate, self.n_samples
-        out = np.zeros((self.channels, n), np.float64)
+        fs, n, c = self.sample_rate, self.n_samples, self.speed_of_sound
         for i, event in enumerate(recording.events):
             _check_event(event, i)
-            click = _click(rng, event.impulse, fs)  # drawn for every event: fixed rng order
-            self._add_event(out, event, click)
-        out += rng.standard_normal(out.shape) * noise_rms(self.self_noise_db_spl)
-        return {"waveform": out.astype(np.float32),
-                "mic_positions": self.positions_world.copy()}
+        clock = _Clock()
+        dry = [self._impact(e, _click(rng, e.impulse, fs)) for e in recording.events]
+        dry += [self._slide(s, rng) for s in recording.slides]
+        dry += [self._scene_source(k, src, recording, rng)
+                for k, src in enumerate(self.scene.sources)]
+        clock.tick("sources")
+        gains_db = rng.standard_normal(self.channels) * self.gain_std_db
+        phases_deg = rng.standard_normal(self.channels) * self.phase_std_deg
+        ambient = None
+        if self.scene.ambient is not None:
+            ambient = diffuse_noise(rng, self.positions_world, n, fs, c,
+                                    self.scene.ambient["color"])
+        self_noise = rng.standard_normal((self.channels, n)) * noise_rms(self.self_noise_db_spl)
+        clock.tick("noise")
 
-    def _add_event(self, out: np.ndarray, e: ContactEvent, click: np.ndarray) -> None:
+        motion = ArrayMotion.build(self.sensor, self.capsules, self.capsule_axes, n, fs)
+        clean = np.zeros((self.channels, n), np.float64)
+        stems = np.zeros((2 + self.n_scene_sources, self.channels, n)) if self.output_stems \
+            else None
+        labels: list[SourceLabel] = []
+        room = self.scene.room
+        late = late_tail(room, motion, self.pattern, c, n) if room is not None else None
+        clock.tick("late_reverb")
+        for item in dry:
+            if item is None:
+                continue
+            x, start, path, group, label = item
+            wet = np.zeros_like(clean)
+            render(wet, x, start, path, motion, self.pattern, c, room, self.scene.ground_beta,
+                   late)
+            clean += wet
+            if stems is not None:
+                stems[group] += wet
+            peak = float(np.max(np.abs(wet)))
+            if peak > 0:
+                labels.append(self._label(label, x, start, path, motion, peak))
+
+        clock.tick("propagation")
+        noise, snr = self._noise(clean, ambient, self_noise)
+        clock.tick("noise")
+        wave = capsule_chain(clean + noise, 10.0 ** (gains_db / 20.0), np.radians(phases_deg),
+                             self.clip_db_spl, self.bit_depth)
+        clock.tick("capsules")
+        out = {"waveform": wave.astype(np.float32),
+               "mic_positions": self.positions_world.copy()}
+        out.update(fill_labels(labels, self.capacity, self.channels))
+        out["rt60"][...] = self.scene.room.rt60 if self.scene.room is not None else 0.0
+        out["snr_db"][...] = snr
+        out["channel_gain_db"][:] = gains_db
+        out["channel_phase_deg"][:] = phases_deg
+        if stems is not None:
+            out["stems"] = stems.astype(np.float32)
+        if self.output_logmel:
+            out["logmel"] = self._logmel(out["waveform"])
+        clock.tick("labels_features")
+        self.timings = clock.seconds
+        return out
+
+    def _impact(self, e: ContactEvent, click: np.ndarray):
         fs = float(self.sample_rate)
         ma, mb = material(e.material_a), material(e.material_b)
         max_tau = max(d for _, d, _ in ma.modes + mb.modes)
         rest = self.duration - max(e.time, 0.0)
         if rest <= 0 or e.impulse == 0:
-            return
+            return None
         length = math.ceil(min(DECAY_SPAN * max_tau, rest) * fs) + 1
         src = np.zeros(max(length, click.shape[0]), np.float64)
         gain = BODY_SHARE * PA_PER_NS * e.impulse
         _add_body(src, ma, e.size_a, gain, fs)
         _add_body(src, mb, e.size_b, gain, fs)
         src[:click.shape[0]] += click
-        r = np.linalg.norm(self.positions_world - np.asarray(e.position, np.float64), axis=1)
-        r = np.maximum(r, MIN_DISTANCE)
-        delays = (e.time + r / self.speed_of_sound) * fs
-        add_delayed(out, src, np.ascontiguousarray(delays), 1.0 / r, SINC_HALF_WIDTH)
+        sc = self.scene
+        label = (KIND_IMPACT, (e.instance_a, e.instance_b),
+                 (sc.contact_class(e.instance_a, e.position[2]),
+                  sc.contact_class(e.instance_b, e.position[2])),
+                 (MATERIAL_ID[e.material_a], MATERIAL_ID[e.material_b]), -1)
+        return src, e.time, Path(np.asarray([e.position], np.float64)), 0, label
+
+    def _slide(self, s: SlideEpisode, rng: np.random.Generator):
+        fs = float(self.sample_rate)
+        n = max(0, math.ceil((s.times[-1] - s.times[0]) * fs) + 1)
+        noise = rng.standard_normal(n)  # drawn for every episode: a fixed order
+        start = float(s.times[0])
+        if start >= self.duration:
+            return None
+        x = synthesize_slide(s, fs, noise)
+        dt = float(s.times[1] - s.times[0]) if s.times.shape[0] > 1 else 1.0
+        path = Path(np.ascontiguousarray(s.position, np.float64), start, dt)
+        z = float(s.position[0, 2])
+        sc = self.scene
+        classes = (sc.contact_class(s.instance_a, z), sc.contact_class(s.instance_b, z))
+        label = (KIND_CONTACT, (s.instance_a, s.instance_b), classes,
+                 (MATERIAL_ID[s.material_a], MATERIAL_ID[s.material_b]), -1)
+        return x, start, path, 1, label
+
+    def _scene_source(self, k: int, src: dict, recording: Recording,
+                      rng: np.random.Generator):
+        x = scene_source(src, float(self.sample_rate), self.duration, rng)
+        if src["attach_instance"] < 0 or src["start"] >= self.duration:
+            return None
+        offset = np.asarray(src["position"], np.float64)
+        path = Path(offset[None, :])
+        if src["attach_instance"] > 0 and recording.trajectories is not None:
+            pts = recording.trajectories[:, src["attach_instance"] - 1, :] + offset
+            path = Path(np.ascontiguousarray(pts), 0.0, recording.trajectory_dt)
+        label = (KIND_SCENE, (src["attach_instance"], -1), (self.scene.source_classes[k], -1),
+                 (-1, -1), k)
+        return x, float(src["start"]), path, 2 + k, label
+
+    def _label(self, label, x, start, path, motion, peak) -> SourceLabel:
+        kind, inst, classes, mats, scene_k = label
+        c = self.speed_of_sound
+        onset = onset_at_origin(path, start, motion, c)
+        end = start + x.shape[0] / self.sample_rate
+        offset = min(onset_at_origin(path, end, motion, c), self.duration)
+        i = motion.index(onset)
+        p = path.at(start)
+        direction = motion.rotation[i].T @ (p - motion.origin[i])
+        return SourceLabel(kind, onset, offset, inst, classes, mats, scene_k, peak, p,
+                           direction)
+
+    def _noise(self, clean, ambient, self_noise) -> tuple[np.ndarray, float]:
+        """Ambient (scaled to its level or to the target SNR) plus self-noise; realised SNR."""
+        noise = self_noise
+        amb = self.scene.ambient
+        if ambient is not None:
+            if amb.get("level_db_spl") is not None:
+                noise = noise + ambient * P_REF * 10.0 ** (amb["level_db_spl"] / 20.0)
+            else:
+                noise = noise + ambient * snr_gain(clean, ambient, self_noise, amb["snr_db"])
+        p_sig, p_noise = float(np.sum(clean**2)), float(np.sum(noise**2))
+        snr = 10.0 * math.log10(p_sig / p_noise) if p_sig > 0 and p_noise > 0 else math.nan
+        return noise, snr
+
+    def _logmel(self, wave: np.ndarray) -> np.ndarray:
+        import librosa
+
+        fs = self.sample_rate
+        hop = round(LOGMEL_HOP * fs)
+        win = round(LOGMEL_WINDOW * fs)
+        n_fft = 1 << (win - 1).bit_length()
+        mel = librosa.feature.melspectrogram(y=wave.astype(np.float64), sr=fs, n_fft=n_fft,
+                                             hop_length=hop, win_length=win,
+                                             n_mels=self.n_mels, power=2.0)
+        return (10.0 * np.log10(np.maximum(mel, 1e-20))).astype(np.float32)
+
+
+class _Clock:
+    """Seconds per stage of one ``observe`` (kept in ``MicrophoneArray.timings``)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.last = time.perf_counter()
+
+    def tick(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self.last
+        self.last = now
 
 
 def _check_event(e: ContactEvent, i: int) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .audio import AudioSpec
 from .distributions import Param
 
 Vec3 = tuple[Param, Param, Param]
@@ -60,6 +61,10 @@ class RoomSpec:
     ceiling_material: Param
     color: Vec3
     texture: TextureSpec | None = None
+    # Room acoustics: a target reverberation time (s), or the absorption coefficients of the
+    # six surfaces (x_min, x_max, y_min, y_max, floor, ceiling); neither: from the materials.
+    rt60: Param | None = None
+    absorption: tuple[Param, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,8 @@ class SceneSpec:
     max_objects: int
     source: str = ""
     plain: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    audio: AudioSpec = field(default_factory=AudioSpec)
+    corruptions: tuple = ()  # CorruptionSetSpec per set (spec/corruptions.py)
 
     def to_dict(self) -> dict[str, Any]:
         """A self-contained plain mapping (presets merged), loadable by scene_from_dict."""

@@ -1,0 +1,203 @@
+"""Propagation of one dry source to the capsules of an array: direct path, ground, room.
+
+- **Direct path**: per output sample the emission time solving
+  ``t - tau = t - |x_mic(t) - x_src(t - tau)| / c`` (moving sources and moving, turning
+  arrays: exact Doppler), windowed-sinc reading of the dry signal, ``1 / r`` spreading,
+  capsule directivity towards the emission point, air absorption as a Gaussian low-pass
+  for the distance at the source's start (see :mod:`.room_acoustics`).
+- **Outdoors**: the ground image (mirror in z = 0) is rendered the same way, so its Doppler
+  is exact too, times the ground's reflection coefficient.
+- **Rooms**: the image sources (reflections only) for the source position at its start and
+  the capsules where the direct sound of that moment arrives, as one impulse response
+  convolved with the dry signal. Reflections are therefore static: no Doppler on them and
+  no change of the reflection pattern while the source or array moves (a moving source in
+  a room keeps the early reflections of where it started). Impacts do not move, so this
+  only matters for moving scene sources, sliding contacts and moving arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._room_kernels import add_moving
+from .room_acoustics import (
+    EARLY_HALF_WIDTH,
+    LATE_SECONDS,
+    Room,
+    air_sigma,
+    below_mode_gain,
+    mirror_z,
+    reflections_ir,
+    table,
+)
+
+IR_MARGIN = 1.0  # extra fraction of RT60 not rendered: the IR stops at -60 dB
+
+
+@dataclass(frozen=True)
+class ArrayMotion:
+    """Capsule positions and axes per output sample: ``positions``/``axes`` (C, N, 3)
+    world; ``origin`` (N, 3) and ``rotation`` (N, 3, 3) of the array frame."""
+
+    positions: np.ndarray
+    axes: np.ndarray
+    origin: np.ndarray
+    rotation: np.ndarray
+    fs: float
+
+    @classmethod
+    def build(cls, sensor, capsules: np.ndarray, axes: np.ndarray, n: int, fs: float
+              ) -> ArrayMotion:
+        t = np.arange(n) / fs
+        origin = np.asarray(sensor.position, np.float64)[None, :] \
+            + np.asarray(sensor.linear_velocity, np.float64)[None, :] * t[:, None]
+        w = np.asarray(sensor.angular_velocity, np.float64)
+        R0 = sensor.pose_at(0.0)[1]
+        rot = np.broadcast_to(R0, (n, 3, 3)) if not np.any(w) else _rodrigues(w, t) @ R0
+        pos = origin[None, :, :] + np.einsum("nij,cj->cni", rot, capsules)
+        ax = np.einsum("nij,cj->cni", rot, axes)
+        return cls(np.ascontiguousarray(pos), np.ascontiguousarray(ax), origin, rot, fs)
+
+    def index(self, t: float) -> int:
+        return int(min(max(round(t * self.fs), 0), self.origin.shape[0] - 1))
+
+
+def _rodrigues(w: np.ndarray, t: np.ndarray) -> np.ndarray:
+    angle = np.linalg.norm(w) * t
+    k = w / np.linalg.norm(w)
+    K = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+    return (np.eye(3)[None] + np.sin(angle)[:, None, None] * K[None]
+            + (1 - np.cos(angle))[:, None, None] * (K @ K)[None])
+
+
+@dataclass(frozen=True)
+class Path:
+    """Where a source is: positions (T, 3) at ``t0 + k * dt`` (held at both ends)."""
+
+    points: np.ndarray
+    t0: float = 0.0
+    dt: float = 1.0
+
+    def at(self, t: float) -> np.ndarray:
+        u = (t - self.t0) / self.dt
+        j = int(min(max(math.floor(u), 0), self.points.shape[0] - 1))
+        j1 = min(j + 1, self.points.shape[0] - 1)
+        w = min(max(u - j, 0.0), 1.0)
+        return self.points[j] + w * (self.points[j1] - self.points[j])
+
+
+def arrival(path: Path, emit: float, receiver: np.ndarray, c: float) -> float:
+    """Arrival time at a fixed point of what ``path`` emits at ``emit`` s."""
+    return emit + float(np.linalg.norm(receiver - path.at(emit))) / c
+
+
+def onset_at_origin(path: Path, emit: float, motion: ArrayMotion, c: float) -> float:
+    """Arrival time at the (moving) array origin of what is emitted at ``emit`` s."""
+    p = path.at(emit)
+    t = emit
+    for _ in range(20):
+        i = min(max(t * motion.fs, 0.0), motion.origin.shape[0] - 1.0)
+        j = int(i)
+        j1 = min(j + 1, motion.origin.shape[0] - 1)
+        o = motion.origin[j] + (i - j) * (motion.origin[j1] - motion.origin[j])
+        new = emit + float(np.linalg.norm(o - p)) / c
+        if abs(new - t) < 1e-12:
+            return new
+        t = new
+    return t
+
+
+def late_tail(room: Room, motion: ArrayMotion, pattern: float, c: float, n_out: int
+              ) -> np.ndarray:
+    """The room's late reverberation (C, L) at the capsules (their place at t = 0), for a
+    source at the room's centre: every image arriving after ``LATE_SECONDS``, up to the
+    RT60 (or the window). Shared by all sources of a sample: late reverberation is diffuse,
+    its envelope does not depend on where the source is, and the image count grows with
+    the cube of time, so rendering it once instead of per source is the difference between
+    milliseconds and seconds."""
+    fs = motion.fs
+    length = min(math.ceil(room.rt60 * IR_MARGIN * motion.fs), n_out) + 1
+    centre = np.array([0.0, 0.0, room.size[2] / 2])
+    return reflections_ir(room, centre, motion.positions[:, 0, :], motion.axes[:, 0, :],
+                          pattern, fs, c, length, min_dist=c * LATE_SECONDS)
+
+
+def render(out: np.ndarray, x: np.ndarray, start: float, path: Path, motion: ArrayMotion,
+           pattern: float, c: float, room: Room | None, ground_beta: float | None,
+           late: np.ndarray | None = None) -> None:
+    """Add dry signal ``x`` (Pa at 1 m), emitted from ``start`` s along ``path``, to
+    ``out`` (C, N) at the capsules; in a room, ``late`` is :func:`late_tail`."""
+    fs = motion.fs
+    if x.shape[0] == 0:
+        return
+    p0 = path.at(start)
+    t_ref = arrival(path, start, motion.origin[0], c)
+    mics_ref = motion.positions[:, motion.index(t_ref), :]
+    _direct(out, x, start, path, motion, pattern, c, gain=1.0)
+    if room is not None:
+        _room(out, x, start, p0, mics_ref, motion.axes[:, motion.index(t_ref), :], pattern, c,
+              room, fs, late)
+    elif ground_beta is not None:
+        mirrored = Path(mirror_z(path.points), path.t0, path.dt)
+        _direct(out, x, start, mirrored, motion, pattern, c, gain=ground_beta)
+
+
+def _direct(out, x, start, path, motion, pattern, c, gain) -> None:
+    fs = motion.fs
+    n_out = out.shape[1]
+    # air absorption for the distance at the start (a Gaussian low-pass of the dry signal)
+    r0 = float(np.min(np.linalg.norm(motion.positions[:, 0, :] - path.at(start), axis=1)))
+    sigma = air_sigma(r0, fs)
+    src = _gaussian_blur(x, sigma) if sigma >= 0.1 else x
+    # output samples that can hear it: bound the distances over the whole motion
+    d = np.linalg.norm(motion.positions[:, ::64, None, :] - path.points[None, None, :, :],
+                       axis=3)
+    slack = 2.0 * (_max_step(path.points) + _max_step(motion.positions[0, ::64])) + 1.0
+    r_min, r_max = max(float(d.min()) - slack, 0.0), float(d.max()) + slack
+    hw = EARLY_HALF_WIDTH
+    n0 = max(math.floor((start + r_min / c) * fs) - hw - 2, 0)
+    n1 = min(math.ceil((start + src.shape[0] / fs + r_max / c) * fs) + hw + 2, n_out)
+    if n1 <= n0:
+        return
+    add_moving(out, np.ascontiguousarray(src), float(start), float(fs),
+               np.ascontiguousarray(path.points), float(path.t0), float(path.dt),
+               motion.positions, motion.axes, float(pattern), float(c), float(gain),
+               table(hw), int(n0), int(n1))
+
+
+def _max_step(points: np.ndarray) -> float:
+    if points.shape[0] < 2:
+        return 0.0
+    return float(np.max(np.linalg.norm(np.diff(points, axis=0), axis=1)))
+
+
+def _room(out, x, start, p0, mics, axes, pattern, c, room: Room, fs, late) -> None:
+    """Early reflections of this source (images within ``c * LATE_SECONDS``) plus the
+    shared late tail, as one impulse response convolved with the dry signal."""
+    n_out = out.shape[1]
+    k0 = math.floor(start * fs)
+    if k0 >= n_out:
+        return
+    if late is None:
+        late = np.zeros((out.shape[0], 0))
+    length = min(max(late.shape[1], math.ceil(LATE_SECONDS * fs) + 64), n_out - k0 + 1)
+    ir = reflections_ir(room, p0, mics, axes, pattern, fs, c, length,
+                        delay_offset=start * fs - k0, max_dist=c * LATE_SECONDS)
+    m = min(length, late.shape[1])
+    ir[:, :m] += late[:, :m]
+    n = min(n_out - k0, x.shape[0] + length - 1)
+    size = x.shape[0] + length - 1
+    freqs = np.fft.rfftfreq(size, 1.0 / fs)
+    # reflections only (the direct path is rendered apart): no room gain below its modes
+    h = np.fft.rfft(ir, size, axis=1) * below_mode_gain(freqs, room.lowest_mode_hz(c))
+    wet = np.fft.irfft(np.fft.rfft(x, size)[None, :] * h, size, axis=1)[:, :n]
+    out[:, k0:k0 + n] += wet
+
+
+def _gaussian_blur(x: np.ndarray, sigma: float) -> np.ndarray:
+    half = math.ceil(4 * sigma)
+    k = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
+    return np.convolve(x, k / k.sum(), mode="same") if x.shape[0] >= k.shape[0] else x
