@@ -45,6 +45,7 @@ def store_attributes(engine: Engine, num_samples: int, block_size: int) -> dict[
         "scene_name": spec.name,
         "scene_hash": spec.hash(),
         "scene": spec.to_dict(),
+        "overrides": dict(engine.overrides),  # already applied to "scene"; the record
         "sensors": [{"name": s.name, "kind": s.kind, "preset": s.preset,
                      "params": {k: to_plain(v) for k, v in s.params.items()}}
                     for s in spec.sensors],

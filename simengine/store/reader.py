@@ -1,8 +1,13 @@
 """Read a rendered store: ``len(store)`` and ``store[k]`` give the dict ``engine.sample(k)``
-gave. Only samples marked done are served."""
+gave. Only samples marked done are served.
+
+For training loops: ``StoreReader(path, keys=[...])`` reads only the selected arrays,
+``read(indices)`` returns stacked batches reading whole shard runs, and ``batches(...)``
+iterates an epoch, optionally shuffled (seeded, shard-aware; see ``store.batched``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +15,7 @@ import numpy as np
 import zarr
 
 from ..errors import StoreError
+from .batched import epoch_order, iter_batches, read_samples, select_keys
 from .layout import ATTR, DONE
 
 
@@ -27,12 +33,47 @@ def open_group_checked(path: str | Path, mode: str = "r") -> zarr.Group:
 
 
 class StoreReader:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, keys: Iterable[str] | str | None = None) -> None:
+        """``keys``: exact array names, group prefixes (``"objects"``) or globs; only these
+        arrays are opened and read (default: all)."""
         self.path = str(path)
         self.root = open_group_checked(path)
         self.attrs: dict[str, Any] = self.root.attrs[ATTR]
-        self.keys = tuple(self.attrs["arrays"])
+        self.keys = select_keys(tuple(self.attrs["arrays"]), keys)
         self._arrays = {k: self.root[k] for k in self.keys}
+
+    @property
+    def block_size(self) -> int:
+        return int(self.attrs["block_size"])
+
+    def read(self, indices: Sequence[int] | np.ndarray) -> dict[str, np.ndarray]:
+        """Samples ``indices`` stacked on a leading batch axis, in the order given. Every
+        index must be done; contiguous runs are read as whole shards, all arrays at once."""
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        n = len(self)
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise IndexError(f"sample indices out of range for a store of {n}")
+        done = np.asarray(self.root[DONE].get_coordinate_selection(idx)) if idx.size else idx
+        if idx.size and not done.all():
+            missing = idx[~done][:5].tolist()
+            raise IndexError(f"samples {missing} are not rendered yet (meta/done is False)")
+        return read_samples(self._arrays, idx, self.block_size)
+
+    def epoch_order(self, *, shuffle: bool = False, seed: int = 0, epoch: int = 0,
+                    window: int = 4) -> np.ndarray:
+        """Done sample indices in the order ``batches`` serves them (see ``store.batched``)."""
+        return epoch_order(self.done(), self.block_size, shuffle=shuffle, seed=seed,
+                           epoch=epoch, window=window)
+
+    def batches(self, batch_size: int, *, shuffle: bool = False, seed: int = 0, epoch: int = 0,
+                window: int = 4, drop_last: bool = False, with_index: bool = False
+                ) -> Iterator[dict[str, np.ndarray]]:
+        """One epoch of batches (dicts of arrays with a leading batch axis) over the done
+        samples, in ``epoch_order(...)``; ``with_index`` adds the sample indices as
+        ``"index"``. Shuffling is seeded by (seed, epoch) and reads each shard once."""
+        order = self.epoch_order(shuffle=shuffle, seed=seed, epoch=epoch, window=window)
+        return iter_batches(self._arrays, order, self.block_size, batch_size,
+                            drop_last=drop_last, window=window, with_index=with_index)
 
     def __len__(self) -> int:
         return int(self.attrs["num_samples"])

@@ -38,6 +38,7 @@ def engine_for_store(path: str, attrs: dict) -> Engine:
         spec = scene_from_dict(attrs["scene"], source=f"{path}#scene")
         _ENGINES.clear()
         _ENGINES[key] = Engine(spec, seed=attrs["root_seed"])
+        _ENGINES[key].overrides = dict(attrs.get("overrides", {}))  # applied to the scene
     return _ENGINES[key]
 
 

@@ -1,0 +1,1 @@
+"""Training-framework adapters; each imports its framework only when used."""

@@ -1,0 +1,137 @@
+"""Blocks of a store rendered as Dask distributed tasks (optional: ``pip install
+simengine[dask]``).
+
+The task is the same ``render_block(path, b)`` the local pool runs; Dask only schedules it.
+``scheduler`` is the address of an existing cluster (``tcp://host:8786``); ``local_workers``
+starts a ``LocalCluster`` of that many single-threaded worker processes for one machine and
+closes it afterwards. Every worker must see the store (a shared path or an fsspec URL) and
+have simengine installed.
+
+Fault tolerance comes from the store contract, not from Dask state: a block's shards are
+written whole and its ``meta/done`` chunk last, so a worker killed mid-block leaves that
+block unmarked; Dask re-runs the task on another worker (the scheduler notices the lost
+worker) and determinism makes the re-run write the same bytes. ``retries`` in the result
+counts such re-runs (tasks that were on a worker when it died), read from the scheduler.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from ..errors import UserError
+from ..store.writer import BlockResult, render_block
+
+
+@dataclass
+class DaskStats:
+    """Filled in while ``run_blocks`` runs; complete when it returns."""
+
+    workers: int = 0
+    retries: int = 0
+    failures: int = 0
+    address: str = ""
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise UserError("Dask is not installed: pip install 'simengine[dask]' (needs "
+                        "dask[distributed])") from None
+    return distributed
+
+
+def check_cluster(scheduler: str | None) -> None:
+    """Fail with a UserError, before anything is written, when Dask is missing or the
+    scheduler cannot be reached."""
+    distributed = _import_distributed()
+    if scheduler is None:
+        return
+    try:
+        distributed.Client(scheduler, set_as_default=False, timeout="10s").close()
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UserError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
+def render_block_task(path: str, block: int, numba_threads: int | None) -> BlockResult:
+    """``render_block`` with the worker's Numba threads capped (the setting is per thread,
+    so it is made in the task's own thread)."""
+    import numba
+
+    if numba_threads is None:
+        try:
+            from distributed import get_worker
+
+            numba_threads = max(1, (os.cpu_count() or 1) // max(1, get_worker().state.nthreads))
+        except (ImportError, ValueError):
+            numba_threads = numba.config.NUMBA_NUM_THREADS
+    numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
+    return render_block(path, block)
+
+
+def _suspicious_counts(dask_scheduler, keys: list[str]) -> int:  # runs on the scheduler
+    total = 0
+    for key in keys:
+        ts = dask_scheduler.tasks.get(key)
+        if ts is not None:
+            total += int(ts.suspicious)
+    return total
+
+
+def run_blocks(path: str, blocks: Iterable[int], *, scheduler: str | None = None,
+               local_workers: int | None = None,
+               on_done: Callable[[BlockResult], None] | None = None,
+               stats: DaskStats | None = None) -> Iterator[BlockResult]:
+    """Render ``blocks`` of the store at ``path`` on Dask; yields results as blocks finish."""
+    if (scheduler is None) == (local_workers is None):
+        raise ValueError("give exactly one of scheduler or local_workers")
+    distributed = _import_distributed()
+    stats = stats if stats is not None else DaskStats()
+    blocks = list(blocks)
+    cluster = None
+    if local_workers is not None:
+        cluster = distributed.LocalCluster(n_workers=local_workers, threads_per_worker=1,
+                                           processes=True, dashboard_address=None)
+        address = cluster.scheduler_address
+        threads: int | None = max(1, (os.cpu_count() or 1) // local_workers)
+    else:
+        address = scheduler
+        threads = None
+    stats.address = str(address)
+    try:
+        try:
+            client = distributed.Client(address, set_as_default=False, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise UserError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        with client:
+            stats.workers = len(client.scheduler_info(n_workers=-1)["workers"]) \
+                if _accepts_n_workers(client) else len(client.scheduler_info()["workers"])
+            futures = {client.submit(render_block_task, path, b, threads, pure=False,
+                                     key=f"simengine-block-{b}-{os.getpid()}-{id(blocks)}"): b
+                       for b in blocks}
+            keys = [f.key for f in futures]
+            try:
+                for fut in distributed.as_completed(futures, loop=client.loop):
+                    try:
+                        result = fut.result()
+                    except Exception:
+                        stats.failures += 1
+                        raise
+                    if on_done:
+                        on_done(result)
+                    yield result
+                stats.retries = client.run_on_scheduler(_suspicious_counts, keys=keys)
+            finally:
+                for f in futures:
+                    f.cancel()
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _accepts_n_workers(client) -> bool:
+    import inspect
+
+    return "n_workers" in inspect.signature(client.scheduler_info).parameters

@@ -1,0 +1,167 @@
+"""Section 6 of tools/bench.py: training-loop generation, Dask vs the local pool, and store
+reads against per-sample .npz files. Runnable alone:
+
+    python tools/bench_scale.py [--scene scenes/tabletop.yaml] [--samples N] [--quick]
+
+- generation: ``simengine.stream`` with 1 and 2 worker processes, steady state (the first
+  batch of each worker, paying spawn and Numba cache loading, is not timed);
+- render: ``render`` into a store on the local pool (2 workers) and on a Dask LocalCluster
+  (2 worker processes, 1 thread each), wall time including start-up, same blocks;
+- reads: every sample's rgb, depth, lidar range image and ``objects/*`` labels, batch 8, from
+  the store (``StoreReader.batches``, keys selected) and from per-sample ``np.savez`` and
+  ``np.savez_compressed`` files holding exactly those arrays; warm page cache for all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import simengine  # noqa: E402
+from simengine.errors import UserError  # noqa: E402
+from simengine.render import render  # noqa: E402
+
+BATCH = 8
+
+
+def _read_keys(engine: simengine.Engine) -> list[str]:
+    outs = engine.outputs()
+    keys = [k for k in outs if k.startswith("camera/") and k.endswith(("/rgb", "/depth"))]
+    keys += [k for k in outs if k.startswith("lidar/") and k.endswith("/range")]
+    keys += [k for k in outs if k.startswith("objects/")]
+    return keys
+
+
+def generation_rate(engine: simengine.Engine, workers: int, n: int) -> tuple[float, float]:
+    """(steady samples/s, total seconds) of stream(batch_size=1) over n timed samples after
+    ``workers`` warm-up samples."""
+    start = time.perf_counter()
+    timed_from = None
+    with simengine.stream(engine, 1, workers=workers, stop=n + workers,
+                          prefetch=2 * workers) as s:
+        for i, _ in enumerate(s):
+            if i == workers - 1:
+                timed_from = time.perf_counter()
+    end = time.perf_counter()
+    assert timed_from is not None
+    return n / (end - timed_from), end - start
+
+
+def _median(fn: Callable[[], Any], repeat: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench_scale(scene: Path, samples: int, repeat: int, row, print_table, *,
+                seed: int = 0, engine: simengine.Engine | None = None) -> None:
+    engine = simengine.Engine(scene, seed) if engine is None else engine
+    rows = []
+    # --- generation ---
+    one, _ = generation_rate(engine, 1, samples)
+    two, _ = generation_rate(engine, 2, samples)
+    rows.append(row("stream workers=1, per sample", 1000 / one,
+                    note=f"{one:.2f} samples/s (1 process, Numba threads = all cores)"))
+    rows.append(row("stream workers=2, per sample", 1000 / two, 1000 / one,
+                    note=f"{two:.2f} samples/s; ratio = speed-up over workers=1"))
+    with tempfile.TemporaryDirectory(prefix="simengine-bench-scale-") as tmp:
+        # --- render: local pool vs Dask LocalCluster ---
+        local = render(engine, str(Path(tmp) / "local.zarr"), samples, workers=2,
+                       block_size=4, progress=False)
+        rows.append(row("render local pool workers=2, per sample",
+                        1000 * local.seconds / samples,
+                        note=f"{local.samples_per_second:.2f} samples/s, {local.seconds:.1f} s"))
+        try:
+            dask = render(engine, str(Path(tmp) / "dask.zarr"), samples, dask_workers=2,
+                          block_size=4, progress=False)
+            rows.append(row("render Dask LocalCluster 2x1, per sample",
+                            1000 * dask.seconds / samples, 1000 * local.seconds / samples,
+                            note=f"{dask.samples_per_second:.2f} samples/s, {dask.seconds:.1f} "
+                            "s incl. cluster start; ratio = local/dask time"))
+        except UserError as exc:  # dask not installed
+            rows.append(row("render Dask LocalCluster", None, note=str(exc)))
+        # --- reads: store vs per-sample npz ---
+        keys = _read_keys(engine)
+        store = simengine.open_store(Path(tmp) / "local.zarr", keys=keys)
+        npz_dirs = {"savez": Path(tmp) / "npz", "savez_compressed": Path(tmp) / "npzc"}
+        for kind, d in npz_dirs.items():
+            d.mkdir()
+            save = np.savez if kind == "savez" else np.savez_compressed
+            for k in range(samples):
+                s = store[k]
+                save(d / f"{k:06d}.npz", **{key.replace("/", "__"): v for key, v in s.items()})
+        nbytes = sum(v.nbytes for v in store.read(range(samples)).values())
+        disk = {"store": sum(f.stat().st_size for f in (Path(tmp) / "local.zarr").rglob("*")
+                             if f.is_file() and any(f"/{k}/" in str(f) for k in keys))}
+        for kind, d in npz_dirs.items():
+            disk[kind] = sum(f.stat().st_size for f in d.iterdir())
+
+        def read_store() -> None:
+            for _ in store.batches(BATCH):
+                pass
+
+        def read_npz(d: Path) -> Callable[[], None]:
+            files = sorted(d.iterdir())
+
+            def run() -> None:
+                for i in range(0, len(files), BATCH):
+                    loaded = []
+                    for f in files[i:i + BATCH]:
+                        with np.load(f) as z:
+                            loaded.append({k: z[k] for k in z.files})
+                    {k: np.stack([s[k] for s in loaded]) for k in loaded[0]}
+            return run
+
+        t_store = _median(read_store, repeat)
+
+        def rate(t: float) -> str:
+            return f"{samples / t:.0f} samples/s, {nbytes / t / 1e6:.0f} MB/s"
+
+        rows.append(row(f"read store (zarr), per batch of {BATCH}",
+                        1000 * t_store * BATCH / samples, note=f"store: {rate(t_store)}"))
+        for kind, d in npz_dirs.items():
+            t = _median(read_npz(d), repeat)
+            rows.append(row(f"  vs per-sample np.{kind} files", 1000 * t_store * BATCH / samples,
+                            1000 * t * BATCH / samples, f"npz: {rate(t)}"))
+    notes = [f"scene {scene.name}, {samples} samples; generation timed after each worker's "
+             "first sample (spawn + Numba cache load not timed)",
+             "reads: keys " + ", ".join(k for k in keys if not k.startswith("objects/"))
+             + f" + {sum(k.startswith('objects/') for k in keys)} objects/* label arrays; "
+             f"{nbytes / samples / 1e6:.2f} MB per sample decoded; on disk: "
+             + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in disk.items()),
+             "read rows: ours = the store, baseline = npz files (ratio > 1: store faster)"]
+    print_table("6. Training loop and scale-out: stream, Dask, store reads", rows, notes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench import Row, print_table
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scene", type=Path, default=ROOT / "scenes" / "tabletop.yaml")
+    parser.add_argument("--samples", type=int, default=None)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    samples = args.samples or (8 if args.quick else 32)
+    bench_scale(args.scene, samples, 1 if args.quick else 5, Row, print_table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
