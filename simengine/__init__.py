@@ -17,11 +17,19 @@ from .labels import decode_instance
 from .spec.loader import load_scene
 
 __all__ = ["Engine", "SimulationError", "SpecError", "StoreError", "UserError", "__version__",
-           "decode_instance", "load_scene", "open_store"]
+           "decode_instance", "load_scene", "open_store", "stream"]
 
 
-def open_store(path):
-    """Open a rendered store for reading (see ``simengine.store.reader.StoreReader``)."""
+def open_store(path, keys=None):
+    """Open a rendered store for reading (see ``simengine.store.reader.StoreReader``);
+    ``keys`` selects arrays (names, group prefixes such as ``"objects"``, or globs)."""
     from .store.reader import StoreReader
 
-    return StoreReader(path)
+    return StoreReader(path, keys=keys)
+
+
+def stream(engine, batch_size=1, **kwargs):
+    """Background generation into NumPy batches (see ``simengine.streaming``)."""
+    from .streaming import stream as _stream
+
+    return _stream(engine, batch_size, **kwargs)

@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--overwrite", action="store_true",
                    help="replace a store made from another scene, seed or size")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    d = r.add_mutually_exclusive_group()
+    d.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="render on an existing Dask cluster (tcp://host:8786); needs "
+                        "simengine[dask]")
+    d.add_argument("--dask-local", metavar="N", type=_positive, default=None,
+                   help="render on a Dask LocalCluster of N worker processes")
 
     i = sub.add_parser("info", help="describe a store")
     i.add_argument("store")
@@ -62,13 +68,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check a scene file")
     v.add_argument("scene")
+
+    c = sub.add_parser("corrupt", help="add corrupted variants to a rendered store, into a "
+                                       "new store, without re-simulating")
+    c.add_argument("store", help="the rendered (clean) store; only read")
+    c.add_argument("-c", "--corruptions", required=True,
+                   help="YAML file: a list of corruption sets, as a scene's corruptions:")
+    c.add_argument("-o", "--output", required=True, help="the new store (a directory)")
+    c.add_argument("--resume", action="store_true", help="finish an interrupted run")
+    c.add_argument("--overwrite", action="store_true", help="replace an existing target")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return {"render": _render, "info": _info, "validate": _validate}[args.command](args)
+        commands = {"render": _render, "info": _info, "validate": _validate,
+                    "corrupt": _corrupt}
+        return commands[args.command](args)
     except UserError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
@@ -108,14 +125,31 @@ def _render(args: argparse.Namespace) -> int:
         raise UserError(f"{args.output}: exists and is a file, expected a store directory")
     engine = Engine(spec, seed=args.seed)
     block = args.block_size or DEFAULT_BLOCK_SIZE
-    summary = render(engine, str(out), args.num_samples, workers=args.workers, block_size=block,
+    summary = render(engine, args.output if "://" in args.output else str(out),
+                     args.num_samples, workers=args.workers, block_size=block,
                      resume=args.resume, overwrite=args.overwrite,
-                     progress=not args.no_progress)
+                     progress=not args.no_progress, scheduler=args.scheduler,
+                     dask_workers=args.dask_local)
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in summary.stage_seconds.items() if v > 0)
     print(f"rendered {summary.rendered} of {summary.samples} samples "
           f"({summary.skipped_blocks} blocks already done) in {summary.seconds:.1f} s, "
           f"{summary.samples_per_second:.2f} samples/s with {summary.workers} worker(s) "
+          f"({summary.executor}; {summary.retries} retries, {summary.failures} failures) "
           f"-> {summary.store}" + (f" [{stages}]" if stages else ""))
+    return 0
+
+
+def _corrupt(args: argparse.Namespace) -> int:
+    from .corrupt import corrupt_store
+
+    out = Path(args.output)
+    if out.exists() and out.is_file():
+        raise UserError(f"{args.output}: exists and is a file, expected a store directory")
+    summary = corrupt_store(args.store, str(out), args.corruptions, resume=args.resume,
+                            overwrite=args.overwrite)
+    print(f"corrupted {summary.written} of {summary.samples} samples with set(s) "
+          f"{', '.join(summary.sets)} in {summary.seconds:.1f} s: {summary.source} -> "
+          f"{summary.store}")
     return 0
 
 

@@ -8,7 +8,9 @@ own random stream, labels from ground truth.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,9 +24,17 @@ from .sensors.base import OutputSpec
 from .sensors.camera import Camera
 from .sensors.lidar import Lidar
 from .spec.loader import load_scene
+from .spec.overrides import (
+    OVERRIDES_JSON_CAPACITY,
+    apply_overrides,
+    encode_overrides,
+    plain_overrides,
+)
 from .spec.scene import SceneSpec
 
-STAGES = ("physics", "camera", "lidar", "audio", "labels")
+OVERRIDES_OUTPUT = OutputSpec((OVERRIDES_JSON_CAPACITY,), "uint8",
+                              doc="scene-parameter overrides in force, UTF-8 JSON, 0-padded")
+STAGES = ("physics", "camera", "lidar", "audio", "labels", "corruptions")
 
 
 class Engine:
@@ -37,17 +47,33 @@ class Engine:
         self.seed = int(seed)
         self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
         self._outputs: dict[str, OutputSpec] | None = None
+        # Scene-parameter overrides applied to reach ``spec`` (recorded in meta/overrides_json)
+        self.overrides: dict[str, Any] = {}
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Engine:
+        """A new engine (same seed) whose scene has ``overrides`` applied: key paths such as
+        ``"objects[0].count"`` or ``"world.light.intensity"`` to plain values, validated like
+        a scene file (see ``simengine.spec.overrides``). Overrides accumulate; the record
+        lands in each sample's ``meta/overrides_json`` and a store's attributes."""
+        engine = Engine(apply_overrides(self.spec, overrides), self.seed)
+        engine.overrides = {**self.overrides, **plain_overrides(overrides)}
+        return engine
 
     # --- layout -------------------------------------------------------------------------
-    def _sensor(self, s: SensorInstance):
+    def _sensor(self, s: SensorInstance, instance: SceneInstance | None = None):
         n_frames = len(self.spec.schedule.capture_times)
         if s.kind == "camera":
             return Camera(s, n_frames, self.spec.max_objects)
         if s.kind == "lidar":
             return Lidar(s, n_frames, self.spec.max_objects)
+        from .sensors.audio_labels import AcousticScene
         from .sensors.microphone import MicrophoneArray
 
-        return MicrophoneArray(s, self.spec.schedule.duration)
+        scene = (AcousticScene.from_instance(instance, self.spec.classes)
+                 if instance is not None else None)
+        return MicrophoneArray(s, self.spec.schedule.duration, scene=scene,
+                               max_events=self.spec.schedule.max_events,
+                               n_scene_sources=len(self.spec.audio.sources))
 
     def outputs(self) -> dict[str, OutputSpec]:
         """Every array of a sample (name → shape, dtype), known before anything renders.
@@ -62,11 +88,19 @@ class Engine:
                 for key, spec in self._sensor(s).outputs().items():
                     out[f"{prefix}/{s.name}/{key}"] = spec
             out.update(label_outputs(self.spec))
+            out["meta/overrides_json"] = OVERRIDES_OUTPUT
+            if self.spec.corruptions:
+                from .corruptions.apply import corrupted_outputs
+
+                out.update(corrupted_outputs(self.spec.corruptions, out))
             self._outputs = out
         return self._outputs
 
     def __len__(self) -> int:  # an engine is an unbounded dataset; len is not defined
         raise TypeError("an Engine has no length; use sample(k) for any k >= 0")
+
+    def __bool__(self) -> bool:  # without this, `engine or default` would call __len__
+        return True
 
     # --- rendering ----------------------------------------------------------------------
     def instance(self, k: int, attempt: int = 0) -> SceneInstance:
@@ -93,13 +127,13 @@ class Engine:
         frames = [(g, snap.time) for g, snap in zip(geometries, result.snapshots, strict=True)]
         out: dict[str, np.ndarray] = {}
         for s in instance.sensors:
-            sensor = self._sensor(s)
+            sensor = self._sensor(s, instance)
             rng = rng_for(self.seed, k, STREAM_SENSOR, named_stream(s.name))
             if s.kind == "camera":
                 data = sensor.observe(frames, objects, scene, rng)
                 prefix, stage = "camera", "camera"
             elif s.kind == "lidar":
-                data = sensor.observe(geometries, rng)
+                data = sensor.observe(frames, objects, rng)
                 prefix, stage = "lidar", "lidar"
             else:
                 data = sensor.observe(result.recording, rng)
@@ -107,6 +141,15 @@ class Engine:
             out.update({f"{prefix}/{s.name}/{key}": v for key, v in data.items()})
             clock = self._tick(stage, clock)
         out.update(labels)
+        out["meta/overrides_json"] = encode_overrides(self.overrides)
+        if self.spec.corruptions:
+            from .corruptions.apply import audio_rates, corrupt_sample
+
+            times = self.spec.schedule.capture_times
+            interval = float(times[1] - times[0]) if len(times) > 1 else 0.0
+            out.update(corrupt_sample(self.spec.corruptions, out, self.outputs(), self.seed, k,
+                                      interval, audio_rates(self.spec)))
+            clock = self._tick("corruptions", clock)
         self._check_layout(out)
         return out
 

@@ -14,6 +14,8 @@ from ..assets import resolve_asset
 from ..errors import SpecError
 from ..materials import MATERIAL_NAMES
 from ..sensors.schemas import SCHEMAS
+from .audio import AudioSpec, parse_audio
+from .corruptions import parse_corruptions
 from .distributions import Choice, Const, Param, RandInt, parse_choice_of, parse_number, to_plain
 from .node import Node, unknown_key
 from .presets import load_preset
@@ -37,7 +39,8 @@ from .scene import (
 )
 from .schema import DOC_KEYS, merge_overrides, parse_params
 
-TOP_KEYS = {"name", "description", "world", "templates", "objects", "simulation", "sensors"}
+TOP_KEYS = {"name", "description", "world", "templates", "objects", "simulation", "sensors",
+            "audio", "corruptions"}
 TEMPLATE_KEYS = {"shape", "size", "radius", "length", "mesh", "urdf", "scale", "class", "color",
                  "texture",
                  "mass", "friction", "restitution", "material", "fixed"}
@@ -124,15 +127,24 @@ def scene_from_dict(data: Any, source: str = "<scene>") -> SceneSpec:
             f"expected at most {MAX_OBJECTS} objects in all, the counts allow {max_objects}",
             show_value=False)
 
+    audio = (parse_audio(root.get("audio"), base_dir, {g.name for g in groups})
+             if root.has("audio") else AudioSpec())
+
     classes = list(BUILTIN_CLASSES)
     for g in groups:
         names = g.template.class_name.values if isinstance(g.template.class_name, Choice) \
             else (g.template.class_name.value,)
         classes += [c for c in names if c not in classes]
+    # sound classes come after every object class, so object class ids never shift
+    classes += [c for c in dict.fromkeys(s.class_name for s in audio.sources) if c not in classes]
+
+    corruptions = (parse_corruptions(root.get("corruptions"), {s.name: s.kind for s in sensors})
+                   if root.has("corruptions") else ())
 
     return SceneSpec(name=name, description=description, world=world, groups=tuple(groups),
                      schedule=schedule, sensors=tuple(sensors), classes=tuple(classes),
-                     max_objects=max_objects, source=source, plain=plain)
+                     max_objects=max_objects, source=source, plain=plain, audio=audio,
+                     corruptions=corruptions)
 
 
 # --- world ------------------------------------------------------------------------------
@@ -190,15 +202,23 @@ def _world(node: Node) -> WorldSpec:
     room = None
     if node.has("room"):
         r = node.get("room").mapping({"size", "wall_material", "floor_material",
-                                      "ceiling_material", "color", "texture"},
+                                      "ceiling_material", "color", "texture", "rt60",
+                                      "absorption"},
                                      required={"size"})
+        if r.has("rt60") and r.has("absorption"):
+            raise r.error("expected either rt60 or absorption, not both", show_value=False)
         room = RoomSpec(size=_vec3(r.get("size"), positive=True),
                         wall_material=parse_choice_of(r.get("wall_material", "plaster"), MATERIALS),
                         floor_material=parse_choice_of(r.get("floor_material", "wood"), MATERIALS),
                         ceiling_material=parse_choice_of(r.get("ceiling_material", "plaster"),
                                                          MATERIALS),
                         color=_color(r.get("color", [0.85, 0.83, 0.8])),
-                        texture=_texture(r.get("texture") if r.has("texture") else None))
+                        texture=_texture(r.get("texture") if r.has("texture") else None),
+                        rt60=(parse_number(r.get("rt60"), minimum=0.05, maximum=10.0)
+                              if r.has("rt60") else None),
+                        absorption=(tuple(parse_number(a, minimum=0.001, maximum=1.0)
+                                          for a in r.get("absorption").sequence(6, 6))
+                                    if r.has("absorption") else None))
     background, background_bottom = _background(node.get("background", [0.62, 0.72, 0.85]))
     b = node.get("bounds", {"min": [-50, -50, -5], "max": [50, 50, 50]})
     b.mapping({"min", "max"}, required={"min", "max"})
@@ -389,11 +409,59 @@ def _sensor_params(kind: str, overrides: Node, merged: Node) -> dict[str, Any]:
         raise merged.error("a camera needs hfov_deg or fx", show_value=False)
     if kind == "camera":
         _check_camera(params, merged)
-    if kind == "lidar" and not params["min_range"].support()[1] < params["max_range"].support()[0]:
-        raise merged.error("expected min_range < max_range", show_value=False)
+    if kind == "lidar":
+        _check_lidar(params, merged)
     if kind == "camera" and not params["near"].support()[1] < params["far"].support()[0]:
         raise merged.error("expected near < far", show_value=False)
+    if kind == "microphone":
+        _check_microphone(params, merged)
     return params
+
+
+def _check_microphone(params: dict[str, Any], merged: Node) -> None:
+    """Quantisation needs a full scale (the clipping level); one axis per capsule."""
+    if params["bit_depth"].value > 0 and "clip_db_spl" not in params:
+        raise merged.error("bit_depth needs clip_db_spl (the converter's full scale)",
+                           show_value=False)
+    if "axes" in params and len(params["axes"]) != len(params["positions"]):
+        node = Node(merged.value.get("axes"), merged.file, merged.child_path("axes"))
+        raise node.error(f"expected one axis per capsule ({len(params['positions'])})")
+    for i, axis in enumerate(params.get("axes", ())):
+        if not any(a.value for a in axis):
+            node = Node(merged.value["axes"][i], merged.file, merged.child_path("axes") + f"[{i}]")
+            raise node.error("expected a non-zero vector")
+
+
+def _check_lidar(params: dict[str, Any], merged: Node) -> None:
+    """Lidar parameters that only make sense together (checked over whole supports)."""
+    def sub(key: str) -> Node:
+        return Node(merged.value.get(key), merged.file, merged.child_path(key))
+
+    if not params["min_range"].support()[1] < params["max_range"].support()[0]:
+        raise merged.error("expected min_range < max_range", show_value=False)
+    if "firing_cycle_us" in params:
+        span = (len(params["elevations_deg"]) - 1) * params["laser_spacing_us"].support()[1]
+        if span > params["firing_cycle_us"].support()[0]:
+            raise sub("laser_spacing_us").error(
+                f"expected the column's firings ((lasers - 1) x laser_spacing_us = {span:g} us)"
+                " to fit in firing_cycle_us")
+    if "snr_noise" in params:
+        points = [(s.value, n.value) for s, n in params["snr_noise"]]
+        floor = params["range_noise_std"].support()[1]
+        if (len(points) != 2 or min(min(p) for p in points) <= 0.0
+                or points[0][0] == points[1][0] or min(n for _, n in points) <= floor
+                or (points[0][0] - points[1][0]) * (points[0][1] - points[1][1]) >= 0.0):
+            raise sub("snr_noise").error(
+                "expected two [SNR, std] points, std above range_noise_std and lower at the "
+                "higher SNR")
+        if "detection_range_m" not in params:
+            raise sub("snr_noise").error("snr_noise needs detection_range_m (SNR is relative "
+                                         "to the detection floor)", show_value=False)
+    if params["return_mode"].value == "dual" and (
+            params["beam_samples"].value < 2
+            or params["beam_divergence_mrad"].support()[0] <= 0.0):
+        raise sub("return_mode").error(
+            "dual returns need beam_divergence_mrad > 0 and beam_samples >= 2")
 
 
 def _check_camera(params: dict[str, Any], merged: Node) -> None:
