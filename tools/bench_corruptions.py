@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +29,7 @@ if str(ROOT) not in sys.path:
 import simengine  # noqa: E402
 from simengine.corruptions import get, names  # noqa: E402
 from simengine.sensors.camera import Camera  # noqa: E402
+from tools.bench import median_seconds_pair  # noqa: E402
 
 
 def load_bench() -> Any:
@@ -42,19 +40,6 @@ def load_bench() -> Any:
     sys.modules[spec.name] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
-
-
-def median_pair(ours: Callable[[], Any], baseline: Callable[[], Any], repeat: int
-                ) -> tuple[float, float]:
-    ours()
-    baseline()
-    a, b = [], []
-    for _ in range(repeat):
-        for fn, times in ((ours, a), (baseline, b)):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    return statistics.median(a), statistics.median(b)
 
 
 def capture_context(sample: dict[str, np.ndarray], head: str) -> tuple[np.ndarray, dict]:
@@ -104,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
         for severity in args.severities:
             def run(c=corruption, s=severity) -> None:
                 c(rgb, s, np.random.default_rng(0), context)
-            ours, base = median_pair(run, render, args.repeat)
+            ours, base = median_seconds_pair(run, render, args.repeat)
             row += f"  {1000 * ours:7.1f}  {1000 * base:9.1f}  {ours / base:5.2f}"
             worst.append((ours / base, f"{name} sev{severity}"))
         print(row)

@@ -164,18 +164,10 @@ def lidar_fog(data: Mapping[str, np.ndarray], beta: float, rng: np.random.Genera
     scale = math.pi * FOG_BACKSCATTER / mor * LIGHT_SPEED * FOG_TAU_H / 2.0
     p_soft = scale * _overlap(r_fog) * np.exp(-2.0 * beta * r_fog) / r_fog**2
     soft = live & (r > FOG_R1) & (p_soft > p_hard) & _slot0(r.shape)
-    new_r = np.where(soft, r_fog, r)
-    new_p = np.where(soft, p_soft, p_hard)
-    kept = live & (new_p >= floor)
-    new_r = np.where(kept, new_r, 0.0)
-    n = max(int(live.sum()), 1)
-    return Result(output(data, new_r, intensity_from_power(new_p, new_r, r_ref),
-                         along_beam(xyz, r, new_r)),
-                  {"beta_per_m": beta, "mor_m": mor,
-                   "backscatter_per_m_sr": FOG_BACKSCATTER / mor, "detection_floor": floor,
-                   "fog_return_fraction": (soft & kept).sum() / n,
-                   "lost_fraction": (live & ~kept).sum() / n},
-                  live & (soft | ~kept))
+    return _echoes(data, r, xyz, live, soft, r_fog, p_soft, p_hard, floor, r_ref,
+                   {"beta_per_m": beta, "mor_m": mor,
+                    "backscatter_per_m_sr": FOG_BACKSCATTER / mor, "detection_floor": floor},
+                   "fog_return_fraction")
 
 
 def snow_rate_per_m(rate: float) -> tuple[float, float]:
@@ -213,17 +205,24 @@ def lidar_snow(data: Mapping[str, np.ndarray], rate: float, rng: np.random.Gener
     p_snow = SNOW_REFLECTIVITY * cover * np.exp(-2.0 * ext * r_snow) / r_snow**2
     p_hard = np.where(meets, p_hard * (1.0 - cover), p_hard)
     spurious = meets & (p_snow > p_hard)
-    new_r = np.where(spurious, r_snow, r)
-    new_p = np.where(spurious, p_snow, p_hard)
+    return _echoes(data, r, xyz, live, spurious, r_snow, p_snow, p_hard, floor, r_ref,
+                   {"rate_mm_per_h": rate, "flake_rate_per_m": kappa, "extinction_per_m": ext,
+                    "detection_floor": floor}, "spurious_fraction")
+
+
+def _echoes(data, r, xyz, live, replaced, r_echo, p_echo, p_hard, floor, r_ref,
+            params: dict, replaced_key: str) -> Result:
+    """The weather's echo replaces the hard return where it is stronger; what then falls
+    below the detection floor is lost. Records the share replaced and the share lost."""
+    new_r = np.where(replaced, r_echo, r)
+    new_p = np.where(replaced, p_echo, p_hard)
     kept = live & (new_p >= floor)
     new_r = np.where(kept, new_r, 0.0)
     n = max(int(live.sum()), 1)
+    params = {**params, replaced_key: (replaced & kept).sum() / n,
+              "lost_fraction": (live & ~kept).sum() / n}
     return Result(output(data, new_r, intensity_from_power(new_p, new_r, r_ref),
-                         along_beam(xyz, r, new_r)),
-                  {"rate_mm_per_h": rate, "flake_rate_per_m": kappa, "extinction_per_m": ext,
-                   "detection_floor": floor, "spurious_fraction": (spurious & kept).sum() / n,
-                   "lost_fraction": (live & ~kept).sum() / n},
-                  live & (spurious | ~kept))
+                         along_beam(xyz, r, new_r)), params, live & (replaced | ~kept))
 
 
 def fresnel_transmission(cos_i: np.ndarray, n: float = WATER_INDEX) -> np.ndarray:
