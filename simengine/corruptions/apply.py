@@ -191,6 +191,10 @@ def _apply_cross(corruption: registry.Corruption, severity: int, data: dict[str,
         "frame_interval_s": frame_interval_s,
         "flows": {h: sample[f"{h}/flow"] for h in heads if f"{h}/flow" in sample},
         "sample_rates": {h: rates[h] for h in heads if h.startswith("audio/")},
+        "sensor_contexts": {h: [context_for(_head_modality(h), sample, h, f, frame_interval_s,
+                                            rates) for f in range(len(sample[f"{h}/{k}"]))]
+                            for h, k in ((h, MASK_OF[_head_modality(h)]) for h in heads)
+                            if not h.startswith("audio/")},
     }
     rng = rng_for(*streams, named_stream("rig"), 0)
     result = corruption({k: data[k] for k in targets}, severity, rng, context)

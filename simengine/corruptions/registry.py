@@ -45,6 +45,7 @@ CONTEXT_KEYS = {
     "mask_shapes": "sensor head (e.g. camera/front) → shape of its removed-data mask",
     "flows": "camera head → (F, H, W, 2) optical flow",
     "sample_rates": "audio head → samples per second",
+    "sensor_contexts": "camera/lidar head → the per-capture contexts its own corruptions get",
 }
 
 

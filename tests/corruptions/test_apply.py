@@ -225,3 +225,38 @@ def test_cross_sensor_variants_are_consistent(rig):
             assert np.array_equal(got[:, s:], ref[:, :ref.shape[1] - s])
         else:
             assert np.array_equal(got[:, :s], ref[:, -s:])
+
+
+# --- weather as one world state --------------------------------------------------------------
+
+def test_weather_fog_gives_camera_and_lidar_one_visibility():
+    sets = [{"name": "fog", "corruptions": ["weather_fog"], "severity": 4}]  # MOR 40 m
+    clean = Engine(MINI, seed=6).sample(0)
+    noisy = Engine(scene_from_dict(mini_with(sets), source=str(MINI)), seed=6).sample(0)
+    mor = decode_json(noisy["corrupted/fog/0/params_json"])["weather_fog"]["rig"][0]["mor_m"]
+    assert mor == 40.0
+    beta = np.log(20.0) / mor
+    # lidar: every kept hard return is attenuated by exp(−2βR) (two ways through the fog)
+    r0, i0 = clean["lidar/lid/range"], clean["lidar/lid/intensity"]
+    r1, i1 = noisy["corrupted/fog/0/lidar/lid/range"], noisy["corrupted/fog/0/lidar/lid/intensity"]
+    same = (r0 > 0) & (r1 == r0)
+    assert same.sum() > 50
+    np.testing.assert_allclose(i1[same], i0[same] * np.exp(-2 * beta * r0[same]), rtol=1e-5)
+    # camera: where the scene is black-free, linear light follows t·L + A(1 − t) with the
+    # transmission of the same β over each pixel's range (Koschmieder, one way)
+    K = clean["camera/cam/K"]
+    depth = clean["camera/cam/depth"][0]
+    h, w = depth.shape
+    u, v = np.meshgrid(np.arange(w), np.arange(h))
+    ray = np.sqrt(((u - K[0, 2]) / K[0, 0]) ** 2 + ((v - K[1, 2]) / K[1, 1]) ** 2 + 1.0)
+    t = np.exp(-beta * depth * ray)
+
+    def linear(c):
+        c = c / 255.0
+        return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+    hit = depth > 0
+    L0 = linear(clean["camera/cam/rgb"][0].astype(np.float64))[hit]
+    L1 = linear(noisy["corrupted/fog/0/camera/cam/rgb"][0].astype(np.float64))[hit]
+    expected = L0 * t[hit][:, None] + 0.8 * (1 - t[hit][:, None])
+    assert np.abs(L1 - expected).max() < 0.01  # 8-bit sRGB quantisation
