@@ -226,10 +226,12 @@ METRIC_FOR: dict[str, tuple[str, Callable[[Any, Any], float]]] = {
     # a water film darkens the ground long before it removes returns
     "wet_ground": ("intensity lost (fraction)", intensity_loss),
     # ImageNet-C's own tables do not order these by structure: snow level 2 hides more
-    # structure than level 3, and zoom_blur level 3 averages fewer zooms than level 2;
-    # both lose strictly more signal (PSNR) level by level
+    # structure than level 3, zoom_blur level 3 averages fewer zooms than level 2, and
+    # spatter turns from water drops (levels 1-3) to mud (4-5), which hides less texture
+    # than heavy water; all three lose strictly more signal (PSNR) level by level
     "snow": ("-PSNR (dB)", lambda a, b: -psnr(a, b)),
     "zoom_blur": ("-PSNR (dB)", lambda a, b: -psnr(a, b)),
+    "spatter": ("-PSNR (dB)", lambda a, b: -psnr(a, b)),
 }
 
 
