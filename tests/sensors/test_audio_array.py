@@ -20,6 +20,8 @@ from simengine.sensors.audio_labels import AcousticScene
 from simengine.sensors.microphone import MicrophoneArray
 from simengine.sensors.room_acoustics import Room
 
+from .test_microphone import gcc_phat
+
 C = 343.0
 FS = 16000
 ROOM = {"size": (6.0, 5.0, 3.0), "wall_material": "plaster", "floor_material": "wood",
@@ -65,15 +67,6 @@ def observe(s: SensorInstance, recording: Recording, scene: AcousticScene | None
     for key, spec in specs.items():
         assert out[key].shape == spec.shape and out[key].dtype == np.dtype(spec.dtype), key
     return out
-
-
-def gcc_phat(x: np.ndarray, y: np.ndarray, max_lag: int) -> int:
-    """Lag (samples) by which ``x`` trails ``y``, from the PHAT-weighted cross-spectrum."""
-    n = 2 * len(x)
-    cross = np.fft.rfft(x, n) * np.conj(np.fft.rfft(y, n))
-    cc = np.fft.irfft(cross / np.maximum(np.abs(cross), 1e-20), n)
-    cc = np.concatenate([cc[-max_lag:], cc[:max_lag + 1]])
-    return int(np.argmax(cc)) - max_lag
 
 
 def test_gcc_phat_tdoa_in_a_reverberant_room() -> None:
