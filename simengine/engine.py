@@ -23,6 +23,7 @@ from .seeding import STREAM_SENSOR, named_stream, rng_for
 from .sensors.base import OutputSpec
 from .sensors.camera import Camera
 from .sensors.lidar import Lidar
+from .errors import SpecError
 from .spec.loader import load_scene
 from .spec.overrides import (
     OVERRIDES_JSON_CAPACITY,
@@ -58,6 +59,16 @@ class Engine:
         engine = Engine(apply_overrides(self.spec, overrides), self.seed)
         engine.overrides = {**self.overrides, **plain_overrides(overrides)}
         return engine
+
+    def with_severity(self, severity: Any, sets: str | list[str] | None = None) -> Engine:
+        """Curriculum shorthand: ``with_overrides`` setting ``corruptions[<set>].severity`` of
+        the named corruption sets (default: all of the scene's) to ``severity`` (1..5, or a
+        ``randint``/``choice`` distribution over 1..5). Recorded like any override."""
+        names = [c.name for c in self.spec.corruptions]
+        chosen = names if sets is None else [sets] if isinstance(sets, str) else list(sets)
+        if not chosen:
+            raise SpecError("overrides", "corruptions", "the scene has no corruption sets")
+        return self.with_overrides({f"corruptions[{n}].severity": severity for n in chosen})
 
     # --- layout -------------------------------------------------------------------------
     def _sensor(self, s: SensorInstance, instance: SceneInstance | None = None):

@@ -82,6 +82,11 @@ class GeneratedDataset(IterableDataset):
         epoch unless ``persistent_workers``) use the scene with ``overrides`` applied."""
         self.engine = self.engine.with_overrides(overrides)
 
+    def set_severity(self, severity: Any, sets: str | list[str] | None = None) -> None:
+        """Curriculum: later iterations draw the corruption sets ``sets`` (default all) at
+        ``severity`` (see ``Engine.with_severity``)."""
+        self.engine = self.engine.with_severity(severity, sets)
+
     def __len__(self) -> int:
         if self.stop is None:
             raise TypeError("an endless GeneratedDataset (stop=None) has no length")
