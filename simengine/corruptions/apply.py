@@ -196,6 +196,10 @@ def _apply_cross(corruption: registry.Corruption, severity: int, data: dict[str,
                             for h, k in ((h, MASK_OF[_head_modality(h)]) for h in heads)
                             if not h.startswith("audio/")},
     }
+    # a recording has no capture frames: one context per array
+    context["sensor_contexts"].update(
+        {h: [context_for("audio", sample, h, 0, frame_interval_s, rates)]
+         for h in heads if h.startswith("audio/")})
     rng = rng_for(*streams, named_stream("rig"), 0)
     result = corruption({k: data[k] for k in targets}, severity, rng, context)
     for key, value in result.data.items():
@@ -226,6 +230,8 @@ def context_for(modality: str, sample: Mapping[str, np.ndarray], head: str, f: i
             if f"{head}/{name}" in sample:
                 ctx[name] = sample[f"{head}/{name}"][f]
         ctx["K"] = sample[f"{head}/K"]
+        if f"{head}/T_world_cam" in sample:
+            ctx["T_world_cam"] = sample[f"{head}/T_world_cam"][f]
         ctx["frame_interval_s"] = frame_interval_s
     elif modality == "lidar":
         for name in ("elevation", "azimuth"):

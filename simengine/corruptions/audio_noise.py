@@ -143,7 +143,7 @@ def diffuse_field(rng: np.random.Generator, mics: np.ndarray, n: int, fs: float,
     return x / math.sqrt(power) if power > 0 else x
 
 
-def _mics(context: Mapping[str, Any], channels: int) -> np.ndarray:
+def capsule_positions(context: Mapping[str, Any], channels: int) -> np.ndarray:
     mics = np.asarray(context["mic_positions"], np.float64)
     if mics.shape != (channels, 3):
         raise ValueError(f"audio corruption: mic_positions has shape {mics.shape}, expected "
@@ -208,7 +208,7 @@ def _traffic_field(rng, mics, n, fs) -> np.ndarray:
     return rumble + (0.5 / hum_rms) * hum if hum_rms > 0 else rumble
 
 
-def _rain_field(rng, mics, n, fs) -> np.ndarray:
+def rain_field(rng, mics, n, fs) -> np.ndarray:
     """Rain: a diffuse pink-noise hiss (``diffuse_field``) plus crackle, drops
     at 400 /s per capsule, each a damped sinusoid (1–6 kHz, below 0.45 fs; decay 0.5–3 ms;
     log-normal amplitude, σ = 1 in log). The crackle is drawn independently per capsule (an
@@ -241,13 +241,13 @@ def _rain_field(rng, mics, n, fs) -> np.ndarray:
 def background_scene(data, snr, rng, context) -> Result:
     """A procedural background heard by the whole array: ``kind`` drawn uniformly among
     babble (0), traffic (1) and rain (2) (see ``_babble_field``, ``_traffic_field``,
-    ``_rain_field``), rendered across the real capsule positions (plane waves and
+    ``rain_field``), rendered across the real capsule positions (plane waves and
     ``diffuse_field``'s diffuse-field coherence) and scaled to the SNR."""
     x = waveform(data)
     fs = sample_rate(context)
-    mics = _mics(context, x.shape[0])
+    mics = capsule_positions(context, x.shape[0])
     k = int(rng.integers(len(BACKGROUND_KINDS)))
-    make = (_babble_field, _traffic_field, _rain_field)[k]
+    make = (_babble_field, _traffic_field, rain_field)[k]
     field = make(rng, mics, x.shape[1], fs) if x.shape[1] >= 2 else np.zeros_like(x)
     out, params = add_at_snr(x, field, snr)
     return Result(out, {**params, "kind": k})
@@ -329,7 +329,7 @@ def reverberation(data, rt60, rng, context) -> Result:
     room size, absorption, source direction and distance."""
     x = waveform(data)
     fs = sample_rate(context)
-    ir, direct, drawn = room_ir(rng, rt60, _mics(context, x.shape[0]), fs)
+    ir, direct, drawn = room_ir(rng, rt60, capsule_positions(context, x.shape[0]), fs)
     n, length = x.shape[1], ir.shape[1]
     size = _fast_len(n + length)
     h = room_response(ir, direct, drawn["source_distance_m"], drawn["lowest_mode_hz"], fs,

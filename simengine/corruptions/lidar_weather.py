@@ -76,7 +76,7 @@ the downward beams' z) — a height band, exact only for a level sensor over fla
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -91,6 +91,7 @@ from .lidar_sensor import (
     power,
     reference_range,
 )
+from .rain_physics import RAIN_RATES, beam_meet_rate, draw_diameters
 from .registry import Result, register
 
 LIGHT_SPEED = 299_792_458.0
@@ -99,6 +100,7 @@ FOG_TAU_H = 20e-9  # s: pulse half-power width (Hahner et al. 2021)
 FOG_BACKSCATTER = 0.046  # β_π = 0.046 / MOR, 1/(m·sr)
 SNOW_DIAMETER_RATIO = 10.0 ** (1.0 / 3.0)  # flake / melted diameter at 0.1 g/cm³
 SNOW_REFLECTIVITY = 0.9
+RAIN_REFLECTIVITY = 2.0 * math.pi / 20.0  # Lambertian equivalent of a lidar ratio of 20 sr
 BEAM_DIVERGENCE = 3e-3  # rad
 SNOW_BLIND_M = 1.0  # m: flakes nearer give no return (overlap / minimum range zone)
 WATER_INDEX = 1.33
@@ -185,29 +187,61 @@ def lidar_snow(data: Mapping[str, np.ndarray], rate: float, rng: np.random.Gener
                context: Mapping[str, Any]) -> Result:
     """Flakes on the beams' paths give near, weak returns that replace the hard one where
     stronger; every return is attenuated by the snow (see the module docstring)."""
+    kappa, lam = snow_rate_per_m(rate)
+
+    def flakes(shape: tuple[int, ...]) -> np.ndarray:  # drawn by cross-section, melted × 2.15
+        return SNOW_DIAMETER_RATIO * rng.gamma(3.0, 1.0 / lam, shape)
+
+    return particle_echoes(data, rng, context, kappa, flakes, SNOW_REFLECTIVITY,
+                           {"rate_mm_per_h": rate, "flake_rate_per_m": kappa})
+
+
+@register("lidar_rain", "lidar", "rain rate in mm/h (Marshall–Palmer drops: extinction and "
+          "drop echoes; light 2.5 … violent 50)", RAIN_RATES)
+def lidar_rain(data: Mapping[str, np.ndarray], rate: float, rng: np.random.Generator,
+               context: Mapping[str, Any]) -> Result:
+    """Raindrops as the snowfall's flakes: Marshall–Palmer sizes, met at the rate κ =
+    ∫N(D)πD²/4 dD per metre (extinction 2κ, ``rain_physics``), each drop drawn by
+    cross-section and returning as a Lambertian target of reflectivity 2π/S with S = 20 sr
+    the lidar ratio of rain (our choice within the 15–25 sr reported for large drops)."""
+    kappa = beam_meet_rate(rate)
+
+    def drops(shape: tuple[int, ...]) -> np.ndarray:
+        return draw_diameters(rng, rate, int(np.prod(shape)), 0.0, weight=2).reshape(shape)
+
+    return particle_echoes(data, rng, context, kappa, drops, RAIN_REFLECTIVITY,
+                           {"rate_mm_per_h": rate, "drop_rate_per_m": kappa})
+
+
+def particle_echoes(data: Mapping[str, np.ndarray], rng: np.random.Generator,
+                    context: Mapping[str, Any], kappa: float,
+                    diameters_mm: Callable[[tuple[int, ...]], np.ndarray],
+                    reflectivity: float, params: dict) -> Result:
+    """Particles (flakes, drops) met along each beam's axis at the rate ``kappa`` per metre
+    beyond the blind zone, one per beam at most, of diameter ``diameters_mm(beam shape)``:
+    the particle covers a share of the footprint, returns that share × ``reflectivity``,
+    and replaces the hard echo where stronger; all returns are attenuated by 2κ both ways
+    and lost below the detection floor (see the module docstring, Snowfall)."""
     r, i, xyz = arrays(data)
     r_ref = reference_range(context)
     floor = detection_floor(r, i, context)
-    kappa, lam = snow_rate_per_m(rate)
     live = r > 0
-    blind = SNOW_BLIND_M
     ext = 2.0 * kappa
     p_hard = power(r, i, r_ref) * np.exp(-2.0 * ext * r)
     beam = r.shape[-2:]
-    u_hit, u_where, d_melted = rng.random(beam), rng.random(beam), rng.gamma(3.0, 1.0 / lam,
-                                                                             beam)
-    path = np.maximum(r - blind, 0.0)
+    u_hit, u_where, diameter_mm = rng.random(beam), rng.random(beam), diameters_mm(beam)
+    path = np.maximum(r - SNOW_BLIND_M, 0.0)
     reach = 1.0 - np.exp(-kappa * path)
     meets = live & (u_hit < reach) & _slot0(r.shape)
-    r_snow = blind - np.log1p(-u_where * reach) / kappa
-    footprint_mm = BEAM_DIVERGENCE * np.maximum(r_snow, 1e-3) * 1e3
-    cover = np.minimum(1.0, (SNOW_DIAMETER_RATIO * d_melted / footprint_mm) ** 2)
-    p_snow = SNOW_REFLECTIVITY * cover * np.exp(-2.0 * ext * r_snow) / r_snow**2
+    r_part = SNOW_BLIND_M - np.log1p(-u_where * reach) / kappa
+    footprint_mm = BEAM_DIVERGENCE * np.maximum(r_part, 1e-3) * 1e3
+    cover = np.minimum(1.0, (diameter_mm / footprint_mm) ** 2)
+    p_part = reflectivity * cover * np.exp(-2.0 * ext * r_part) / r_part**2
     p_hard = np.where(meets, p_hard * (1.0 - cover), p_hard)
-    spurious = meets & (p_snow > p_hard)
-    return _echoes(data, r, xyz, live, spurious, r_snow, p_snow, p_hard, floor, r_ref,
-                   {"rate_mm_per_h": rate, "flake_rate_per_m": kappa, "extinction_per_m": ext,
-                    "detection_floor": floor}, "spurious_fraction")
+    spurious = meets & (p_part > p_hard)
+    return _echoes(data, r, xyz, live, spurious, r_part, p_part, p_hard, floor, r_ref,
+                   {**params, "extinction_per_m": ext, "detection_floor": floor},
+                   "spurious_fraction")
 
 
 def _echoes(data, r, xyz, live, replaced, r_echo, p_echo, p_hard, floor, r_ref,

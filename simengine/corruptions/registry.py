@@ -32,6 +32,7 @@ CONTEXT_KEYS = {
     "instance": "(H, W) int32 instance mask, 0 = background",
     "flow": "(H, W, 2) float32 forward optical flow to the next capture, pixels",
     "K": "(3, 3) intrinsics",
+    "T_world_cam": "(4, 4) camera pose at the capture (OpenCV camera frame to world)",
     "frame_interval_s": "seconds between captures (flow's time base)",
     # lidar capture
     "elevation": "(R,) beam elevations, degrees",
@@ -45,7 +46,8 @@ CONTEXT_KEYS = {
     "mask_shapes": "sensor head (e.g. camera/front) → shape of its removed-data mask",
     "flows": "camera head → (F, H, W, 2) optical flow",
     "sample_rates": "audio head → samples per second",
-    "sensor_contexts": "camera/lidar head → the per-capture contexts its own corruptions get",
+    "sensor_contexts": "sensor head → the per-capture contexts its own corruptions get (one "
+                       "for a microphone array's recording)",
 }
 
 
@@ -136,7 +138,7 @@ def names(modality: str | None = None) -> list[str]:
 
 
 # Modules of this package that define no corruptions.
-_NOT_CORRUPTIONS = {"registry", "apply", "calibration"}
+_NOT_CORRUPTIONS = {"registry", "apply", "calibration", "rain_physics"}
 
 
 def _load_all() -> None:

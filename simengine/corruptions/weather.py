@@ -8,9 +8,13 @@ on metric depth, β = ln 20 / MOR) to every camera capture and the lidar's ``lid
 extra absorption is far below the air absorption already modelled. The MOR is recorded as
 the sample's weather label, next to each sensor's own drawn values.
 
-Not here yet: a rain rate driving lidar noise and dropout, camera streaks and rain noise
-at the microphones (the audio background ``rain`` and the lidar snow model are the parts
-it would compose).
+``weather_rain`` does the same with one rain rate (mm/h; ``rain_physics``: Marshall–Palmer
+drops): every camera gets the rain's veil and streaks (``rain``), every lidar the drops'
+extinction and echoes (``lidar_rain``: dropout and spurious near points), every microphone
+array rain noise at the level the rate gives (``rain_noise``). The rate, the optical
+extinction and MOR it implies and the noise level are the sample's weather label. The
+ground stays dry: a water film depends on how long it has rained, not on the rate (apply
+``wet_ground`` beside it when the scene needs one).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import math
 
 import numpy as np
 
+from .rain_physics import RAIN_RATES, extinction_per_m, noise_level_db_spl
 from .registry import Result, get, register
 
 LIDAR_KEYS = ("range", "intensity", "xyz")
@@ -30,29 +35,54 @@ LIDAR_KEYS = ("range", "intensity", "xyz")
 def weather_fog(data, mor_m, rng, context) -> Result:
     """Camera and lidar fog from one MOR (see the module docstring); each capture's fog
     draws come from the rig's stream in sensor, then frame order."""
+    beta = math.log(20.0) / mor_m
+    return _every_sensor(data, rng, context, {"mor_m": mor_m, "extinction_per_m": beta},
+                         camera=("depth_fog", mor_m), lidar=("lidar_fog", beta))
+
+
+@register("weather_rain", "cross", "rain rate in mm/h for every sensor at once "
+          "(Marshall–Palmer drops)", RAIN_RATES, needs=("mask_shapes", "sensor_contexts"))
+def weather_rain(data, rate, rng, context) -> Result:
+    """Camera rain, lidar rain and rain noise from one rain rate (module docstring)."""
+    alpha = extinction_per_m(rate)
+    return _every_sensor(data, rng, context,
+                         {"rate_mm_per_h": rate, "extinction_per_m": alpha,
+                          "mor_m": math.log(20.0) / alpha,
+                          "noise_level_db_spl": noise_level_db_spl(rate)},
+                         camera=("rain", rate), lidar=("lidar_rain", rate),
+                         audio=("rain_noise", rate))
+
+
+def _every_sensor(data, rng, context, params: dict[str, float], *,
+                  camera: tuple[str, float], lidar: tuple[str, float],
+                  audio: tuple[str, float] | None = None) -> Result:
+    """Each sensor's own corruption (name, level) on each of its captures, drawing from the
+    rig's stream in sensor, then frame order; records the lidar's mean lost fraction."""
     out: dict[str, np.ndarray] = {}
     masks = {h: np.zeros(s, bool) for h, s in context["mask_shapes"].items()}
-    beta = math.log(20.0) / mor_m
-    camera_fog, lidar_fog = get("depth_fog"), get("lidar_fog")
-    params: dict[str, float] = {"mor_m": mor_m, "extinction_per_m": beta}
     lost = []
     for head, frames in sorted(context["sensor_contexts"].items()):
         if head.startswith("camera/"):
+            fn, level = get(camera[0]).fn, camera[1]
             rgb = np.array(data[f"{head}/rgb"])
             for f, ctx in enumerate(frames):
-                result = camera_fog.fn(rgb[f], mor_m, rng, ctx)
+                result = fn(rgb[f], level, rng, ctx)
                 rgb[f] = result.data
                 masks[head][f] |= result.mask
             out[f"{head}/rgb"] = rgb
         elif head.startswith("lidar/"):
+            fn, level = get(lidar[0]).fn, lidar[1]
             arrays = {k: np.array(data[f"{head}/{k}"]) for k in LIDAR_KEYS}
             for f, ctx in enumerate(frames):
-                result = lidar_fog.fn({k: v[f] for k, v in arrays.items()}, beta, rng, ctx)
+                result = fn({k: v[f] for k, v in arrays.items()}, level, rng, ctx)
                 for k, v in result.data.items():
                     arrays[k][f] = v
                 masks[head][f] |= result.mask
                 lost.append(float(result.params["lost_fraction"]))
             out.update({f"{head}/{k}": v for k, v in arrays.items()})
+        elif head.startswith("audio/") and audio is not None:
+            result = get(audio[0]).fn(data[f"{head}/waveform"], audio[1], rng, frames[0])
+            out[f"{head}/waveform"] = result.data
     if lost:
         params["lidar_lost_fraction"] = float(np.mean(lost))
     return Result(out, params, masks)

@@ -39,7 +39,8 @@ def tabletop_capture() -> Capture:
     flow[..., 0] = K[0, 0] * CAMERA_SPEED_M_S * FRAME_INTERVAL_S * inv_depth
     for array in (rgb, depth, flow):
         array.flags.writeable = False
-    return Capture(rgb, {"depth": depth, "K": K, "flow": flow,
+    T = np.asarray(sample[f"{CAMERA}/T_world_cam"][0], dtype=np.float64)
+    return Capture(rgb, {"depth": depth, "K": K, "flow": flow, "T_world_cam": T,
                          "frame_interval_s": FRAME_INTERVAL_S})
 
 
