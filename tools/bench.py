@@ -23,6 +23,9 @@ Sections:
    worker processes; render on the local pool against a Dask LocalCluster; reading rgb,
    depth, lidar range and labels from the store against per-sample ``.npz`` files.
 
+7. Corruptions (``tools/bench_corruptions.py``): every registered corruption at 640 x 480,
+   64 x 1024, 1 s of audio or the whole rig, beside one 640 x 480 camera render.
+
 "Same geometry": PyBullet gets one static body per posed part of our ``SceneGeometry``
 (boxes, spheres, cylinders, capsules with the same dimensions; meshes from the same .obj
 file and scale, as concave triangle meshes so that rays see the triangles and not a convex
@@ -1026,6 +1029,10 @@ def main(argv: list[str] | None = None) -> int:
 
     bench_scale(args.scene, cfg.samples, cfg.repeat, Row, print_table, seed=cfg.seed,
                 engine=e2e.engine)
+    from bench_corruptions import bench_corruptions  # 7. every corruption vs a camera render
+
+    bench_corruptions(sys.modules[__name__], max(1, min(cfg.repeat, 5)),
+                      (5,) if cfg.quick else (3, 5))
     print(f"\ntotal benchmark time {time.perf_counter() - start:.1f} s"
           f"{' (--quick)' if cfg.quick else ''}")
     return 0

@@ -1,15 +1,22 @@
-"""Time every camera corruption next to one camera render of the same image, as a table.
+"""Section 7 of tools/bench.py: every registered corruption timed beside one camera render.
 
-    python tools/bench_corruptions.py [--scene scenes/tabletop.yaml] [--repeat 5]
-                                      [--severities 3 5] [--only NAME ...]
+    python tools/bench_corruptions.py [--repeat 5] [--severities 3 5] [--only NAME ...]
 
-The render is ``tools/bench.py``'s ``camera_core`` (the tiled ``render_frame``: rgb, depth
-and masks of the scene's first camera, sRGB quantised in the kernel). Each corruption runs
-on that camera's clean capture of sample 0 with its context (depth, K and, for a scene
-without rendered flow, the flow of the camera moving sideways at 1 m/s over 1/30 s, as the
-tests use). Times are medians of ``--repeat`` calls after one untimed call, interleaved with
-the render so both see the same machine load. The ratio is corruption / render: ≤ 1 meets
-"no more than a camera render".
+Each corruption runs on the capture its modality names in the issue's bar, with the
+context ``apply.py`` gives it:
+
+- camera: tabletop's 640 × 480 capture (sample 0); the scene has one capture, so the flow
+  is that of the camera moving sideways at 1 m/s over 1/30 s, as the tests use;
+- lidar: indoor_room's OS1-64 at 64 × 1024 (its scene asks for 512 columns; overridden);
+- audio: the first second of indoor_room's 4-channel array;
+- cross-sensor: indoor_room's whole rig (640 × 480 camera, the 64 × 1024 lidar, 1.6 s of
+  audio, two captures).
+
+The reference is ``tools/bench.py``'s ``camera_core`` on tabletop (the tiled
+``render_frame``: rgb, depth and masks at 640 × 480). Times are medians of ``--repeat``
+calls after one untimed call, interleaved with the render so both see the same machine
+load. Ratio = render / corruption (bench.py's baseline / ours): ≥ 1 meets "no corruption
+slower than a camera render".
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +36,16 @@ if str(ROOT) not in sys.path:
 
 import simengine  # noqa: E402
 from simengine.corruptions import get, names  # noqa: E402
+from simengine.corruptions.apply import audio_rates  # noqa: E402
+from simengine.corruptions.calibration import first_capture, rig_capture  # noqa: E402
 from simengine.sensors.camera import Camera  # noqa: E402
-from tools.bench import median_seconds_pair  # noqa: E402
+
+SCENES = ROOT / "scenes"
+MODALITY_ORDER = ("camera", "lidar", "audio", "cross")
 
 
 def load_bench() -> Any:
-    """tools/bench.py as a module (for ``snapshot`` and ``camera_core``)."""
+    """tools/bench.py as a module (for ``snapshot``, ``camera_core``, the table)."""
     spec = importlib.util.spec_from_file_location("simengine_bench", ROOT / "tools" / "bench.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -42,60 +54,84 @@ def load_bench() -> Any:
     return module
 
 
-def capture_context(sample: dict[str, np.ndarray], head: str) -> tuple[np.ndarray, dict]:
-    rgb = np.ascontiguousarray(sample[f"{head}/rgb"][0])
-    depth = np.ascontiguousarray(sample[f"{head}/depth"][0])
-    K = np.asarray(sample[f"{head}/K"], np.float64)
-    if f"{head}/flow" in sample:
-        flow = np.ascontiguousarray(sample[f"{head}/flow"][0])
-        interval = 1 / 30  # nominal: only the ratio exposure / interval matters
-    else:
+def _camera_capture(sample: dict[str, np.ndarray]) -> tuple[np.ndarray, dict, str]:
+    head, rgb, context = first_capture(sample, "camera", 1 / 30)
+    if "flow" not in context:  # one capture: the flow of a camera moving sideways at 1 m/s
+        depth, K = context["depth"], context["K"]
         inv = np.divide(1.0, depth, out=np.zeros_like(depth), where=depth > 0)
         flow = np.zeros((*depth.shape, 2), np.float32)
         flow[..., 0] = K[0, 0] * 1.0 * (1 / 30) * inv
-        interval = 1 / 30
-    return rgb, {"depth": depth, "K": K, "flow": flow, "frame_interval_s": interval}
+        context = {**context, "flow": flow}
+    h, w = rgb.shape[:2]
+    return rgb, context, f"{w}x{h} tabletop {head}"
+
+
+def captures() -> dict[str, tuple[Any, dict, str]]:
+    """Modality → (data, context, description) of the capture its corruptions run on."""
+    out = {"camera": _camera_capture(simengine.Engine(SCENES / "tabletop.yaml", 0).sample(0))}
+    room = simengine.Engine(SCENES / "indoor_room.yaml", 0)
+    lidar = next(s.name for s in room.spec.sensors if s.kind == "lidar")
+    room = room.with_overrides({f"sensors[{lidar}].overrides.columns": 1024})
+    sample = room.sample(0)
+    times = room.spec.schedule.capture_times
+    interval = times[1] - times[0] if len(times) > 1 else 0.0
+    head, data, context = first_capture(sample, "lidar", interval)
+    out["lidar"] = (data, context, "x".join(map(str, data["range"].shape)) + f" {head}")
+    head, wave, context = first_capture(sample, "audio", interval)
+    fs = int(context["sample_rate"])
+    out["audio"] = (np.ascontiguousarray(wave[:, :fs]), context,
+                    f"1 s x {wave.shape[0]} ch at {fs} Hz {head}")
+    _, rig, context = rig_capture(sample, interval, audio_rates(room.spec))
+    out["cross"] = (rig, context, "indoor_room rig: " + ", ".join(
+        sorted({k.rsplit("/", 1)[0] for k in rig})))
+    return out
+
+
+def render_reference(bench: Any) -> Callable[[], Any]:
+    engine = simengine.Engine(SCENES / "tabletop.yaml", 0)
+    snap = bench.snapshot(engine)
+    sensor = next(s for s in snap.instance.sensors if s.kind == "camera")
+    return bench.camera_core(Camera(sensor, 1, snap.spec.max_objects), snap)
+
+
+def bench_corruptions(bench: Any, repeat: int, severities: Sequence[int] = (3, 5),
+                      only: Sequence[str] | None = None) -> None:
+    """Print section 7's table (see the module docstring)."""
+    render = render_reference(bench)
+    caps = captures()
+    rows, slower = [], []
+    selected = set(only) if only else None
+    for modality in MODALITY_ORDER:
+        data, context, described = caps[modality]
+        first = True
+        for name in names(modality):
+            if selected is not None and name not in selected:
+                continue
+            corruption = get(name)
+            for severity in severities:
+                def run(c=corruption, s=severity, d=data, ctx=context) -> None:
+                    c(d, s, np.random.default_rng(0), ctx)
+
+                ours, base = bench.median_seconds_pair(run, render, repeat)
+                rows.append(bench.Row(f"{modality:6s} {name} sev{severity}", 1000 * ours,
+                                      1000 * base, note=described if first else ""))
+                first = False
+                if ours > base:
+                    slower.append(f"{name} sev{severity} ({ours / base:.2f}x a render)")
+    bench.print_table("7. Corruptions, each beside one 640x480 camera render (tabletop)",
+                      rows, [
+        "baseline = the camera render (rgb, depth, masks); ratio = render / corruption, "
+        ">= 1: no slower than a render",
+        "slower than one render: " + (", ".join(slower) if slower else "none")])
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scene", default=str(ROOT / "scenes" / "tabletop.yaml"))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--severities", type=int, nargs="+", default=[3, 5])
     parser.add_argument("--only", nargs="*", default=None)
     args = parser.parse_args(argv)
-
-    bench = load_bench()
-    engine = simengine.Engine(args.scene, 0)
-    sample = engine.sample(0)
-    snap = bench.snapshot(engine)
-    sensor = next(s for s in snap.instance.sensors if s.kind == "camera")
-    camera = Camera(sensor, 1, snap.spec.max_objects)
-    render = bench.camera_core(camera, snap)
-    rgb, context = capture_context(sample, f"camera/{sensor.name}")
-    height, width = rgb.shape[:2]
-
-    selected = args.only or names("camera")
-    header = f"{'corruption':22s}" + "".join(
-        f"  sev{s} ms  render ms  ratio" for s in args.severities)
-    print(f"camera corruptions at {width}x{height}, median of {args.repeat} "
-          f"(scene {Path(args.scene).name})")
-    print(header)
-    print("-" * len(header))
-    worst: list[tuple[float, str]] = []
-    for name in selected:
-        corruption = get(name)
-        row = f"{name:22s}"
-        for severity in args.severities:
-            def run(c=corruption, s=severity) -> None:
-                c(rgb, s, np.random.default_rng(0), context)
-            ours, base = median_seconds_pair(run, render, args.repeat)
-            row += f"  {1000 * ours:7.1f}  {1000 * base:9.1f}  {ours / base:5.2f}"
-            worst.append((ours / base, f"{name} sev{severity}"))
-        print(row)
-    over = [f"{label} ({ratio:.2f})" for ratio, label in sorted(worst, reverse=True)
-            if ratio > 1.0]
-    print(f"\nslower than one render: {', '.join(over) if over else 'none'}")
+    bench_corruptions(load_bench(), args.repeat, args.severities, args.only)
 
 
 if __name__ == "__main__":

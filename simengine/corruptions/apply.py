@@ -186,20 +186,8 @@ def _apply_cross(corruption: registry.Corruption, severity: int, data: dict[str,
     """One draw over the whole rig: the corruption sees every target array at once."""
     heads = sorted({k.rsplit("/", 1)[0] for k in targets})
     mask_keys = {h: f"{base}/{h}/{MASK_OF[_head_modality(h)]}_mask" for h in heads}
-    context = {
-        "mask_shapes": {h: masks[mask_keys[h]].shape for h in heads},
-        "frame_interval_s": frame_interval_s,
-        "flows": {h: sample[f"{h}/flow"] for h in heads if f"{h}/flow" in sample},
-        "sample_rates": {h: rates[h] for h in heads if h.startswith("audio/")},
-        "sensor_contexts": {h: [context_for(_head_modality(h), sample, h, f, frame_interval_s,
-                                            rates) for f in range(len(sample[f"{h}/{k}"]))]
-                            for h, k in ((h, MASK_OF[_head_modality(h)]) for h in heads)
-                            if not h.startswith("audio/")},
-    }
-    # a recording has no capture frames: one context per array
-    context["sensor_contexts"].update(
-        {h: [context_for("audio", sample, h, 0, frame_interval_s, rates)]
-         for h in heads if h.startswith("audio/")})
+    context = rig_context(sample, {h: masks[mask_keys[h]].shape for h in heads},
+                          frame_interval_s, rates)
     rng = rng_for(*streams, named_stream("rig"), 0)
     result = corruption({k: data[k] for k in targets}, severity, rng, context)
     for key, value in result.data.items():
@@ -207,6 +195,25 @@ def _apply_cross(corruption: registry.Corruption, severity: int, data: dict[str,
     for head, mask in (result.mask or {}).items():
         masks[mask_keys[head]] |= mask
     return {"rig": [dict(result.params)]}
+
+
+def rig_context(sample: Mapping[str, np.ndarray], mask_shapes: Mapping[str, tuple],
+                frame_interval_s: float, rates: Mapping[str, float]) -> dict[str, Any]:
+    """The context of a cross-sensor corruption over the sensor heads of ``mask_shapes``:
+    each sensor's own per-capture contexts (one for a recording, which has no frames)."""
+    heads = sorted(mask_shapes)
+
+    def frames(h: str) -> int:
+        return 1 if h.startswith("audio/") else len(sample[f"{h}/{MASK_OF[_head_modality(h)]}"])
+
+    return {
+        "mask_shapes": dict(mask_shapes),
+        "frame_interval_s": frame_interval_s,
+        "flows": {h: sample[f"{h}/flow"] for h in heads if f"{h}/flow" in sample},
+        "sample_rates": {h: rates[h] for h in heads if h.startswith("audio/") and h in rates},
+        "sensor_contexts": {h: [context_for(_head_modality(h), sample, h, f, frame_interval_s,
+                                            rates) for f in range(frames(h))] for h in heads},
+    }
 
 
 def audio_rates(spec) -> dict[str, float]:

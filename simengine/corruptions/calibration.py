@@ -126,7 +126,7 @@ def rig_capture(sample: Mapping[str, np.ndarray], interval: float,
                 rates: Mapping[str, float]) -> tuple[str, dict, dict[str, Any]]:
     """The whole rig as a cross-sensor corruption sees it (data, context), as ``apply.py``
     builds it for a set without a sensor filter."""
-    from .apply import MASK_OF, POSES, TARGETS, _head_modality, context_for
+    from .apply import MASK_OF, POSES, TARGETS, _head_modality, rig_context
 
     keys = sorted(k for k in sample if len(k.split("/")) == 3 and any(
         k.startswith(prefix + "/") and k.rsplit("/", 1)[1] in (*names, POSES.get(m))
@@ -136,13 +136,7 @@ def rig_capture(sample: Mapping[str, np.ndarray], interval: float,
     for h in heads:
         arr = np.asarray(sample[f"{h}/{MASK_OF[_head_modality(h)]}"])
         shapes[h] = arr.shape[:-1] if h.startswith("camera/") else arr.shape
-    context = {"mask_shapes": shapes, "frame_interval_s": interval,
-               "flows": {h: sample[f"{h}/flow"] for h in heads if f"{h}/flow" in sample},
-               "sample_rates": dict(rates),
-               "sensor_contexts": {
-                   h: [context_for(_head_modality(h), sample, h, f, interval, rates)
-                       for f in range(len(sample[f"{h}/{MASK_OF[_head_modality(h)]}"]))]
-                   for h in heads if not h.startswith("audio/")}}
+    context = rig_context(sample, shapes, interval, rates)
     return "rig", {k: sample[k] for k in keys}, context
 
 

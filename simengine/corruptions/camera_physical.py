@@ -77,6 +77,19 @@ FOG_AIRLIGHT = 0.8  # linear grey of the horizon sky under fog (sRGB code ≈ 23
 CONTRAST_THRESHOLD = 0.05  # Koschmieder: MOR is where contrast falls to 5 %
 
 
+def koschmieder(linear: np.ndarray, depth: np.ndarray, K: np.ndarray, mor_m: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(fogged linear image, transmission (H, W)): t = exp(−β·r), out = t·L + A·(1 − t),
+    β = ln 20 / MOR, r the range along each pixel's ray; no hit (depth 0) is airlight."""
+    depth = np.asarray(depth, dtype=np.float32)
+    height, width = depth.shape
+    beta = math.log(1.0 / CONTRAST_THRESHOLD) / mor_m
+    distance = depth * ray_range_factor(np.asarray(K), height, width)
+    transmission = np.where(depth > 0, np.exp(np.float32(-beta) * distance), np.float32(0.0))
+    t = transmission[..., None]
+    return linear * t + np.float32(FOG_AIRLIGHT) * (1.0 - t), transmission
+
+
 @register("depth_fog", "camera", "meteorological optical range MOR in metres (extinction "
           "β = ln 20 / MOR)", (300.0, 150.0, 75.0, 40.0, 20.0), needs=("depth", "K"))
 def depth_fog(image: np.ndarray, mor_m: float, rng: np.random.Generator,
@@ -85,14 +98,8 @@ def depth_fog(image: np.ndarray, mor_m: float, rng: np.random.Generator,
     range along each pixel's ray (z-depth × |ray|/z) and a grey airlight A = 0.8; pixels
     without a hit (depth 0, the sky) are airlight. Deterministic. ``mask``: t < 0.05, i.e.
     farther than the MOR, where the scene is invisible by the definition of MOR."""
-    linear = decode_srgb(image)
-    depth = np.asarray(context["depth"], dtype=np.float32)
-    height, width = depth.shape
     beta = math.log(1.0 / CONTRAST_THRESHOLD) / mor_m
-    distance = depth * ray_range_factor(np.asarray(context["K"]), height, width)
-    transmission = np.where(depth > 0, np.exp(np.float32(-beta) * distance), np.float32(0.0))
-    t = transmission[..., None]
-    out = linear * t + np.float32(FOG_AIRLIGHT) * (1.0 - t)
+    out, transmission = koschmieder(decode_srgb(image), context["depth"], context["K"], mor_m)
     return Result(encode_srgb(out), {"mor_m": mor_m, "extinction_per_m": beta,
                                      "airlight": FOG_AIRLIGHT,
                                      "mean_transmission": float(transmission.mean())},

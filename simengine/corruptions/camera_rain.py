@@ -1,9 +1,9 @@
 """Rain on a camera, from the rain rate: the rain's extinction veils the scene by depth and
 the drops within reach of the lens leave streaks during the exposure.
 
-- **Veil.** Koschmieder on metric depth (``depth_fog``) with MOR = ln 20 / α, α the rain's
-  optical extinction (``rain_physics``): ≈ 4.6 km at 2.5 mm/h, 0.7 km at 50 mm/h, so the
-  veil only shows on far surfaces and the sky.
+- **Veil.** Koschmieder on metric depth (``camera_physical.koschmieder``, as ``depth_fog``)
+  with MOR = ln 20 / α, α the rain's optical extinction (``rain_physics``): ≈ 4.6 km at
+  2.5 mm/h, 0.7 km at 50 mm/h, so the veil only shows on far surfaces and the sky.
 - **Streaks** (after Garg & Nayar, "Photorealistic rendering of rain streaks", 2006, much
   simplified). Drops of diameter ≥ 0.5 mm are placed uniformly in the camera's frustum
   (Marshall–Palmer number density) between 0.3 m and the depth where a 2 mm drop spans a
@@ -29,7 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from .camera_physical import FOG_AIRLIGHT, decode_srgb, encode_srgb
+from ._rain_kernels import splat_streaks
+from .camera_physical import (
+    CONTRAST_THRESHOLD,
+    FOG_AIRLIGHT,
+    decode_srgb,
+    encode_srgb,
+    koschmieder,
+)
 from .rain_physics import (
     RAIN_RATES,
     draw_diameters,
@@ -37,7 +44,7 @@ from .rain_physics import (
     fall_speed,
     number_density,
 )
-from .registry import Result, get, register
+from .registry import Result, register
 
 NEAREST_DROP_M = 0.3
 MIN_DROP_MM = 0.5
@@ -74,39 +81,18 @@ def streak_opacity(centres: np.ndarray, d_mm: np.ndarray, K: np.ndarray,
                    ) -> np.ndarray:
     """(H, W) streak opacity in [0, 1] of drops at ``centres`` (camera frame, m) of
     diameters ``d_mm`` falling straight down in the world (module docstring)."""
-    height, width = depth.shape
     down_cam = R_world_cam.T @ np.array([0.0, 0.0, -1.0])
     half = (fall_speed(d_mm) * exposure_s / 2.0)[:, None] * down_cam
     a, b = centres - half, centres + half
     ok = (a[:, 2] > 0.05) & (b[:, 2] > 0.05)
     a, b, d_mm = a[ok], b[ok], d_mm[ok]
-    pa, pb = _project(K, a), _project(K, b)
-    length = np.linalg.norm(pb - pa, axis=1)
-    z_mid = 0.5 * (a[:, 2] + b[:, 2])
-    w = d_mm * 1e-3 * K[0, 0] / z_mid
-    copies = np.clip(np.ceil(w), 1, MAX_WIDTH_COPIES).astype(np.int64)
-    # one row per (drop, side-by-side copy)
-    drop = np.repeat(np.arange(len(w)), copies)
-    j = np.arange(len(drop)) - np.repeat(np.cumsum(copies) - copies, copies)
-    across = np.stack([-(pb - pa)[:, 1], (pb - pa)[:, 0]], axis=1)
-    across /= np.maximum(length, 1e-9)[:, None]
-    shift = (j - (copies[drop] - 1) / 2.0)[:, None] * across[drop]
-    steps = np.clip(np.ceil(length), 1, MAX_STREAK_PX).astype(np.int64)[drop]
-    alpha = (np.minimum(1.0, w / copies) / np.maximum(length, 1.0))[drop]
-    # one row per sample along each copy, at the centres of ``steps`` equal pieces
-    row = np.repeat(np.arange(len(drop)), steps)
-    t = (np.arange(len(row)) - np.repeat(np.cumsum(steps) - steps, steps) + 0.5) / steps[row]
-    src = drop[row]
-    xy = pa[src] + t[:, None] * (pb - pa)[src] + shift[row]
-    z = a[src, 2] + t * (b[src, 2] - a[src, 2])
-    x, y = np.floor(xy[:, 0]).astype(np.int64), np.floor(xy[:, 1]).astype(np.int64)
-    inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
-    x, y, z, weight = x[inside], y[inside], z[inside], alpha[row][inside]
-    surface = depth[y, x]
-    seen = (surface <= 0) | (z < surface)
-    total = np.bincount(y[seen] * width + x[seen], weights=weight[seen],
-                        minlength=height * width)
-    return np.minimum(total, 1.0).reshape(height, width).astype(np.float32)
+    width_px = d_mm * 1e-3 * K[0, 0] / (0.5 * (a[:, 2] + b[:, 2]))
+    total = np.zeros(depth.shape, np.float64)
+    splat_streaks(np.ascontiguousarray(_project(K, a)), np.ascontiguousarray(_project(K, b)),
+                  np.ascontiguousarray(a[:, 2]), np.ascontiguousarray(b[:, 2]), width_px,
+                  np.ascontiguousarray(depth, np.float32), MAX_STREAK_PX, MAX_WIDTH_COPIES,
+                  total)
+    return np.minimum(total, 1.0).astype(np.float32)
 
 
 @register("rain", "camera", "rain rate in mm/h (Marshall–Palmer drops: streaks within reach "
@@ -120,8 +106,7 @@ def rain(image: np.ndarray, rate: float, rng: np.random.Generator,
     T = np.asarray(context["T_world_cam"], np.float64)
     exposure = float(context.get("exposure_s", DEFAULT_EXPOSURE_S))
     mor = math.log(20.0) / extinction_per_m(rate)
-    veiled = get("depth_fog").fn(image, mor, rng, context)
-    linear = decode_srgb(veiled.data)
+    linear, transmission = koschmieder(decode_srgb(image), depth, K, mor)
     height, width = depth.shape
     centres, d_mm, drawn = _drops(rng, rate, K, height, width)
     opacity = streak_opacity(centres, d_mm, K, T[:3, :3], exposure, depth)
@@ -131,4 +116,4 @@ def rain(image: np.ndarray, rate: float, rng: np.random.Generator,
         "rate_mm_per_h": rate, "extinction_per_m": extinction_per_m(rate), "mor_m": mor,
         "exposure_s": exposure, **drawn, "mean_streak_opacity": float(opacity.mean()),
         "streak_fraction": float((opacity >= REPLACED_OPACITY).mean())},
-        (opacity >= REPLACED_OPACITY) | veiled.mask)
+        (opacity >= REPLACED_OPACITY) | (transmission < CONTRAST_THRESHOLD))

@@ -18,6 +18,7 @@ def test_bench_quick_prints_every_section():
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     for heading in ("1. End to end", "2. Camera vs PyBullet TinyRenderer",
-                    "3. Lidar vs PyBullet rayTestBatch", "4. Microphone array"):
+                    "3. Lidar vs PyBullet rayTestBatch", "4. Microphone array",
+                    "7. Corruptions"):
         assert heading in out
     assert "stage physics" in out and "samples/s" in out and "Mrays/s" in out
