@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import SpecError
 from .geometry.scene_geometry import build_geometry
 from .instance import SceneInstance, SensorInstance, sample_instance
 from .labels import compute_labels, label_outputs
@@ -23,7 +24,6 @@ from .seeding import STREAM_SENSOR, named_stream, rng_for
 from .sensors.base import OutputSpec
 from .sensors.camera import Camera
 from .sensors.lidar import Lidar
-from .errors import SpecError
 from .spec.loader import load_scene
 from .spec.overrides import (
     OVERRIDES_JSON_CAPACITY,
