@@ -5,7 +5,9 @@ severities 1..5 on the shipped scenes (metrics in simengine/corruptions/calibrat
                                    [--output docs/severity_calibration.md]
 
 One sample (k = 0, root seed 0) per scene; for each corruption the first sensor of its
-modality, first capture. Prints Markdown; with --output also writes it there.
+modality, first capture (a cross-sensor corruption: the whole rig). A corruption that
+changes nothing on a scene at any severity (wet ground with no ground in view) is marked
+n/a rather than failed. Prints Markdown; with --output also writes it there.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ sys.path.insert(0, str(ROOT))
 
 from simengine import Engine  # noqa: E402
 from simengine.corruptions import get, names  # noqa: E402
+from simengine.corruptions.apply import audio_rates  # noqa: E402
 from simengine.corruptions.calibration import (  # noqa: E402
     SIDE_METRIC,
     degradation_by_severity,
     first_capture,
     metric_for,
+    rig_capture,
 )
 
 DEFAULT_SCENES = [ROOT / "scenes" / f"{n}.yaml" for n in ("tabletop", "indoor_room",
@@ -41,11 +45,11 @@ def table(scenes: list[Path], seeds: int) -> str:
         times = engine.spec.schedule.capture_times
         interval = float(times[1] - times[0]) if len(times) > 1 else 0.0
         sample = engine.sample(0)
+        rates = audio_rates(engine.spec)
         for name in names():
             modality = get(name).modality
-            if modality == "cross":
-                continue
-            found = first_capture(sample, modality, interval)
+            found = (rig_capture(sample, interval, rates) if modality == "cross"
+                     else first_capture(sample, modality, interval))
             if found is None:
                 continue
             head, data, context = found
@@ -58,6 +62,8 @@ def table(scenes: list[Path], seeds: int) -> str:
             main = metric_for(name)[0]
             for label, values in rows.items():
                 mono = "yes" if np.all(np.diff(values) > 0) else "NO"
+                if np.allclose(values, 0.0, atol=1e-9):  # e.g. wet ground, no ground in view
+                    mono = "n/a: no effect on this capture"
                 cells = " | ".join(f"{v:.4g}" for v in values)
                 lines.append(f"| {engine.spec.name} | {head} | {name} | {label} | {cells} | "
                              f"{mono if label == main else '-'} |")

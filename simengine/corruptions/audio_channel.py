@@ -175,19 +175,30 @@ def packet_loss(data, p, rng, context) -> Result:
         "lost_fraction": float(lost.mean()) if packets else 0.0}, mask)
 
 
+def dead_count(channels: int, level: float) -> float:
+    """Channels dead at ``level`` (0..1), never all of them: 1 + level·(C − 2) for C ≥ 3;
+    a pair and a single capsule have no whole channel to spare, so one channel fails for a
+    growing share of the recording instead: 0.2 + 0.8·level (C = 2, the whole channel at
+    level 1) and 0.2 + 0.6·level (C = 1)."""
+    if channels == 1:
+        return 0.2 + 0.6 * level
+    if channels == 2:
+        return 0.2 + 0.8 * level
+    return 1.0 + level * (channels - 2)
+
+
 @register("dead_channel", "audio", "dead channels as a fraction of the way from 1 to all but "
           "one (1 + level·(C − 2); the fractional part: one more channel failing partway)",
           (0.0, 0.25, 0.5, 0.75, 1.0))
 def dead_channel(data, level, rng, context) -> Result:
-    """d = 1 + level·(C − 2) channels dead (C ≥ 2; C = 2: one channel at every severity;
-    C = 1: the only channel fails for 0.2 + 0.6·level of the recording): floor(d) channels,
-    drawn, are zeros throughout and one more, drawn, fails at (1 − frac(d))·T and stays
-    dead. A dead preamplifier outputs zeros; no self-noise floor is added, so the dead
-    samples are exactly the masked ones. Recorded ``dead_c``: the fraction of channel c's
-    recording that is dead."""
+    """d = dead_count(C, level) channels dead: floor(d) channels, drawn, are zeros
+    throughout and one more, drawn, fails at (1 − frac(d))·T and stays dead. A dead
+    preamplifier outputs zeros; no self-noise floor is added, so the dead samples are
+    exactly the masked ones. Recorded ``dead_c``: the fraction of channel c's recording
+    that is dead."""
     x = waveform(data)
     c, n = x.shape
-    d = 0.2 + 0.6 * level if c == 1 else 1.0 + level * (c - 2)
+    d = dead_count(c, level)
     order = rng.permutation(c)
     whole = math.floor(d + 1e-9)
     part = d - whole

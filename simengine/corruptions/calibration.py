@@ -236,11 +236,13 @@ def metric_for(name: str) -> tuple[str, Callable[[Any, Any], float]]:
 
 def degradation_by_severity(name: str, data: Any, context: Mapping[str, Any],
                             seeds: int = 2) -> dict[str, list[float]]:
-    """Cross-sensor corruptions draw whole events (a frame lost or not, which sensor), and
-    lidar ones which rings or points: average them over more streams (16 × and 4 ×
-    ``seeds``)."""
-    seeds *= {"cross": 16, "lidar": 4}.get(registry.get(name).modality, 1)
-    """Mean main (and side) metric of ``name`` at severities 1..5 over ``seeds`` streams."""
+    """Mean main (and side) metric of ``name`` at severities 1..5 over ``seeds`` streams.
+
+    Cross-sensor corruptions draw whole events (a frame lost or not, which sensor), lidar
+    ones which rings or points, audio ones which packets or channels of a short recording:
+    they are averaged over more streams (16 ×, 4 × and 4 × ``seeds``; audio corruptions
+    take milliseconds)."""
+    seeds *= {"cross": 16, "lidar": 4, "audio": 4}.get(registry.get(name).modality, 1)
     corruption = registry.get(name)
     label, main = metric_for(name)
     side = SIDE_METRIC.get(corruption.modality)

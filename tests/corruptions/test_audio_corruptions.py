@@ -240,7 +240,7 @@ def test_dead_channels(c):
     for severity in (1, 2, 3, 4, 5):
         r = call("dead_channel", x, severity, seed=severity)
         level = get("dead_channel").level(severity)
-        d = 0.2 + 0.6 * level if c == 1 else 1 + level * (c - 2)
+        d = {1: 0.2 + 0.6 * level, 2: 0.2 + 0.8 * level}.get(c, 1 + level * (c - 2))
         dead = np.array([r.params[f"dead_{ch}"] for ch in range(c)])
         assert dead.sum() == pytest.approx(d)
         for ch in range(c):
