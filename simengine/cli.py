@@ -33,6 +33,13 @@ _non_negative = _integer_at_least(0, "non-negative")
 _positive = _integer_at_least(1, "positive")
 
 
+def _port(text: str) -> int:
+    value = _non_negative(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0..65535, got {text!r}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2, like every other bad input
         raise UserError(f"{self.prog}: {message}")
@@ -77,6 +84,45 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", required=True, help="the new store (a directory)")
     c.add_argument("--resume", action="store_true", help="finish an interrupted run")
     c.add_argument("--overwrite", action="store_true", help="replace an existing target")
+
+    w = sub.add_parser("view", help="browse a store in a local, read-only web viewer")
+    w.add_argument("store", help="the store to browse (only read)")
+    w.add_argument("--port", type=_port, default=8765,
+                   help="port on 127.0.0.1 (default 8765; 0 picks a free one)")
+
+    rp = sub.add_parser("report", help="write a self-contained HTML report of a store")
+    rp.add_argument("store")
+    rp.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    rp.add_argument("--calibration-samples", type=_positive, default=32,
+                    help="samples read for the severity curves (default 32, spread evenly)")
+    rp.add_argument("--sheet-samples", type=_positive, default=24,
+                    help="samples per contact sheet (default 24)")
+
+    cs = sub.add_parser("contact-sheet", help="a PNG grid of one camera's images")
+    cs.add_argument("store")
+    cs.add_argument("-o", "--output", required=True, help="the image to write (.png or .jpg)")
+    cs.add_argument("--camera", default=None, help="camera name (default: the first)")
+    cs.add_argument("--frame", type=_non_negative, default=0, help="capture frame (default 0)")
+    cs.add_argument("--variant", metavar="SET/SLOT", default=None,
+                    help="show a corrupted variant, e.g. fog/0, instead of the clean images")
+    cs.add_argument("--samples", type=_positive, default=24,
+                    help="tiles, spread evenly over the done samples (default 24)")
+    cs.add_argument("--columns", type=_positive, default=6, help="tiles per row (default 6)")
+    cs.add_argument("--tile-width", type=_positive, default=160,
+                    help="largest tile width in pixels; images are never enlarged")
+    cs.add_argument("--boxes", action="store_true", help="outline the visible 2D boxes")
+
+    ex = sub.add_parser("export", help="export a store as COCO (2D boxes, instance masks) or "
+                                       "KITTI (camera + lidar, 3D boxes)")
+    ex.add_argument("store")
+    ex.add_argument("--format", required=True, choices=("coco", "kitti"))
+    ex.add_argument("-o", "--output", required=True, help="the export directory")
+    ex.add_argument("--camera", action="append", default=None,
+                    help="camera name (COCO: repeat for several, default all; KITTI: one, "
+                         "default the first)")
+    ex.add_argument("--lidar", default=None, help="KITTI: lidar name (default: the first)")
+    ex.add_argument("--overwrite", action="store_true",
+                    help="replace an earlier export in the directory")
     return parser
 
 
@@ -84,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         commands = {"render": _render, "info": _info, "validate": _validate,
-                    "corrupt": _corrupt}
+                    "corrupt": _corrupt, "view": _view, "report": _report,
+                    "contact-sheet": _contact_sheet, "export": _export}
         return commands[args.command](args)
     except UserError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
@@ -150,6 +197,61 @@ def _corrupt(args: argparse.Namespace) -> int:
     print(f"corrupted {summary.written} of {summary.samples} samples with set(s) "
           f"{', '.join(summary.sets)} in {summary.seconds:.1f} s: {summary.source} -> "
           f"{summary.store}")
+    return 0
+
+
+def _view(args: argparse.Namespace) -> int:
+    from .viewer import serve
+
+    serve(args.store, args.port)  # until Ctrl-C (KeyboardInterrupt: exit 130, as elsewhere)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report.build import write_report
+
+    s = write_report(args.store, args.output, calibration_samples=args.calibration_samples,
+                     sheet_samples=args.sheet_samples)
+    print(f"report of {s.samples} samples ({s.figures} images, {s.curves} severity curves, "
+          f"{s.bytes / 1e6:.1f} MB) -> {s.output}")
+    return 0
+
+
+def _contact_sheet(args: argparse.Namespace) -> int:
+    from .report.build import check_output
+    from .report.contact_sheet import contact_sheet
+
+    out = check_output(args.output)
+    if out.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise UserError(f"{args.output}: expected a .png or .jpg file name")
+    sheet = contact_sheet(args.store, args.camera, frame=args.frame, columns=args.columns,
+                          max_samples=args.samples, tile_width=args.tile_width,
+                          variant=args.variant, boxes=args.boxes)
+    sheet.image.save(out)
+    w, h = sheet.image.size
+    print(f"contact sheet of {len(sheet.samples)} samples, camera {sheet.camera}, capture "
+          f"{sheet.frame} ({sheet.layout.columns} x {sheet.layout.rows} tiles, {w} x {h} px)"
+          f" -> {out}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    if args.format == "coco":
+        from .export.coco import export_coco
+
+        s = export_coco(args.store, args.output, cameras=args.camera,
+                        overwrite=args.overwrite)
+    else:
+        from .export.kitti import export_kitti
+
+        if args.camera and len(args.camera) > 1:
+            raise UserError("--camera: KITTI takes one camera")
+        s = export_kitti(args.store, args.output, camera=(args.camera or [None])[0],
+                         lidar=args.lidar, overwrite=args.overwrite)
+    for note in s.notes:
+        print(f"{PROG}: note: {note}", file=sys.stderr)
+    print(f"exported {s.samples} samples as {s.format.upper()}: {s.images} images, "
+          f"{s.annotations} annotations -> {s.output}")
     return 0
 
 

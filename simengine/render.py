@@ -26,6 +26,7 @@ from .engine import STAGES, Engine
 from .errors import StoreError, UserError
 from .executors.local import run_blocks
 from .store.layout import ATTR, DONE, create_store, num_blocks
+from .store.runlog import append_run, render_record
 from .store.writer import BlockResult
 
 DEFAULT_BLOCK_SIZE = 4
@@ -178,14 +179,17 @@ def render(engine: Engine, path: str, n: int, *, workers: int = 1,
     finally:
         if bar is not None:
             bar.close()
-    return RenderSummary(store=path, samples=n, rendered=todo,
-                         skipped_blocks=total_blocks - len(blocks),
-                         seconds=time.perf_counter() - start,
-                         workers=dask_stats.workers if dask_stats else workers,
-                         stage_seconds=stage,
-                         executor=f"dask {dask_stats.address}" if dask_stats else "local",
-                         retries=dask_stats.retries if dask_stats else 0,
-                         failures=dask_stats.failures if dask_stats else 0)
+    summary = RenderSummary(store=path, samples=n, rendered=todo,
+                            skipped_blocks=total_blocks - len(blocks),
+                            seconds=time.perf_counter() - start,
+                            workers=dask_stats.workers if dask_stats else workers,
+                            stage_seconds=stage,
+                            executor=f"dask {dask_stats.address}" if dask_stats else "local",
+                            retries=dask_stats.retries if dask_stats else 0,
+                            failures=dask_stats.failures if dask_stats else 0)
+    # Every block has finished, so no worker can see this write (store.runlog).
+    append_run(path, render_record(summary, block_size=block_size, resume=resume))
+    return summary
 
 
 def _progress(total: int, enabled: bool):

@@ -27,6 +27,9 @@ def assert_samples_equal(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> 
 
 
 def tree_bytes(path: Path) -> dict[str, bytes]:
-    """Every file of a store by relative path (temporary *.partial files excluded)."""
+    """Every file of a store by relative path (temporary *.partial files excluded). The run
+    log under ``logs/`` is skipped: it records times and the host of each render
+    (store.runlog), which differ between otherwise byte-identical renders."""
     return {str(f.relative_to(path)): f.read_bytes() for f in sorted(path.rglob("*"))
-            if f.is_file() and not f.name.endswith(".partial")}
+            if f.is_file() and not f.name.endswith(".partial")
+            and f.relative_to(path).parts[0] != "logs"}
