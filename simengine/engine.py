@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ._warmup import warm_start
 from .errors import SpecError
 from .geometry.scene_geometry import build_geometry
 from .instance import SceneInstance, SensorInstance, sample_instance
@@ -122,6 +123,7 @@ class Engine:
             raise ValueError(f"sample index must be a non-negative integer, got {k!r}")
         k = int(k)
         spec = self.spec
+        warm_start(spec)  # a cold Numba cache: compile the two big kernels side by side
         clock = time.perf_counter()
         instance, result = simulate(lambda a: self.instance(k, a), spec.schedule, spec.world)
         geometries = [build_geometry(posed_parts(instance, snap, result.object_parts,

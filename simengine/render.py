@@ -22,6 +22,7 @@ from pathlib import Path
 import zarr
 
 from ._version import __version__
+from ._warmup import warm_start
 from .engine import STAGES, Engine
 from .errors import StoreError, UserError
 from .executors.local import run_blocks
@@ -150,6 +151,8 @@ def render(engine: Engine, path: str, n: int, *, workers: int = 1,
 
         check_cluster(scheduler)  # nothing is written when Dask is missing or unreachable
     blocks = prepare_store(path, engine, n, block_size, resume=resume, overwrite=overwrite)
+    if blocks and scheduler is None and dask_workers is None:
+        warm_start(engine.spec)  # once here, not in every worker (a cold Numba cache)
     total_blocks = num_blocks(n, block_size)
     todo = sum(min(block_size, n - b * block_size) for b in blocks)
     stage = dict.fromkeys((*STAGES, "write"), 0.0)
