@@ -41,6 +41,7 @@ import argparse
 import dataclasses
 import importlib.metadata
 import itertools
+import json
 import os
 import platform
 import statistics
@@ -299,7 +300,10 @@ def matches_sample(snap: Snapshot, sample: dict[str, np.ndarray]) -> bool:
     """The snapshot is the one stored in ``sample``: same instance, same object poses."""
     stored = simengine.decode_instance(sample["meta/instance_json"])
     n = len(stored.objects)
-    return (stored.to_dict() == snap.instance.to_dict()
+    def plain(d: dict) -> object:  # the stored copy went through JSON: tuples are lists
+        return json.loads(json.dumps(d))
+
+    return (plain(stored.to_dict()) == plain(snap.instance.to_dict())
             and np.array_equal(sample["objects/position"][0, :n], snap.positions)
             and np.array_equal(sample["objects/orientation"][0, :n], snap.orientations))
 

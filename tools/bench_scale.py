@@ -6,7 +6,8 @@ reads against per-sample .npz files. Runnable alone:
 - generation: ``simengine.stream`` with 1 and 2 worker processes, steady state (the first
   batch of each worker, paying spawn and Numba cache loading, is not timed);
 - render: ``render`` into a store on the local pool (2 workers) and on a Dask LocalCluster
-  (2 worker processes, 1 thread each), wall time including start-up, same blocks;
+  (2 worker processes, 1 thread each), wall time including start-up, same blocks, for N
+  and 3N samples (the cluster's start is a fixed cost; its own row times it);
 - reads: every sample's rgb, depth, lidar range image and ``objects/*`` labels, batch 8, from
   the store (``StoreReader.batches``, keys selected) and from per-sample ``np.savez`` and
   ``np.savez_compressed`` files holding exactly those arrays; warm page cache for all.
@@ -59,6 +60,21 @@ def generation_rate(engine: simengine.Engine, workers: int, n: int) -> tuple[flo
     return n / (end - timed_from), end - start
 
 
+def _cluster_start_seconds() -> float | None:
+    """Wall time to start a 2-worker LocalCluster (as ``--dask-local 2`` does), connect a
+    client, run one trivial task on each worker and close it all."""
+    try:
+        import distributed
+    except ImportError:
+        return None
+    start = time.perf_counter()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        client.run(int)
+    return time.perf_counter() - start
+
+
 def _median(fn: Callable[[], Any], repeat: int) -> float:
     fn()
     times = []
@@ -81,24 +97,32 @@ def bench_scale(scene: Path, samples: int, repeat: int, row, print_table, *,
     rows.append(row("stream workers=2, per sample", 1000 / two, 1000 / one,
                     note=f"{two:.2f} samples/s; ratio = speed-up over workers=1"))
     with tempfile.TemporaryDirectory(prefix="simengine-bench-scale-") as tmp:
-        # --- render: local pool vs Dask LocalCluster ---
-        local = render(engine, str(Path(tmp) / "local.zarr"), samples, workers=2,
-                       block_size=4, progress=False)
-        rows.append(row("render local pool workers=2, per sample",
-                        1000 * local.seconds / samples,
-                        note=f"{local.samples_per_second:.2f} samples/s, {local.seconds:.1f} s"))
-        try:
-            dask = render(engine, str(Path(tmp) / "dask.zarr"), samples, dask_workers=2,
-                          block_size=4, progress=False)
-            rows.append(row("render Dask LocalCluster 2x1, per sample",
-                            1000 * dask.seconds / samples, 1000 * local.seconds / samples,
+        # --- render: local pool vs Dask LocalCluster, a short and a 3x longer run ---
+        for n in (samples, 3 * samples) if samples >= 16 else (samples,):
+            local = render(engine, str(Path(tmp) / f"local{n}.zarr"), n, workers=2,
+                           block_size=4, progress=False)
+            rows.append(row(f"render {n} samples, local pool workers=2, per sample",
+                            1000 * local.seconds / n,
+                            note=f"{local.samples_per_second:.2f} samples/s, "
+                                 f"{local.seconds:.1f} s"))
+            try:
+                dask = render(engine, str(Path(tmp) / f"dask{n}.zarr"), n, dask_workers=2,
+                              block_size=4, progress=False)
+            except UserError as exc:  # dask not installed
+                rows.append(row("render Dask LocalCluster", None, note=str(exc)))
+                break
+            rows.append(row(f"render {n} samples, Dask LocalCluster 2x1, per sample",
+                            1000 * dask.seconds / n, 1000 * local.seconds / n,
                             note=f"{dask.samples_per_second:.2f} samples/s, {dask.seconds:.1f} "
                             "s incl. cluster start; ratio = local/dask time"))
-        except UserError as exc:  # dask not installed
-            rows.append(row("render Dask LocalCluster", None, note=str(exc)))
+        startup = _cluster_start_seconds()
+        if startup is not None:
+            rows.append(row("Dask LocalCluster 2x1 start + client + close", 1000 * startup,
+                            note="the fixed cost inside every Dask row above"))
         # --- reads: store vs per-sample npz ---
         keys = _read_keys(engine)
-        store = simengine.open_store(Path(tmp) / "local.zarr", keys=keys)
+        local_store = Path(tmp) / f"local{samples}.zarr"
+        store = simengine.open_store(local_store, keys=keys)
         npz_dirs = {"savez": Path(tmp) / "npz", "savez_compressed": Path(tmp) / "npzc"}
         for kind, d in npz_dirs.items():
             d.mkdir()
@@ -107,7 +131,7 @@ def bench_scale(scene: Path, samples: int, repeat: int, row, print_table, *,
                 s = store[k]
                 save(d / f"{k:06d}.npz", **{key.replace("/", "__"): v for key, v in s.items()})
         nbytes = sum(v.nbytes for v in store.read(range(samples)).values())
-        disk = {"store": sum(f.stat().st_size for f in (Path(tmp) / "local.zarr").rglob("*")
+        disk = {"store": sum(f.stat().st_size for f in local_store.rglob("*")
                              if f.is_file() and any(f"/{k}/" in str(f) for k in keys))}
         for kind, d in npz_dirs.items():
             disk[kind] = sum(f.stat().st_size for f in d.iterdir())
