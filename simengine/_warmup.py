@@ -66,7 +66,7 @@ def compile_renderer() -> None:
     camera, pose, geometry, instance = _tiny_frame()
     render_frame(camera.model, pose, geometry, float(camera.params["near"]),
                  float(camera.params["far"]), instance.light, instance.background,
-                 instance.background_bottom, np.zeros(camera.width * camera.height), tone=0.0)
+                 instance.background_bottom, np.zeros(camera.height), tone=0.0)
 
 
 def compile_caster() -> None:

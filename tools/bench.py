@@ -394,12 +394,16 @@ def gl_matrices(camera: Camera) -> tuple[list[float], list[float]]:
     return view.flatten(order="F").tolist(), P.flatten(order="F").tolist()
 
 
-def tiny_render(twin: PyBulletTwin, camera: Camera, view: list[float], proj: list[float]
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def tiny_render(twin: PyBulletTwin, camera: Camera, view: list[float], proj: list[float],
+                light: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """getCameraImage with TinyRenderer; with ``light`` (our scene light) it also renders
+    hard shadows (its shadow map) from the same direction, as our image has them."""
     W, H = camera.width, camera.height
+    shadow = {} if light is None else {
+        "shadow": 1, "lightDirection": [-float(x) for x in light["direction"]]}
     _, _, rgba, depth, seg = p.getCameraImage(W, H, viewMatrix=view, projectionMatrix=proj,
                                               renderer=p.ER_TINY_RENDERER,
-                                              physicsClientId=twin.client)
+                                              physicsClientId=twin.client, **shadow)
     return (np.reshape(rgba, (H, W, 4)), np.reshape(depth, (H, W)),
             np.reshape(seg, (H, W)))
 
@@ -419,18 +423,20 @@ def camera_agreement(ours: dict[str, np.ndarray], tiny_depth: np.ndarray, tiny_s
     return f"instance mask agrees {100 * same_mask:.1f} %, depth |dz| median {median_dz:.2f} mm"
 
 
-def camera_core(camera: Camera, snap: Snapshot) -> Callable[[], dict[str, np.ndarray]]:
-    """rgb + depth + masks, as TinyRenderer gives them: the tiled render (shadows on) with
-    the sRGB tone curve quantised in the kernel, as ``Camera.observe`` renders when no image
-    effect is on (the same 8-bit codes as the separate image pipeline), without normals and
-    the per-object labels."""
+def camera_core(camera: Camera, snap: Snapshot, shadows: bool = True
+                ) -> Callable[[], dict[str, np.ndarray]]:
+    """rgb + depth + masks, as TinyRenderer gives them: the tiled render (shadow rays as
+    the scene asks, or none) with the sRGB tone curve quantised in the kernel, as
+    ``Camera.observe`` renders when no image effect is on (the same 8-bit codes as the
+    separate image pipeline), without normals and the per-object labels."""
     inst = snap.instance
+    light = {**inst.light, "shadows": bool(inst.light["shadows"]) and shadows}
     _, pose = camera.pose_at(0.0)
-    zero_t = np.zeros(camera.width * camera.height)
+    zero_t = np.zeros(camera.height)
     near, far = float(camera.params["near"]), float(camera.params["far"])
 
     def run() -> dict[str, np.ndarray]:
-        res = render_frame(camera.model, pose, snap.geometry, near, far, inst.light,
+        res = render_frame(camera.model, pose, snap.geometry, near, far, light,
                            inst.background, inst.background_bottom, zero_t, tone=0.0,
                            normals=False)
         return {"rgb": res.rgb[None], "depth": res.depth[None], "instance": res.instance[None]}
@@ -459,21 +465,33 @@ def camera_full(camera: Camera, snap: Snapshot) -> Callable[[], dict[str, np.nda
 
 def time_camera(label: str, snap: Snapshot, sensor: SensorInstance, repeat: int) -> list[Row]:
     camera = Camera(sensor, 1, snap.spec.max_objects)
-    core, full = camera_core(camera, snap), camera_full(camera, snap)
+    core, flat = camera_core(camera, snap), camera_core(camera, snap, shadows=False)
+    full = camera_full(camera, snap)
     out = core()
+    flat()
     full()
     view, proj = gl_matrices(camera)
     size = f"{camera.width}x{camera.height}"
+    light = snap.instance.light if snap.instance.light["shadows"] else None
     with PyBulletTwin(snap.parts) as twin:
-        ours, tiny = median_seconds_pair(core, lambda: tiny_render(twin, camera, view, proj),
-                                         repeat)
-        ours_full, tiny_full = median_seconds_pair(
-            full, lambda: tiny_render(twin, camera, view, proj), repeat)
-        _, depth, seg = tiny_render(twin, camera, view, proj)
+        def tiny():
+            return tiny_render(twin, camera, view, proj, light)
+
+        def tiny_flat():
+            return tiny_render(twin, camera, view, proj)
+
+        ours, base = median_seconds_pair(core, tiny, repeat)
+        ours_flat, base_flat = median_seconds_pair(flat, tiny_flat, repeat)
+        ours_full, base_full = median_seconds_pair(full, tiny, repeat)
+        _, depth, seg = tiny_flat()
         agreement = camera_agreement(out, depth, seg, twin, camera)
-    return [Row(f"{label} {size} rgb+depth+masks", 1000 * ours, 1000 * tiny, agreement),
-            Row(f"{label} {size} all outputs+labels", 1000 * ours_full, 1000 * tiny_full,
-                "adds normals, 2D/amodal/3D boxes, visibility, poses")]
+    shade = "shadows" if light is not None else "no shadows (scene)"
+    return [Row(f"{label} {size} rgb+depth+masks, {shade}", 1000 * ours, 1000 * base,
+                agreement),
+            Row(f"{label} {size} rgb+depth+masks, no shadows", 1000 * ours_flat,
+                1000 * base_flat, "both without shadows"),
+            Row(f"{label} {size} all outputs+labels, {shade}", 1000 * ours_full,
+                1000 * base_full, "adds normals, 2D/amodal/3D boxes, visibility, poses")]
 
 
 def primitives_scene(cfg: Settings) -> SceneSpec:
@@ -555,7 +573,9 @@ def bench_camera(e2e: EndToEnd, prims: Snapshot, cfg: Settings) -> None:
     notes = ["ours rgb+depth+masks: tiled render with shadows and textures + image pipeline "
              "(sRGB); all outputs+labels: Camera.observe, one frame",
              "baseline: getCameraImage(ER_TINY_RENDERER) in a DIRECT client holding the same "
-             "parts (rgba + depth + segmentation)",
+             "parts (rgba + depth + segmentation); in the rows with shadows, shadow=1 with "
+             "lightDirection towards our light (its shadow map), like for like with our "
+             "shadow rays",
              f"median of {cfg.repeat}; {snap.spec.name}: snapshot of sample 0 "
              f"({len(snap.parts)} parts), decoded instance matches the engine's sample: "
              f"{'yes' if same else 'NO'}",
@@ -892,7 +912,7 @@ def bench_embree(cfg: Settings) -> None:
     origin = pose.position.copy()
     near, far = float(camera.params["near"]), float(camera.params["far"])
     light = {**snap.instance.light, "shadows": False}
-    zero_t = np.zeros(n)
+    zero_t = np.zeros(H)
     inst = snap.instance
 
     def ours_cast():

@@ -3,11 +3,15 @@
 The image is cut into TILE×TILE pixel tiles; each tile's rays fit in a cone (computed once
 per camera model), so a part can only be hit by a tile's rays if its bounding sphere meets
 that cone. Per frame, ``bin_parts`` lists for each tile the parts that can be seen through
-it, nearest first, and ``render_tiles`` casts each pixel's ray against its tile's list only,
-stopping at the first part whose nearest possible distance lies beyond the current hit.
-Shadow rays use a grid in the light's frame (``shadow_grid``). Everything goes through the
-shared intersection routine of the geometry core, so the camera sees exactly what the lidar
-sees. Every pixel is independent: results do not depend on the thread count.
+it, nearest first. ``render_tiles`` then works tile by tile in two passes: visibility
+(``_visibility``) takes the listed parts one at a time and tests all the tile's pixels
+against each in a loop specialised to its kind, with the part's local frame computed once
+per image row (rows share a time offset) rather than per ray, and stops at the first part
+whose nearest possible distance lies beyond every pixel's hit; shading then derives each
+pixel's normal from its hit point, casts its shadow ray (a grid in the light's frame,
+``shadow_grid``), applies texture and tone. Everything uses the geometry core's
+intersection routines, so the camera sees exactly what the lidar sees. Every pixel is
+independent: results do not depend on the thread count.
 """
 
 from __future__ import annotations
@@ -19,8 +23,18 @@ import numpy as np
 
 from .._numba import kernel
 from ..geometry._raycast_kernels import (
+    BOX,
+    CAPSULE,
+    CYLINDER,
     MESH,
+    SPHERE,
     STACK,
+    _box,
+    _caps,
+    _cylinder_side,
+    _edges,
+    _mesh,
+    _sphere,
     intersect_local,
     normal_to_world,
     rotate_into,
@@ -28,6 +42,7 @@ from ..geometry._raycast_kernels import (
 )
 
 TILE = 16
+CHUNKS = 64  # interleaved sets of tiles: the parallel work items of render_tiles
 
 
 @kernel(parallel=True)
@@ -242,9 +257,155 @@ def _in_shadow(px, py, pz, cell, p, tau, light, cell_start, cell_parts, kind, ro
     return False
 
 
+@kernel
+def _part_frame(p, tau, rot, pos, vel, omega, R_wc, cam_pos, cam_vel, cam_omega, f):
+    """The camera's rays in part p's frame at time offset tau, written to ``f`` (12,):
+    f[0:9] the row-major 3×3 matrix taking an optical-frame ray to the part frame, f[9:12]
+    the camera centre there. A ray's local form is linear in its optical direction, so the
+    matrix's columns are the local forms of the optical axes (camera turned by its angular
+    velocity, part moved and turned by its own, exactly as ``_part_ray`` does per ray)."""
+    wx = cam_pos[0] + cam_vel[0] * tau
+    wy = cam_pos[1] + cam_vel[1] * tau
+    wz = cam_pos[2] + cam_vel[2] * tau
+    ox = oy = oz = 0.0
+    for k in range(3):
+        ux, uy, uz = R_wc[0, k], R_wc[1, k], R_wc[2, k]
+        if tau != 0.0:
+            ux, uy, uz = _rotate(cam_omega[0], cam_omega[1], cam_omega[2], tau, ux, uy, uz)
+        ox, oy, oz, dx, dy, dz = _part_ray(p, tau, rot, pos, vel, omega, wx, wy, wz,
+                                           ux, uy, uz)
+        f[k], f[3 + k], f[6 + k] = dx, dy, dz
+    f[9], f[10], f[11] = ox, oy, oz
+
+
+@kernel(inline="always")
+def _box_t(ox, oy, oz, dx, dy, dz, hx, hy, hz, tmin, best):
+    """``_box``'s distance alone, with the three reciprocals from one division (1/dx =
+    dy·dz / (dx·dy·dz)): the camera tests every pixel against the ground's box, and the
+    divisions were most of that test. A zero or tiny component takes ``_box`` itself."""
+    prod = dx * dy * dz
+    if not abs(prod) > 1e-280:
+        t, _, _ = _box(ox, oy, oz, dx, dy, dz, hx, hy, hz, tmin, best)
+        return t
+    inv = 1.0 / prod
+    ix, iy, iz = dy * dz * inv, dx * dz * inv, dx * dy * inv
+    ax, bx = (-hx - ox) * ix, (hx - ox) * ix
+    ay, by = (-hy - oy) * iy, (hy - oy) * iy
+    az, bz = (-hz - oz) * iz, (hz - oz) * iz
+    t0 = max(min(ax, bx), min(ay, by), min(az, bz))
+    t1 = min(max(ax, bx), max(ay, by), max(az, bz))
+    if t0 > t1:
+        return best
+    if t0 > tmin:
+        return t0 if t0 < best else best
+    return t1 if t1 > tmin and t1 < best else best
+
+
+@kernel(inline="always")
+def _local_normal(k, p0, p1, p2, hx, hy, hz, tri, tris):
+    """Part-frame normal (unnormalised) at a hit point (hx, hy, hz) of the part's surface;
+    ``tri`` the hit triangle of a mesh. Which face of a box or cylinder was hit follows from
+    the point: it lies on that face (the other coordinates are inside their bounds)."""
+    if k == BOX:
+        # |h_i| / p_i compared through products (p > 0): no divisions per pixel
+        ax, ay, az = abs(hx) * (p1 * p2), abs(hy) * (p0 * p2), abs(hz) * (p0 * p1)
+        if ax >= ay and ax >= az:
+            return math.copysign(1.0, hx), 0.0, 0.0
+        if ay >= az:
+            return 0.0, math.copysign(1.0, hy), 0.0
+        return 0.0, 0.0, math.copysign(1.0, hz)
+    if k == CYLINDER:  # the cap when the point is relatively nearer the cap's plane
+        if (p1 - abs(hz)) * p0 < (p0 - math.sqrt(hx * hx + hy * hy)) * p1:
+            return 0.0, 0.0, math.copysign(1.0, hz)
+        return hx, hy, 0.0
+    if k == CAPSULE:  # away from the nearest point of the axis segment
+        return hx, hy, hz - min(max(hz, -p1), p1)
+    if k == MESH:  # normal of a scaled triangle: inverse-transpose of the scale
+        e1x, e1y, e1z, e2x, e2y, e2z = _edges(tris, tri)
+        return ((e1y * e2z - e1z * e2y) / p0, (e1z * e2x - e1x * e2z) / p1,
+                (e1x * e2y - e1y * e2x) / p2)
+    return hx, hy, hz  # sphere
+
+
+@kernel
+def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R_wc,
+                cam_pos, cam_vel, cam_omega, near, tile_lists, near_bound, kind, rot, pos,
+                params, vel, omega, mesh_node, mesh_tri, node_min, node_max, node_left,
+                node_start, node_count, tris, tb, tp, ta, frames, stack):
+    """Nearest hit of every pixel of one tile: part by part (nearest first), each tested
+    against all the tile's pixels in a loop specialised to its kind, with the part's
+    local frame computed once per distinct row time (rolling shutter, blur offset) instead
+    of once per ray. ``tb`` holds each pixel's far limit on entry and its hit distance on
+    return; ``tp`` the hit part (-1 none), ``ta`` the hit triangle of a mesh."""
+    tile_far = 0.0
+    for k in range(tw * th):
+        tile_far = max(tile_far, tb[k])
+    for j in range(n_list):
+        p = tile_lists[tile, j]
+        if near_bound[p] > tile_far:
+            break  # parts are listed nearest first: none further can be nearer
+        kp = kind[p]
+        p0, p1, p2 = params[p, 0], params[p, 1], params[p, 2]
+        for r in range(th):
+            tau = row_time[ty0 + r]
+            if r > 0 and tau == row_time[ty0 + r - 1]:
+                for q in range(12):
+                    frames[r, q] = frames[r - 1, q]
+                continue
+            _part_frame(p, tau, rot, pos, vel, omega, R_wc, cam_pos, cam_vel, cam_omega,
+                        frames[r])
+            if kp == MESH:  # the BVH is in unscaled mesh units: fold the scale in
+                for q in range(3):
+                    frames[r, q] /= p0
+                    frames[r, 3 + q] /= p1
+                    frames[r, 6 + q] /= p2
+                frames[r, 9] /= p0
+                frames[r, 10] /= p1
+                frames[r, 11] /= p2
+        for r in range(th):
+            m00, m01, m02 = frames[r, 0], frames[r, 1], frames[r, 2]
+            m10, m11, m12 = frames[r, 3], frames[r, 4], frames[r, 5]
+            m20, m21, m22 = frames[r, 6], frames[r, 7], frames[r, 8]
+            ox, oy, oz = frames[r, 9], frames[r, 10], frames[r, 11]
+            base = (ty0 + r) * width + tx0
+            for c in range(tw):
+                i = base + c
+                k = r * tw + c
+                rx, ry, rz = rays[i, 0], rays[i, 1], rays[i, 2]
+                dx = m00 * rx + m01 * ry + m02 * rz
+                dy = m10 * rx + m11 * ry + m12 * rz
+                dz = m20 * rx + m21 * ry + m22 * rz
+                t_min = near * inv_rz[i]
+                best = tb[k]
+                tri = -1
+                # one branch per kind, each inlining only its own test
+                if kp == BOX:
+                    t = _box_t(ox, oy, oz, dx, dy, dz, p0, p1, p2, t_min, best)
+                elif kp == SPHERE:
+                    t = _sphere(ox, oy, oz, dx, dy, dz, p0, 0.0, t_min, best)
+                elif kp == CYLINDER:
+                    t = _caps(ox, oy, oz, dx, dy, dz, p0, p1, t_min,
+                              _cylinder_side(ox, oy, oz, dx, dy, dz, p0, p1, t_min, best))
+                elif kp == CAPSULE:
+                    t = _cylinder_side(ox, oy, oz, dx, dy, dz, p0, p1, t_min, best)
+                    t = _sphere(ox, oy, oz + p1, dx, dy, dz, p0, -1.0, t_min, t)
+                    t = _sphere(ox, oy, oz - p1, dx, dy, dz, p0, 1.0, t_min, t)
+                else:
+                    t, tri = _mesh(ox, oy, oz, dx, dy, dz, mesh_node[p], mesh_tri[p],
+                                   node_min, node_max, node_left, node_start, node_count,
+                                   tris, t_min, best, stack)
+                if t < best:
+                    tb[k] = t
+                    tp[k] = p
+                    ta[k] = tri
+        tile_far = 0.0
+        for k in range(tw * th):
+            tile_far = max(tile_far, tb[k])
+
+
 @kernel(parallel=True)
-def render_tiles(rays, width, height, ray_time, R_wc, cam_pos, cam_vel, cam_omega, near, far,
-                 tile_lists, tile_counts, near_bound,
+def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam_omega,
+                 near, far, tile_lists, tile_counts, near_bound,
                  kind, rot, pos, params, bcenter, bradius, pad, vel, omega, mesh_node,
                  mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
                  albedo, albedo2, tex_kind, tex_scale, tex_axis, instance, semantic,
@@ -254,114 +415,118 @@ def render_tiles(rays, width, height, ray_time, R_wc, cam_pos, cam_vel, cam_omeg
                  out_rgb, out_u8, out_t, out_depth, out_part, out_inst, out_sem, out_normal):
     """Render every pixel of every tile: nearest hit, normal (camera frame), colour.
 
-    ``rays`` (H·W, 3) unit optical-frame rays; ``ray_time`` (H·W,) time offsets (rolling
-    shutter, motion-blur sample) at which parts and camera are posed; ``albedo`` linear RGB.
-    With ``fused`` the tone curve and 8-bit quantisation run here (``thresholds`` and
-    ``code_start`` from image_effects.code_tables, so the codes are exactly develop()'s on
-    the same float32 values) and ``out_u8`` is written instead of the linear ``out_rgb``.
+    ``rays`` (H·W, 3) unit optical-frame rays, ``inv_rz`` (H·W,) their 1 / z;
+    ``row_time`` (H,) time offsets (rolling shutter, motion-blur sample) at which parts and
+    camera are posed for each image row; ``albedo`` linear RGB. With ``fused`` the tone
+    curve and 8-bit quantisation run here (``thresholds`` and ``code_start`` from
+    image_effects.code_tables, so the codes are exactly develop()'s on the same float32
+    values) and ``out_u8`` is written instead of the linear ``out_rgb``.
     """
     tiles_x = (width + TILE - 1) // TILE
     n_tiles = tile_counts.shape[0]
-    # prange splits the iterations into contiguous blocks per thread; visiting tiles in a
-    # strided order gives every thread a share of sky, ground and objects alike.
-    stride = 7 if n_tiles % 7 else 11
-    for step in numba.prange(n_tiles):
-        tile = (step * stride) % n_tiles
-        ty0 = (tile // tiles_x) * TILE
-        tx0 = (tile % tiles_x) * TILE
-        n_list = tile_counts[tile]
+    # prange splits its iterations into contiguous blocks per thread; CHUNKS interleaved
+    # sets of tiles give every thread a share of sky, ground and objects alike, and each
+    # set allocates its scratch buffers once.
+    n_sets = min(CHUNKS, n_tiles)
+    for first in numba.prange(n_sets):
         stack = np.empty(STACK, np.int32)
-        for v in range(ty0, min(ty0 + TILE, height)):
-            for u in range(tx0, min(tx0 + TILE, width)):
-                i = v * width + u
-                tau = ray_time[i]
-                rcx, rcy, rcz = rays[i, 0], rays[i, 1], rays[i, 2]
-                ux = R_wc[0, 0] * rcx + R_wc[0, 1] * rcy + R_wc[0, 2] * rcz
-                uy = R_wc[1, 0] * rcx + R_wc[1, 1] * rcy + R_wc[1, 2] * rcz
-                uz = R_wc[2, 0] * rcx + R_wc[2, 1] * rcy + R_wc[2, 2] * rcz
+        tb = np.empty(TILE * TILE)
+        tp = np.empty(TILE * TILE, np.int32)
+        ta = np.empty(TILE * TILE, np.int32)
+        frames = np.empty((TILE, 12))
+        for tile in range(first, n_tiles, n_sets):
+            ty0 = (tile // tiles_x) * TILE
+            tx0 = (tile % tiles_x) * TILE
+            th = min(TILE, height - ty0)
+            tw = min(TILE, width - tx0)
+            for r in range(th):
+                for c in range(tw):
+                    tb[r * tw + c] = far * inv_rz[(ty0 + r) * width + tx0 + c]
+                    tp[r * tw + c] = -1
+            _visibility(tile, tx0, ty0, tw, th, tile_counts[tile], rays, inv_rz, width,
+                        row_time, R_wc, cam_pos, cam_vel, cam_omega, near, tile_lists,
+                        near_bound, kind, rot, pos, params, vel, omega, mesh_node, mesh_tri,
+                        node_min, node_max, node_left, node_start, node_count, tris, tb, tp, ta,
+                        frames, stack)
+            for r in range(th):
+                v = ty0 + r
+                tau = row_time[v]
                 wx, wy, wz = cam_pos[0], cam_pos[1], cam_pos[2]
                 if tau != 0.0:  # the camera itself moves during the exposure/readout
                     wx += cam_vel[0] * tau
                     wy += cam_vel[1] * tau
                     wz += cam_vel[2] * tau
-                    ux, uy, uz = _rotate(cam_omega[0], cam_omega[1], cam_omega[2], tau,
-                                         ux, uy, uz)
-                t_min = near / rcz
-                best = far / rcz
-                best_part = -1
-                nlx = nly = nlz = 0.0
-                hx = hy = hz = 0.0
-                for j in range(n_list):
-                    p = tile_lists[tile, j]
-                    if near_bound[p] > best:
-                        break  # parts are listed nearest first: none further can be nearer
-                    if _sphere_missed(bcenter, bradius, pad, p, wx, wy, wz, ux, uy, uz, t_min,
-                                      best):
-                        continue
-                    ox, oy, oz, dx, dy, dz = _part_ray(p, tau, rot, pos, vel, omega,
-                                                       wx, wy, wz, ux, uy, uz)
-                    t, ax, ay, az = intersect_local(
-                        kind[p], params[p, 0], params[p, 1], params[p, 2], mesh_node[p],
-                        mesh_tri[p], ox, oy, oz, dx, dy, dz, t_min, best, node_min, node_max,
-                        node_left, node_start, node_count, tris, stack)
-                    if t < best:
-                        best, best_part = t, p
-                        nlx, nly, nlz = ax, ay, az
-                        hx, hy, hz = ox + t * dx, oy + t * dy, oz + t * dz
-                nx = ny = nz = 0.0
-                if best_part < 0:  # sky: the background gradient by elevation
-                    f = 0.5 * (1.0 + uz)
-                    cr = bg_bottom[0] + f * (bg_top[0] - bg_bottom[0])
-                    cg = bg_bottom[1] + f * (bg_top[1] - bg_bottom[1])
-                    cb = bg_bottom[2] + f * (bg_top[2] - bg_bottom[2])
-                    out_t[v, u] = np.inf
-                    out_depth[v, u] = 0.0
-                    out_part[v, u] = -1
-                    out_inst[v, u] = 0
-                    out_sem[v, u] = 0
-                else:
-                    p = best_part
-                    nx, ny, nz = normal_to_world(rot[p], nlx, nly, nlz, ux, uy, uz)
+                for c in range(tw):
+                    u = tx0 + c
+                    i = v * width + u
+                    k = r * tw + c
+                    rcx, rcy, rcz = rays[i, 0], rays[i, 1], rays[i, 2]
+                    ux = R_wc[0, 0] * rcx + R_wc[0, 1] * rcy + R_wc[0, 2] * rcz
+                    uy = R_wc[1, 0] * rcx + R_wc[1, 1] * rcy + R_wc[1, 2] * rcz
+                    uz = R_wc[2, 0] * rcx + R_wc[2, 1] * rcy + R_wc[2, 2] * rcz
                     if tau != 0.0:
-                        nx, ny, nz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], tau,
-                                             nx, ny, nz)
-                    lambert = -(nx * light[0] + ny * light[1] + nz * light[2])
-                    if lambert > 0.0 and shadows:
-                        px = wx + best * ux + 1e-5 * nx
-                        py = wy + best * uy + 1e-5 * ny
-                        pz = wz + best * uz + 1e-5 * nz
-                        cell = _grid_cell(px, py, pz, grid_origin, grid_axes, grid_cell, grid_n)
-                        # only points whose shadow ray meets a caster's bounding sphere pay
-                        # for the shadow-ray call (a call passes ~20 arrays: ~100 ns)
-                        if cell >= 0 and _may_shadow(px, py, pz, cell, p, light, cell_start,
-                                                     cell_parts, kind, bcenter, bradius, pad
-                                                     ) and _in_shadow(
-                                px, py, pz, cell, p, tau, light, cell_start, cell_parts, kind,
-                                rot, pos, params, bcenter, bradius, pad, vel, omega, mesh_node,
-                                mesh_tri, node_min, node_max, node_left, node_start,
-                                node_count, tris, stack):
-                            lambert = 0.0
-                    shade = ambient + intensity * max(lambert, 0.0)
-                    mix = 0.0
-                    if tex_kind[p] != 0:  # a call per pixel costs more than the shading
-                        mix = _texture_mix(tex_kind[p], tex_scale[p], tex_axis[p], hx, hy, hz)
-                    cr = shade * (albedo[p, 0] + mix * (albedo2[p, 0] - albedo[p, 0]))
-                    cg = shade * (albedo[p, 1] + mix * (albedo2[p, 1] - albedo[p, 1]))
-                    cb = shade * (albedo[p, 2] + mix * (albedo2[p, 2] - albedo[p, 2]))
-                    out_t[v, u] = best
-                    out_depth[v, u] = best * rcz
-                    out_part[v, u] = p
-                    out_inst[v, u] = instance[p]
-                    out_sem[v, u] = semantic[p]
-                # one quantisation site for sky and surfaces (each inlined copy of the tone
-                # lookup costs compile time)
-                for c in range(3):
-                    value = np.float32(cr if c == 0 else (cg if c == 1 else cb))
-                    if fused:
-                        out_u8[v, u, c] = _code(value, thresholds, code_start)
+                        ux, uy, uz = _rotate(cam_omega[0], cam_omega[1], cam_omega[2], tau,
+                                             ux, uy, uz)
+                    p = tp[k]
+                    best = tb[k]
+                    nx = ny = nz = 0.0
+                    if p < 0:  # sky: the background gradient by elevation
+                        f = 0.5 * (1.0 + uz)
+                        cr = bg_bottom[0] + f * (bg_top[0] - bg_bottom[0])
+                        cg = bg_bottom[1] + f * (bg_top[1] - bg_bottom[1])
+                        cb = bg_bottom[2] + f * (bg_top[2] - bg_bottom[2])
+                        out_t[v, u] = np.inf
+                        out_depth[v, u] = 0.0
+                        out_part[v, u] = -1
+                        out_inst[v, u] = 0
+                        out_sem[v, u] = 0
                     else:
-                        out_rgb[v, u, c] = value
-                if want_normal:  # normal in the optical frame: R_wcᵀ n (0 for the sky)
-                    out_normal[v, u, 0] = R_wc[0, 0] * nx + R_wc[1, 0] * ny + R_wc[2, 0] * nz
-                    out_normal[v, u, 1] = R_wc[0, 1] * nx + R_wc[1, 1] * ny + R_wc[2, 1] * nz
-                    out_normal[v, u, 2] = R_wc[0, 2] * nx + R_wc[1, 2] * ny + R_wc[2, 2] * nz
+                        ox, oy, oz, dx, dy, dz = _part_ray(p, tau, rot, pos, vel, omega,
+                                                           wx, wy, wz, ux, uy, uz)
+                        hx, hy, hz = ox + best * dx, oy + best * dy, oz + best * dz
+                        nlx, nly, nlz = _local_normal(kind[p], params[p, 0], params[p, 1],
+                                                      params[p, 2], hx, hy, hz, ta[k], tris)
+                        nx, ny, nz = normal_to_world(rot[p], nlx, nly, nlz, ux, uy, uz)
+                        if tau != 0.0:
+                            nx, ny, nz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], tau,
+                                                 nx, ny, nz)
+                        lambert = -(nx * light[0] + ny * light[1] + nz * light[2])
+                        if lambert > 0.0 and shadows:
+                            px = wx + best * ux + 1e-5 * nx
+                            py = wy + best * uy + 1e-5 * ny
+                            pz = wz + best * uz + 1e-5 * nz
+                            cell = _grid_cell(px, py, pz, grid_origin, grid_axes, grid_cell, grid_n)
+                            # only points whose shadow ray meets a caster's bounding sphere pay
+                            # for the shadow-ray call (a call passes ~20 arrays: ~100 ns)
+                            if cell >= 0 and _may_shadow(px, py, pz, cell, p, light, cell_start,
+                                                         cell_parts, kind, bcenter, bradius, pad
+                                                         ) and _in_shadow(
+                                    px, py, pz, cell, p, tau, light, cell_start, cell_parts, kind,
+                                    rot, pos, params, bcenter, bradius, pad, vel, omega, mesh_node,
+                                    mesh_tri, node_min, node_max, node_left, node_start,
+                                    node_count, tris, stack):
+                                lambert = 0.0
+                        shade = ambient + intensity * max(lambert, 0.0)
+                        mix = 0.0
+                        if tex_kind[p] != 0:  # a call per pixel costs more than the shading
+                            mix = _texture_mix(tex_kind[p], tex_scale[p], tex_axis[p], hx, hy, hz)
+                        cr = shade * (albedo[p, 0] + mix * (albedo2[p, 0] - albedo[p, 0]))
+                        cg = shade * (albedo[p, 1] + mix * (albedo2[p, 1] - albedo[p, 1]))
+                        cb = shade * (albedo[p, 2] + mix * (albedo2[p, 2] - albedo[p, 2]))
+                        out_t[v, u] = best
+                        out_depth[v, u] = best * rcz
+                        out_part[v, u] = p
+                        out_inst[v, u] = instance[p]
+                        out_sem[v, u] = semantic[p]
+                    # one quantisation site for sky and surfaces (each inlined copy of the tone
+                    # lookup costs compile time)
+                    for c3 in range(3):
+                        value = np.float32(cr if c3 == 0 else (cg if c3 == 1 else cb))
+                        if fused:
+                            out_u8[v, u, c3] = _code(value, thresholds, code_start)
+                        else:
+                            out_rgb[v, u, c3] = value
+                    if want_normal:  # normal in the optical frame: R_wcᵀ n (0 for the sky)
+                        out_normal[v, u, 0] = R_wc[0, 0] * nx + R_wc[1, 0] * ny + R_wc[2, 0] * nz
+                        out_normal[v, u, 1] = R_wc[0, 1] * nx + R_wc[1, 1] * ny + R_wc[2, 1] * nz
+                        out_normal[v, u, 2] = R_wc[0, 2] * nx + R_wc[1, 2] * ny + R_wc[2, 2] * nz

@@ -126,11 +126,11 @@ class Camera:
 
     # --- rendering ----------------------------------------------------------------------
     def _row_times(self) -> np.ndarray:
+        """Each image row's time offset from the capture (H,): the rolling-shutter readout."""
         readout = float(self.params["rolling_shutter_s"])
         if readout == 0.0 or self.height == 1:
-            return np.zeros(self.width * self.height)
-        rows = readout * (np.arange(self.height) / (self.height - 1) - 0.5)
-        return np.repeat(rows, self.width)
+            return np.zeros(self.height)
+        return readout * (np.arange(self.height) / (self.height - 1) - 0.5)
 
     def _render(self, geometry: SceneGeometry, pose: Pose, background, offsets: np.ndarray,
                 light: dict, background_bottom, *, tone: float | None = None,

@@ -42,6 +42,14 @@ class Pose:
 
 
 @functools.lru_cache(maxsize=8)
+def inverse_z(model: CameraModel) -> np.ndarray:
+    """1 / z of every pixel ray (H·W,): a z-depth limit d is the ray distance d / z."""
+    inv = 1.0 / model.pixel_rays()[:, 2]
+    inv.setflags(write=False)
+    return inv
+
+
+@functools.lru_cache(maxsize=8)
 def tile_cones(model: CameraModel) -> tuple[np.ndarray, np.ndarray]:
     """Per tile: the unit axis (optical frame) and half-angle of the cone holding its rays
     (the rays through the tile's pixel centres, which are the only rays cast)."""
@@ -95,10 +103,11 @@ def shadow_grid(geometry: SceneGeometry, light: np.ndarray, pad: np.ndarray
 
 def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
                  far: float, light: dict, background: tuple, background_bottom: tuple | None,
-                 ray_time: np.ndarray, *, tone: float | None = None,
+                 row_time: np.ndarray, *, tone: float | None = None,
                  normals: bool = True) -> FrameResult:
-    """Render one frame. ``ray_time`` (H·W,) gives each pixel's time offset from the capture
-    (rolling shutter row time plus a motion-blur sample offset); zeros for a global shutter.
+    """Render one frame. ``row_time`` (H,) gives each image row's time offset from the
+    capture (rolling shutter row time plus a motion-blur sample offset); zeros for a global
+    shutter. (Per row, not per pixel: a part's local frame is then computed once a row.)
 
     ``tone``: None gives linear radiance (``rgb_linear``) for the image pipeline; a gamma
     (0 = the sRGB curve) quantises in the kernel instead (``rgb``), the fast path when no
@@ -108,7 +117,10 @@ def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: 
     axes, half = tile_cones(model)
     g = geometry
     # How far a part (or the camera) can move during the frame's time offsets.
-    span = float(np.abs(ray_time).max()) if ray_time.size else 0.0
+    if np.shape(row_time) != (H,):
+        raise ValueError(f"row_time must have one time per image row ({H}), "
+                         f"got shape {np.shape(row_time)}")
+    span = float(np.abs(row_time).max()) if H else 0.0
     speed = (np.linalg.norm(g.linear_velocity, axis=1)
              + np.linalg.norm(g.angular_velocity, axis=1) * g.bound_radius)
     cam_speed = float(np.linalg.norm(pose.linear_velocity))
@@ -137,7 +149,8 @@ def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: 
     sem = np.empty((H, W), np.int16)
     normal = np.empty((H, W, 3) if normals else (1, 1, 3), np.float32)
     bottom = background if background_bottom is None else background_bottom
-    render_tiles(rays, W, H, np.ascontiguousarray(ray_time, np.float64), pose.R_world_cam,
+    render_tiles(rays, inverse_z(model), W, H, np.ascontiguousarray(row_time, np.float64),
+                 pose.R_world_cam,
                  pose.position, pose.linear_velocity, pose.angular_velocity, near, far,
                  lists, counts, near_bound,
                  g.kind, g.rot, g.pos, g.params, g.bound_center, g.bound_radius, pad,
