@@ -399,7 +399,8 @@ def tiny_render(twin: PyBulletTwin, camera: Camera, view: list[float], proj: lis
     """getCameraImage with TinyRenderer; with ``light`` (our scene light) it also renders
     hard shadows (its shadow map) from the same direction, as our image has them."""
     W, H = camera.width, camera.height
-    shadow = {} if light is None else {
+    # shadow given every time: PyBullet keeps the last call's setting when it is left out
+    shadow = {"shadow": 0} if light is None else {
         "shadow": 1, "lightDirection": [-float(x) for x in light["direction"]]}
     _, _, rgba, depth, seg = p.getCameraImage(W, H, viewMatrix=view, projectionMatrix=proj,
                                               renderer=p.ER_TINY_RENDERER,

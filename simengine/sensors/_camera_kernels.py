@@ -41,7 +41,7 @@ from ..geometry._raycast_kernels import (
     to_local,
 )
 
-TILE = 16
+TILE = 32  # measured against 8, 16 and 64: per-tile overheads vs. looser part lists
 CHUNKS = 64  # interleaved sets of tiles: the parallel work items of render_tiles
 
 
@@ -302,18 +302,39 @@ def _box_t(ox, oy, oz, dx, dy, dz, hx, hy, hz, tmin, best):
 
 
 @kernel(inline="always")
-def _local_normal(k, p0, p1, p2, hx, hy, hz, tri, tris):
-    """Part-frame normal (unnormalised) at a hit point (hx, hy, hz) of the part's surface;
-    ``tri`` the hit triangle of a mesh. Which face of a box or cylinder was hit follows from
-    the point: it lies on that face (the other coordinates are inside their bounds)."""
+def _box_face(p0, p1, p2, hx, hy, hz):
+    """(axis, sign) of the face of a box (half extents p) holding the hit point h: the
+    point lies on that face, every other coordinate within its bounds, so the face is the
+    axis of the largest |h_i| / p_i (compared through products, p > 0: no divisions)."""
+    ax, ay, az = abs(hx) * (p1 * p2), abs(hy) * (p0 * p2), abs(hz) * (p0 * p1)
+    if ax >= ay and ax >= az:
+        return 0, math.copysign(1.0, hx)
+    if ay >= az:
+        return 1, math.copysign(1.0, hy)
+    return 2, math.copysign(1.0, hz)
+
+
+@kernel(inline="always")
+def _surface_normal(k, R, p0, p1, p2, hx, hy, hz, tri, tris, ux, uy, uz):
+    """Unit world normal facing the ray (direction u) at a hit point h (part frame) of a
+    part of kind k and orientation R; ``tri`` the hit triangle of a mesh. A box face's
+    normal is a column of R, already unit: boxes (the ground among them, most pixels)
+    skip the general normalisation."""
     if k == BOX:
-        # |h_i| / p_i compared through products (p > 0): no divisions per pixel
-        ax, ay, az = abs(hx) * (p1 * p2), abs(hy) * (p0 * p2), abs(hz) * (p0 * p1)
-        if ax >= ay and ax >= az:
-            return math.copysign(1.0, hx), 0.0, 0.0
-        if ay >= az:
-            return 0.0, math.copysign(1.0, hy), 0.0
-        return 0.0, 0.0, math.copysign(1.0, hz)
+        axis, sign = _box_face(p0, p1, p2, hx, hy, hz)
+        nx, ny, nz = sign * R[0, axis], sign * R[1, axis], sign * R[2, axis]
+        if nx * ux + ny * uy + nz * uz > 0.0:
+            return -nx, -ny, -nz
+        return nx, ny, nz
+    nlx, nly, nlz = _local_normal(k, p0, p1, p2, hx, hy, hz, tri, tris)
+    return normal_to_world(R, nlx, nly, nlz, ux, uy, uz)
+
+
+@kernel(inline="always")
+def _local_normal(k, p0, p1, p2, hx, hy, hz, tri, tris):
+    """Part-frame normal (unnormalised) at a hit point (hx, hy, hz) of the surface of a
+    part that is not a box; ``tri`` the hit triangle of a mesh. Which face of a cylinder
+    was hit follows from the point, as for a box."""
     if k == CYLINDER:  # the cap when the point is relatively nearer the cap's plane
         if (p1 - abs(hz)) * p0 < (p0 - math.sqrt(hx * hx + hy * hy)) * p1:
             return 0.0, 0.0, math.copysign(1.0, hz)
@@ -331,12 +352,13 @@ def _local_normal(k, p0, p1, p2, hx, hy, hz, tri, tris):
 def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R_wc,
                 cam_pos, cam_vel, cam_omega, near, tile_lists, near_bound, kind, rot, pos,
                 params, vel, omega, mesh_node, mesh_tri, node_min, node_max, node_left,
-                node_start, node_count, tris, tb, tp, ta, frames, stack):
+                node_start, node_count, tris, tb, tp, ta, hit, frames, stack):
     """Nearest hit of every pixel of one tile: part by part (nearest first), each tested
     against all the tile's pixels in a loop specialised to its kind, with the part's
     local frame computed once per distinct row time (rolling shutter, blur offset) instead
     of once per ray. ``tb`` holds each pixel's far limit on entry and its hit distance on
-    return; ``tp`` the hit part (-1 none), ``ta`` the hit triangle of a mesh."""
+    return; ``tp`` the hit part (-1 none), ``ta`` the hit triangle of a mesh, ``hit`` the
+    hit point in the part's frame (what shading needs of the ray)."""
     tile_far = 0.0
     for k in range(tw * th):
         tile_far = max(tile_far, tb[k])
@@ -398,6 +420,13 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
                     tb[k] = t
                     tp[k] = p
                     ta[k] = tri
+                    hit[k, 0] = ox + t * dx
+                    hit[k, 1] = oy + t * dy
+                    hit[k, 2] = oz + t * dz
+                    if kp == MESH:  # back from the BVH's unscaled units
+                        hit[k, 0] *= p0
+                        hit[k, 1] *= p1
+                        hit[k, 2] *= p2
         tile_far = 0.0
         for k in range(tw * th):
             tile_far = max(tile_far, tb[k])
@@ -433,6 +462,7 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
         tb = np.empty(TILE * TILE)
         tp = np.empty(TILE * TILE, np.int32)
         ta = np.empty(TILE * TILE, np.int32)
+        hit = np.empty((TILE * TILE, 3))
         frames = np.empty((TILE, 12))
         for tile in range(first, n_tiles, n_sets):
             ty0 = (tile // tiles_x) * TILE
@@ -447,7 +477,7 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                         row_time, R_wc, cam_pos, cam_vel, cam_omega, near, tile_lists,
                         near_bound, kind, rot, pos, params, vel, omega, mesh_node, mesh_tri,
                         node_min, node_max, node_left, node_start, node_count, tris, tb, tp, ta,
-                        frames, stack)
+                        hit, frames, stack)
             for r in range(th):
                 v = ty0 + r
                 tau = row_time[v]
@@ -481,12 +511,10 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                         out_inst[v, u] = 0
                         out_sem[v, u] = 0
                     else:
-                        ox, oy, oz, dx, dy, dz = _part_ray(p, tau, rot, pos, vel, omega,
-                                                           wx, wy, wz, ux, uy, uz)
-                        hx, hy, hz = ox + best * dx, oy + best * dy, oz + best * dz
-                        nlx, nly, nlz = _local_normal(kind[p], params[p, 0], params[p, 1],
-                                                      params[p, 2], hx, hy, hz, ta[k], tris)
-                        nx, ny, nz = normal_to_world(rot[p], nlx, nly, nlz, ux, uy, uz)
+                        hx, hy, hz = hit[k, 0], hit[k, 1], hit[k, 2]
+                        nx, ny, nz = _surface_normal(kind[p], rot[p], params[p, 0],
+                                                     params[p, 1], params[p, 2], hx, hy, hz,
+                                                     ta[k], tris, ux, uy, uz)
                         if tau != 0.0:
                             nx, ny, nz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], tau,
                                                  nx, ny, nz)
