@@ -4,10 +4,12 @@ Top-down, each node split where the surface-area heuristic (SAH) says a ray pays
 over every axis and every cut of the triangles sorted by centroid, the cost
 ``A_left · n_left + A_right · n_right`` (A: half the surface area of a side's box; the
 chance a ray through the node meets it goes with A). A node becomes a leaf when that
-beats splitting and it holds at most ``MAX_LEAF`` triangles. Past ``MAX_DEPTH`` levels the
-split falls back to the median, so no tree is deeper than the traversal stack allows.
-Against the median split this measured 1.4x faster primary rays on pybullet_data meshes
-(tools/bench.py section 5). Arrays are flat so the Numba traversal kernel can walk them.
+beats splitting and it holds at most ``MAX_LEAF`` triangles. Nodes under ``SAH_MIN``
+triangles, and any past ``MAX_DEPTH`` levels, split at the median instead (cheaper to
+build; the depth bound keeps every tree within the traversal stack). Against the median
+split everywhere this measured 1.3x faster primary rays on pybullet_data meshes (section
+5 of tools/bench.py), for 2x the build time (0.35 s for duck, soccer ball, teddy and
+bunny together). Arrays are flat so the Numba traversal kernel can walk them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from ..assets import load_obj
 LEAF_SIZE = 2  # at most this many triangles: always a leaf
 MAX_LEAF = 8  # a leaf may hold up to this many when the SAH finds no better split
 MAX_DEPTH = 40  # then median splits: depth stays < 40 + log2(triangles) < 64, the stack size
+# smaller nodes split at the median (a leaf at <= 4): 3x faster to build than SAH all the
+# way down, for ~5 % slower rays (pybullet_data meshes)
+SAH_MIN = 16
 TRAVERSAL_COST = 1.0  # one node visit, in units of one triangle test
 
 
@@ -95,10 +100,10 @@ def build_bvh(vertices: np.ndarray, faces: np.ndarray) -> MeshBVH:
         nodes_min[node] = tmin[idx].min(axis=0)
         nodes_max[node] = tmax[idx].max(axis=0)
         n = hi - lo
-        if n <= LEAF_SIZE:
+        if n <= LEAF_SIZE or (n < SAH_MIN and n <= 2 * LEAF_SIZE):
             start[node], count[node] = lo, n
             continue
-        if depth < MAX_DEPTH:
+        if depth < MAX_DEPTH and n >= SAH_MIN:
             sorted_idx, mid, cost = _sah_split(idx, centroids, tmin, tmax)
             area = _half_area(nodes_min[node], nodes_max[node])
             if n <= MAX_LEAF and (area <= 0.0 or cost / area + TRAVERSAL_COST >= n):
