@@ -1,9 +1,10 @@
 """Cold-cache start-up: compile the two largest kernels side by side, on two cores.
 
 After a fresh install the first sample compiles every Numba kernel in one process, one after
-the other; two dominate: the camera's tiled renderer ``render_tiles`` (≈ 48 s of CPU on our
-2-core VM, with the shadow test it calls) and the shared ray caster ``cast_kernel`` (≈ 22 s;
-the camera's labels and the lidar use it). They are independent, so when the on-disk cache
+the other; two dominate: the camera's tiled renderer ``render_tiles`` (≈ 30 s of CPU on our
+2-core VM, with the visibility pass and shadow test it calls; 48 s before its kernel-specialised
+rewrite) and the shared ray caster ``cast_kernel`` (≈ 17-22 s; the camera's labels and the
+lidar use it). They are independent, so when the on-disk cache
 is on and holds no renderer yet, :func:`warm_start` compiles the renderer in a child Python
 process (a tiny camera-only render) while this process compiles the caster (a tiny cast);
 both land in the cache, and the first real render loads the renderer from it (≈ 1 s).
