@@ -421,8 +421,10 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
                 # Branch-free tests and selects: these loops compile to vector code (no
                 # calls, no exits), the ground's box among them at every pixel.
                 for c in range(tw):
-                    i = base + c
-                    k = kb + c
+                    # unsigned: no negative-index wraparound, whose selects kept LLVM from
+                    # bounding the accesses (and so from vectorising)
+                    i = np.uint64(base + c)
+                    k = np.uint64(kb + c)
                     rx, ry, rz = rays[0, i], rays[1, i], rays[2, i]
                     dx = m00 * rx + m01 * ry + m02 * rz
                     dy = m10 * rx + m11 * ry + m12 * rz
@@ -501,7 +503,19 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
     # tile (32 rows of 32 pixels each) measured 3-4x slower for the same stores: every tile
     # touches 32 rows of every output array, which collide in the caches and the TLB.
     n_strips = (height + TILE - 1) // TILE
-    for strip in numba.prange(n_strips):
+    # prange hands each thread a contiguous block of iterations; listing the strips by
+    # residue modulo the thread count (0, T, 2T, ..., 1, T+1, ...) spreads every thread's
+    # share over the whole image (sky strips at the top cost a fraction of the ones
+    # holding objects). Measured 7-10 %.
+    n_thr = numba.get_num_threads()
+    strips = np.empty(n_strips, np.int64)
+    j = 0
+    for residue in range(n_thr):
+        for strip in range(residue, n_strips, n_thr):
+            strips[j] = strip
+            j += 1
+    for j in numba.prange(n_strips):
+        strip = strips[j]
         ty0 = strip * TILE
         th = min(TILE, height - ty0)
         stack = np.empty(STACK, np.int32)
