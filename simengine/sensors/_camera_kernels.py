@@ -3,15 +3,17 @@
 The image is cut into TILE×TILE pixel tiles; each tile's rays fit in a cone (computed once
 per camera model), so a part can only be hit by a tile's rays if its bounding sphere meets
 that cone. Per frame, ``bin_parts`` lists for each tile the parts that can be seen through
-it, nearest first. ``render_tiles`` then works tile by tile in two passes: visibility
-(``_visibility``) takes the listed parts one at a time and tests all the tile's pixels
-against each in a loop specialised to its kind, with the part's local frame computed once
-per image row (rows share a time offset) rather than per ray, and stops at the first part
-whose nearest possible distance lies beyond every pixel's hit; shading then derives each
-pixel's normal from its hit point, casts its shadow ray (a grid in the light's frame,
-``shadow_grid``), applies texture and tone. Everything uses the geometry core's
-intersection routines, so the camera sees exactly what the lidar sees. Every pixel is
-independent: results do not depend on the thread count.
+it, nearest first. ``render_tiles`` then works by strips of TILE image rows, in two passes:
+visibility (``_visibility``), tile by tile, takes the listed parts one at a time and tests
+all the tile's pixels against each in a loop specialised to its kind (branch-free, vector
+code, for boxes and spheres), with the part's local frame computed once per image row
+(rows share a time offset) rather than per ray, and stops at the first part whose nearest
+possible distance lies beyond every pixel's hit; shading then walks the strip's image rows,
+derives each pixel's normal from its hit point, casts its shadow ray (a grid in the
+light's frame, ``shadow_grid``), applies texture and tone. Rays and the strip's buffers are
+in strip order (camera_render.strip_order: each tile's pixels contiguous). Everything uses
+the geometry core's intersection routines, so the camera sees exactly what the lidar sees.
+Every pixel is independent: results do not depend on the thread count.
 """
 
 from __future__ import annotations
