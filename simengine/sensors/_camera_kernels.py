@@ -487,7 +487,7 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                  albedo, albedo2, tex_kind, tex_scale, tex_axis, instance, semantic,
                  light, ambient, intensity, shadows, bg_top, bg_bottom,
                  grid_origin, grid_axes, grid_cell, grid_n, cell_start, cell_parts,
-                 fused, thresholds, code_start, want_normal,
+                 fused, thresholds, code_start, want_normal, n_thr,
                  out_rgb, out_u8, out_t, out_depth, out_part, out_inst, out_sem, out_normal):
     """Render every pixel of every tile: nearest hit, normal (camera frame), colour.
 
@@ -497,7 +497,8 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
     camera are posed for each image row; ``albedo`` linear RGB. With ``fused`` the tone
     curve and 8-bit quantisation run here (``thresholds`` and ``code_start`` from
     image_effects.code_tables, so the codes are exactly develop()'s on the same float32
-    values) and ``out_u8`` is written instead of the linear ``out_rgb``.
+    values) and ``out_u8`` is written instead of the linear ``out_rgb``. ``n_thr`` is
+    numba.get_num_threads() (passed in: calling it here makes the kernel uncachable).
     """
     tiles_x = (width + TILE - 1) // TILE
     # Work goes by strips of TILE image rows: visibility tile by tile into the strip's
@@ -509,7 +510,6 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
     # residue modulo the thread count (0, T, 2T, ..., 1, T+1, ...) spreads every thread's
     # share over the whole image (sky strips at the top cost a fraction of the ones
     # holding objects). Measured 7-10 %.
-    n_thr = numba.get_num_threads()
     strips = np.empty(n_strips, np.int64)
     j = 0
     for residue in range(n_thr):

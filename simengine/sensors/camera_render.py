@@ -10,6 +10,7 @@ import functools
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from ..geometry.scene_geometry import SceneGeometry
@@ -187,7 +188,7 @@ def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: 
                  g.texture_scale, g.texture_axis, g.instance, g.semantic,
                  direction, float(light["ambient"]), float(light["intensity"]),
                  bool(light["shadows"]), srgb_to_linear(background), srgb_to_linear(bottom),
-                 *grid, fused, thresholds, code_start, normals,
+                 *grid, fused, thresholds, code_start, normals, numba.get_num_threads(),
                  rgb, rgb8, t, depth, part, inst, sem, normal)
     return FrameResult(None if fused else rgb, rgb8 if fused else None, t, depth, part, inst,
                        sem, normal if normals else None)
