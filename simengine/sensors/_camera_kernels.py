@@ -419,7 +419,7 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
             ox, oy, oz = frames[r, 9], frames[r, 10], frames[r, 11]
             kb = tx0 * th + r * tw  # strip order (camera_render.strip_order)
             base = ty0 * width + kb
-            if kp == BOX or kp == SPHERE:
+            if kp in (BOX, SPHERE):
                 # Branch-free tests and selects: these loops compile to vector code (no
                 # calls, no exits), the ground's box among them at every pixel.
                 for c in range(tw):
