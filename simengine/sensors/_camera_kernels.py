@@ -206,13 +206,14 @@ def _texture_mix(kind, scale, axis, lx, ly, lz):
 
 
 @kernel(inline="always")
-def _grid_cell(x, y, z, grid_origin, grid_axes, grid_cell, grid_n):
-    """Index of the light-frame grid cell holding a point, or -1 outside the grid."""
+def _grid_cell(x, y, z, o0, o1, o2, e00, e01, e02, e10, e11, e12, grid_cell, grid_n):
+    """Index of the light-frame grid cell holding a point, or -1 outside the grid (origin
+    o, axes e0 and e1)."""
     if grid_n == 0:
         return -1
-    rx, ry, rz = x - grid_origin[0], y - grid_origin[1], z - grid_origin[2]
-    a = rx * grid_axes[0, 0] + ry * grid_axes[0, 1] + rz * grid_axes[0, 2]
-    b = rx * grid_axes[1, 0] + ry * grid_axes[1, 1] + rz * grid_axes[1, 2]
+    rx, ry, rz = x - o0, y - o1, z - o2
+    a = rx * e00 + ry * e01 + rz * e02
+    b = rx * e10 + ry * e11 + rz * e12
     ia = int(np.floor(a / grid_cell))
     ib = int(np.floor(b / grid_cell))
     if ia < 0 or ib < 0 or ia >= grid_n or ib >= grid_n:
@@ -221,14 +222,14 @@ def _grid_cell(x, y, z, grid_origin, grid_axes, grid_cell, grid_n):
 
 
 @kernel(inline="always")
-def _may_shadow(px, py, pz, cell, p, light, cell_start, cell_parts, kind, bcenter, bradius,
-                pad):
-    """Does the shadow ray from the point meet the bounding sphere of a caster of its cell?"""
+def _may_shadow(px, py, pz, cell, p, lx, ly, lz, cell_start, cell_parts, kind, bcenter,
+                bradius, pad):
+    """Does the shadow ray from the point (towards -l, l the light's direction) meet the
+    bounding sphere of a caster of its cell?"""
     for jj in range(cell_start[cell], cell_start[cell + 1]):
         q = cell_parts[jj]
         if (q != p or kind[q] == MESH) and not _sphere_missed(
-                bcenter, bradius, pad, q, px, py, pz, -light[0], -light[1], -light[2], 0.0,
-                np.inf):
+                bcenter, bradius, pad, q, px, py, pz, -lx, -ly, -lz, 0.0, np.inf):
             return True
     return False
 
@@ -386,8 +387,41 @@ def _tile_far(tb, tx0, tw, th):
     th·tw pixels start at tx0·th)."""
     far = 0.0
     for k in range(tx0 * th, tx0 * th + tw * th):
-        far = max(far, tb[k])
+        far = max(far, tb[np.uint64(k)])
     return far
+
+
+@kernel(inline="always", error_model="numpy")
+def _convex_row(kp, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw, tb, tp, hx, hy,
+                hz):
+    """Test one tile row's pixels against a box or a sphere (``kp`` a constant at each call,
+    so that each call site compiles to its own loop). Branch-free tests and selects: the
+    loop compiles to vector code (no calls, no exits); the ground's box is tested at every
+    pixel."""
+    m00, m01, m02 = frames[r, 0], frames[r, 1], frames[r, 2]
+    m10, m11, m12 = frames[r, 3], frames[r, 4], frames[r, 5]
+    m20, m21, m22 = frames[r, 6], frames[r, 7], frames[r, 8]
+    ox, oy, oz = frames[r, 9], frames[r, 10], frames[r, 11]
+    for c in range(tw):
+        # unsigned: no negative-index wraparound, whose selects kept LLVM from bounding the
+        # accesses (and so from vectorising)
+        i = np.uint64(base + c)
+        k = np.uint64(kb + c)
+        rx, ry, rz = rays[0, i], rays[1, i], rays[2, i]
+        dx = m00 * rx + m01 * ry + m02 * rz
+        dy = m10 * rx + m11 * ry + m12 * rz
+        dz = m20 * rx + m21 * ry + m22 * rz
+        best = tb[k]
+        if kp == BOX:
+            t = _box_t(ox, oy, oz, dx, dy, dz, p0, p1, p2, near * inv_rz[i], best)
+        else:
+            t = _sphere_t(ox, oy, oz, dx, dy, dz, p0, near * inv_rz[i], best)
+        nearer = t < best
+        tb[k] = t
+        tp[k] = p if nearer else tp[k]
+        hx[k] = ox + t * dx if nearer else hx[k]
+        hy[k] = oy + t * dy if nearer else hy[k]
+        hz[k] = oz + t * dz if nearer else hz[k]
 
 
 @kernel(error_model="numpy")
@@ -403,9 +437,14 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
     ``hz`` the hit point in the part's frame (what shading needs of the ray). (Three
     arrays, not one (3, n): selects into the rows of one 2D array kept the box loop from
     vectorising well, 9.5 against 3.3 ns a pixel in a micro-benchmark.)"""
-    tile_far = _tile_far(tb, tx0, tw, th)
+    # The farthest hit so far, known only after the first part (the far plane is rarely
+    # what stops the list; the first part's test rejects anything beyond it anyway), and
+    # recomputed only when another part follows: most tiles list one part, the ground.
+    tile_far = np.inf
     for j in range(n_list):
         p = tile_lists[tile, j]
+        if j > 0:
+            tile_far = _tile_far(tb, tx0, tw, th)
         if near_bound[p] > tile_far:
             break  # parts are listed nearest first: none further can be nearer
         kp = kind[p]
@@ -427,36 +466,20 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
                 frames[r, 10] /= p1
                 frames[r, 11] /= p2
         for r in range(th):
+            kb = tx0 * th + r * tw  # strip order (camera_render.strip_order)
+            base = ty0 * width + kb
+            if kp == BOX:  # one loop per kind: a shared loop computed both tests
+                _convex_row(BOX, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw,
+                            tb, tp, hx, hy, hz)
+                continue
+            if kp == SPHERE:
+                _convex_row(SPHERE, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb,
+                            tw, tb, tp, hx, hy, hz)
+                continue
             m00, m01, m02 = frames[r, 0], frames[r, 1], frames[r, 2]
             m10, m11, m12 = frames[r, 3], frames[r, 4], frames[r, 5]
             m20, m21, m22 = frames[r, 6], frames[r, 7], frames[r, 8]
             ox, oy, oz = frames[r, 9], frames[r, 10], frames[r, 11]
-            kb = tx0 * th + r * tw  # strip order (camera_render.strip_order)
-            base = ty0 * width + kb
-            if kp in (BOX, SPHERE):
-                # Branch-free tests and selects: these loops compile to vector code (no
-                # calls, no exits), the ground's box among them at every pixel.
-                for c in range(tw):
-                    # unsigned: no negative-index wraparound, whose selects kept LLVM from
-                    # bounding the accesses (and so from vectorising)
-                    i = np.uint64(base + c)
-                    k = np.uint64(kb + c)
-                    rx, ry, rz = rays[0, i], rays[1, i], rays[2, i]
-                    dx = m00 * rx + m01 * ry + m02 * rz
-                    dy = m10 * rx + m11 * ry + m12 * rz
-                    dz = m20 * rx + m21 * ry + m22 * rz
-                    best = tb[k]
-                    if kp == BOX:
-                        t = _box_t(ox, oy, oz, dx, dy, dz, p0, p1, p2, near * inv_rz[i], best)
-                    else:
-                        t = _sphere_t(ox, oy, oz, dx, dy, dz, p0, near * inv_rz[i], best)
-                    nearer = t < best
-                    tb[k] = t
-                    tp[k] = p if nearer else tp[k]
-                    hx[k] = ox + t * dx if nearer else hx[k]
-                    hy[k] = oy + t * dy if nearer else hy[k]
-                    hz[k] = oz + t * dz if nearer else hz[k]
-                continue
             for c in range(tw):
                 i = base + c
                 k = kb + c
@@ -490,7 +513,6 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
                         hx[k] *= p0
                         hy[k] *= p1
                         hz[k] *= p2
-        tile_far = _tile_far(tb, tx0, tw, th)
 
 
 @kernel(parallel=True, error_model="numpy")
@@ -530,6 +552,19 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
         for strip in range(residue, n_strips, n_thr):
             strips[j] = strip
             j += 1
+    # Constants the shading loop reads per pixel, as scalars: read from their arrays, they
+    # were reloaded after every store (Numba cannot tell the arrays apart).
+    c00, c01, c02 = R_wc[0, 0], R_wc[0, 1], R_wc[0, 2]
+    c10, c11, c12 = R_wc[1, 0], R_wc[1, 1], R_wc[1, 2]
+    c20, c21, c22 = R_wc[2, 0], R_wc[2, 1], R_wc[2, 2]
+    l0, l1, l2 = light[0], light[1], light[2]
+    sky0, sky1, sky2 = bg_bottom[0], bg_bottom[1], bg_bottom[2]
+    dsky0 = bg_top[0] - bg_bottom[0]
+    dsky1 = bg_top[1] - bg_bottom[1]
+    dsky2 = bg_top[2] - bg_bottom[2]
+    go0, go1, go2 = grid_origin[0], grid_origin[1], grid_origin[2]
+    ge00, ge01, ge02 = grid_axes[0, 0], grid_axes[0, 1], grid_axes[0, 2]
+    ge10, ge11, ge12 = grid_axes[1, 0], grid_axes[1, 1], grid_axes[1, 2]
     for j in numba.prange(n_strips):
         strip = strips[j]
         ty0 = strip * TILE
@@ -589,9 +624,9 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                     k = kb + c
                     i = first + k
                     rcx, rcy, rcz = rays[0, i], rays[1, i], rays[2, i]
-                    ux = R_wc[0, 0] * rcx + R_wc[0, 1] * rcy + R_wc[0, 2] * rcz
-                    uy = R_wc[1, 0] * rcx + R_wc[1, 1] * rcy + R_wc[1, 2] * rcz
-                    uz = R_wc[2, 0] * rcx + R_wc[2, 1] * rcy + R_wc[2, 2] * rcz
+                    ux = c00 * rcx + c01 * rcy + c02 * rcz
+                    uy = c10 * rcx + c11 * rcy + c12 * rcz
+                    uz = c20 * rcx + c21 * rcy + c22 * rcz
                     if tau != 0.0:
                         ux, uy, uz = _rotate(cam_omega[0], cam_omega[1], cam_omega[2], tau,
                                              ux, uy, uz)
@@ -600,9 +635,9 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                     nx = ny = nz = 0.0
                     if p < 0:  # sky: the background gradient by elevation
                         f = 0.5 * (1.0 + uz)
-                        cr = bg_bottom[0] + f * (bg_top[0] - bg_bottom[0])
-                        cg = bg_bottom[1] + f * (bg_top[1] - bg_bottom[1])
-                        cb = bg_bottom[2] + f * (bg_top[2] - bg_bottom[2])
+                        cr = sky0 + f * dsky0
+                        cg = sky1 + f * dsky1
+                        cb = sky2 + f * dsky2
                         row_t[u] = np.inf
                         row_depth[u] = 0.0
                         row_part[u] = -1
@@ -638,18 +673,18 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                         if tau != 0.0:
                             nx, ny, nz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], tau,
                                                  nx, ny, nz)
-                        lambert = -(nx * light[0] + ny * light[1] + nz * light[2])
+                        lambert = -(nx * l0 + ny * l1 + nz * l2)
                         if lambert > 0.0 and shadows:
                             px = wx + best * ux + 1e-5 * nx
                             py = wy + best * uy + 1e-5 * ny
                             pz = wz + best * uz + 1e-5 * nz
-                            cell = _grid_cell(px, py, pz, grid_origin, grid_axes, grid_cell,
-                                              grid_n)
+                            cell = _grid_cell(px, py, pz, go0, go1, go2, ge00, ge01, ge02,
+                                              ge10, ge11, ge12, grid_cell, grid_n)
                             # only points whose shadow ray meets a caster's bounding sphere
                             # pay for the shadow-ray call (a call passes ~20 arrays: ~100 ns)
                             if cell >= 0 and _may_shadow(
-                                    px, py, pz, cell, p, light, cell_start, cell_parts, kind,
-                                    bcenter, bradius, pad) and _in_shadow(
+                                    px, py, pz, cell, p, l0, l1, l2, cell_start, cell_parts,
+                                    kind, bcenter, bradius, pad) and _in_shadow(
                                     px, py, pz, cell, p, tau, light, cell_start, cell_parts,
                                     kind, rot, pos, params, bcenter, bradius, pad, vel, omega,
                                     mesh_node, mesh_tri, node_min, node_max, node_left,
@@ -683,9 +718,6 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                         row_rgb[u, 1] = fg
                         row_rgb[u, 2] = fb
                     if want_normal:  # normal in the optical frame: R_wcᵀ n (0 for the sky)
-                        row_normal[u, 0] = (R_wc[0, 0] * nx + R_wc[1, 0] * ny
-                                            + R_wc[2, 0] * nz)
-                        row_normal[u, 1] = (R_wc[0, 1] * nx + R_wc[1, 1] * ny
-                                            + R_wc[2, 1] * nz)
-                        row_normal[u, 2] = (R_wc[0, 2] * nx + R_wc[1, 2] * ny
-                                            + R_wc[2, 2] * nz)
+                        row_normal[u, 0] = c00 * nx + c10 * ny + c20 * nz
+                        row_normal[u, 1] = c01 * nx + c11 * ny + c21 * nz
+                        row_normal[u, 2] = c02 * nx + c12 * ny + c22 * nz
