@@ -31,11 +31,8 @@ from ..geometry._raycast_kernels import (
     MESH,
     SPHERE,
     STACK,
-    _caps,
-    _cylinder_side,
     _edges,
     _mesh,
-    _sphere,
     intersect_local,
     normal_to_world,
     rotate_into,
@@ -222,16 +219,35 @@ def _grid_cell(x, y, z, o0, o1, o2, e00, e01, e02, e10, e11, e12, grid_cell, gri
 
 
 @kernel(inline="always")
-def _may_shadow(px, py, pz, cell, p, lx, ly, lz, cell_start, cell_parts, kind, bcenter,
-                bradius, pad):
-    """Does the shadow ray from the point (towards -l, l the light's direction) meet the
-    bounding sphere of a caster of its cell?"""
+def _convex_shadow(px, py, pz, cell, p, tau, lx, ly, lz, cell_start, cell_parts, kind, rot,
+                   pos, params, bcenter, bradius, pad, vel, omega):
+    """Is the point shadowed (the ray towards -l, l the light's direction)? Tested here, inline,
+    against the boxes and spheres of its cell whose bounding sphere the ray meets: 1 when one
+    of them shadows it, 0 when none does and no other caster's bounding sphere is met, -1 when
+    only ``_in_shadow``'s exact tests (a call, ~100 ns of argument passing) can tell: a
+    cylinder, capsule or mesh, or a part moving during the exposure."""
+    result = 0
     for jj in range(cell_start[cell], cell_start[cell + 1]):
         q = cell_parts[jj]
-        if (q != p or kind[q] == MESH) and not _sphere_missed(
-                bcenter, bradius, pad, q, px, py, pz, -lx, -ly, -lz, 0.0, np.inf):
-            return True
-    return False
+        kq = kind[q]
+        if (q == p and kq != MESH) or _sphere_missed(bcenter, bradius, pad, q, px, py, pz,
+                                                     -lx, -ly, -lz, 0.0, np.inf):
+            continue  # (a convex part cannot shadow its own lit side)
+        static = tau == 0.0 or (vel[q, 0] == 0.0 and vel[q, 1] == 0.0 and vel[q, 2] == 0.0
+                                and omega[q, 0] == 0.0 and omega[q, 1] == 0.0
+                                and omega[q, 2] == 0.0)
+        if static and kq in (BOX, SPHERE):
+            ox, oy, oz, dx, dy, dz = to_local(rot[q], pos[q], px, py, pz, -lx, -ly, -lz)
+            if kq == BOX:
+                t = _box_t(ox, oy, oz, dx, dy, dz, params[q, 0], params[q, 1], params[q, 2],
+                           1e-6, np.inf)
+            else:
+                t = _sphere_t(ox, oy, oz, dx, dy, dz, params[q, 0], 1e-6, np.inf)
+            if t < np.inf:
+                return 1
+        else:
+            result = -1
+    return result
 
 
 @kernel
@@ -322,6 +338,59 @@ def _sphere_t(ox, oy, oz, dx, dy, dz, r, tmin, best):
     return t if disc >= 0.0 and t > tmin and t < best else best
 
 
+@kernel(inline="always", error_model="numpy")
+def _cylinder_t(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
+    """``_caps(.., _cylinder_side(..))`` branch-free (see ``_box_t``): the same roots and
+    the same order of tests, so the same distance."""
+    a = dx * dx + dy * dy
+    b = ox * dx + oy * dy
+    c = ox * ox + oy * oy - r * r
+    disc = b * b - a * c
+    s = math.sqrt(max(disc, 0.0))
+    t0 = (-b - s) / a
+    t1 = (-b + s) / a
+    side = a != 0.0 and disc >= 0.0
+    ok0 = side and t0 > tmin and t0 < best and abs(oz + t0 * dz) <= h
+    ok1 = side and t1 > tmin and t1 < best and abs(oz + t1 * dz) <= h
+    best = t0 if ok0 else (t1 if ok1 else best)
+    for zc in (-h, h):  # the caps, each against the nearest so far
+        t = (zc - oz) / dz
+        x = ox + t * dx
+        y = oy + t * dy
+        best = t if dz != 0.0 and t > tmin and t < best and x * x + y * y <= r * r else best
+    return best
+
+
+@kernel(inline="always", error_model="numpy")
+def _capsule_t(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
+    """A capsule's distance branch-free: ``_cylinder_t``'s side, then the end caps as
+    ``_sphere`` tests them (each only its outer half), in the same order."""
+    a = dx * dx + dy * dy
+    b = ox * dx + oy * dy
+    c = ox * ox + oy * oy - r * r
+    disc = b * b - a * c
+    s = math.sqrt(max(disc, 0.0))
+    t0 = (-b - s) / a
+    t1 = (-b + s) / a
+    side = a != 0.0 and disc >= 0.0
+    ok0 = side and t0 > tmin and t0 < best and abs(oz + t0 * dz) <= h
+    ok1 = side and t1 > tmin and t1 < best and abs(oz + t1 * dz) <= h
+    best = t0 if ok0 else (t1 if ok1 else best)
+    for zc, zsign in ((-h, -1.0), (h, 1.0)):
+        cz = oz - zc  # the cap's centre at z = zc
+        a = dx * dx + dy * dy + dz * dz
+        b = ox * dx + oy * dy + cz * dz
+        c = ox * ox + oy * oy + cz * cz - r * r
+        disc = b * b - a * c
+        s = math.sqrt(max(disc, 0.0))
+        t0 = (-b - s) / a
+        t1 = (-b + s) / a
+        ok0 = disc >= 0.0 and t0 > tmin and t0 < best and zsign * (cz + t0 * dz) >= 0.0
+        ok1 = disc >= 0.0 and t1 > tmin and t1 < best and zsign * (cz + t1 * dz) >= 0.0
+        best = t0 if ok0 else (t1 if ok1 else best)
+    return best
+
+
 @kernel(inline="always")
 def _box_face(p0, p1, p2, hx, hy, hz):
     """(axis, sign) of the face of a box (half extents p) holding the hit point h: the
@@ -394,10 +463,10 @@ def _tile_far(tb, tx0, tw, th):
 @kernel(inline="always", error_model="numpy")
 def _convex_row(kp, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw, tb, tp, hx, hy,
                 hz):
-    """Test one tile row's pixels against a box or a sphere (``kp`` a constant at each call,
-    so that each call site compiles to its own loop). Branch-free tests and selects: the
-    loop compiles to vector code (no calls, no exits); the ground's box is tested at every
-    pixel."""
+    """Test one tile row's pixels against a box, sphere, cylinder or capsule (``kp`` a
+    constant at each call, so that each call site compiles to its own loop). Branch-free
+    tests and selects: the loop compiles to vector code (no calls, no exits); the ground's
+    box is tested at every pixel."""
     m00, m01, m02 = frames[r, 0], frames[r, 1], frames[r, 2]
     m10, m11, m12 = frames[r, 3], frames[r, 4], frames[r, 5]
     m20, m21, m22 = frames[r, 6], frames[r, 7], frames[r, 8]
@@ -412,16 +481,49 @@ def _convex_row(kp, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw, 
         dy = m10 * rx + m11 * ry + m12 * rz
         dz = m20 * rx + m21 * ry + m22 * rz
         best = tb[k]
+        t_min = near * inv_rz[i]
         if kp == BOX:
-            t = _box_t(ox, oy, oz, dx, dy, dz, p0, p1, p2, near * inv_rz[i], best)
+            t = _box_t(ox, oy, oz, dx, dy, dz, p0, p1, p2, t_min, best)
+        elif kp == SPHERE:
+            t = _sphere_t(ox, oy, oz, dx, dy, dz, p0, t_min, best)
+        elif kp == CYLINDER:
+            t = _cylinder_t(ox, oy, oz, dx, dy, dz, p0, p1, t_min, best)
         else:
-            t = _sphere_t(ox, oy, oz, dx, dy, dz, p0, near * inv_rz[i], best)
+            t = _capsule_t(ox, oy, oz, dx, dy, dz, p0, p1, t_min, best)
         nearer = t < best
         tb[k] = t
         tp[k] = p if nearer else tp[k]
         hx[k] = ox + t * dx if nearer else hx[k]
         hy[k] = oy + t * dy if nearer else hy[k]
         hz[k] = oz + t * dz if nearer else hz[k]
+
+
+@kernel(inline="always")
+def _mesh_row(p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw, mesh_node, mesh_tri,
+              node_min, node_max, node_left, node_start, node_count, tris, tb, tp, ta, hx, hy,
+              hz, stack):
+    """Test one tile row's pixels against a mesh (its BVH; frames hold the scale folded in)."""
+    m00, m01, m02 = frames[r, 0], frames[r, 1], frames[r, 2]
+    m10, m11, m12 = frames[r, 3], frames[r, 4], frames[r, 5]
+    m20, m21, m22 = frames[r, 6], frames[r, 7], frames[r, 8]
+    ox, oy, oz = frames[r, 9], frames[r, 10], frames[r, 11]
+    for c in range(tw):
+        i = base + c
+        k = kb + c
+        rx, ry, rz = rays[0, i], rays[1, i], rays[2, i]
+        dx = m00 * rx + m01 * ry + m02 * rz
+        dy = m10 * rx + m11 * ry + m12 * rz
+        dz = m20 * rx + m21 * ry + m22 * rz
+        best = tb[k]
+        t, tri = _mesh(ox, oy, oz, dx, dy, dz, mesh_node[p], mesh_tri[p], node_min, node_max,
+                       node_left, node_start, node_count, tris, near * inv_rz[i], best, stack)
+        if t < best:
+            tb[k] = t
+            tp[k] = p
+            ta[k] = tri
+            hx[k] = (ox + t * dx) * p0  # back from the BVH's unscaled units
+            hy[k] = (oy + t * dy) * p1
+            hz[k] = (oz + t * dz) * p2
 
 
 @kernel(error_model="numpy")
@@ -468,51 +570,23 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
         for r in range(th):
             kb = tx0 * th + r * tw  # strip order (camera_render.strip_order)
             base = ty0 * width + kb
-            if kp == BOX:  # one loop per kind: a shared loop computed both tests
+            # one loop per kind (a shared loop computed every kind's test at every pixel)
+            if kp == BOX:
                 _convex_row(BOX, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw,
                             tb, tp, hx, hy, hz)
-                continue
-            if kp == SPHERE:
+            elif kp == SPHERE:
                 _convex_row(SPHERE, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb,
                             tw, tb, tp, hx, hy, hz)
-                continue
-            m00, m01, m02 = frames[r, 0], frames[r, 1], frames[r, 2]
-            m10, m11, m12 = frames[r, 3], frames[r, 4], frames[r, 5]
-            m20, m21, m22 = frames[r, 6], frames[r, 7], frames[r, 8]
-            ox, oy, oz = frames[r, 9], frames[r, 10], frames[r, 11]
-            for c in range(tw):
-                i = base + c
-                k = kb + c
-                rx, ry, rz = rays[0, i], rays[1, i], rays[2, i]
-                dx = m00 * rx + m01 * ry + m02 * rz
-                dy = m10 * rx + m11 * ry + m12 * rz
-                dz = m20 * rx + m21 * ry + m22 * rz
-                t_min = near * inv_rz[i]
-                best = tb[k]
-                tri = -1
-                # one branch per kind, each inlining only its own test
-                if kp == CYLINDER:
-                    t = _caps(ox, oy, oz, dx, dy, dz, p0, p1, t_min,
-                              _cylinder_side(ox, oy, oz, dx, dy, dz, p0, p1, t_min, best))
-                elif kp == CAPSULE:
-                    t = _cylinder_side(ox, oy, oz, dx, dy, dz, p0, p1, t_min, best)
-                    t = _sphere(ox, oy, oz + p1, dx, dy, dz, p0, -1.0, t_min, t)
-                    t = _sphere(ox, oy, oz - p1, dx, dy, dz, p0, 1.0, t_min, t)
-                else:
-                    t, tri = _mesh(ox, oy, oz, dx, dy, dz, mesh_node[p], mesh_tri[p],
-                                   node_min, node_max, node_left, node_start, node_count,
-                                   tris, t_min, best, stack)
-                if t < best:
-                    tb[k] = t
-                    tp[k] = p
-                    ta[k] = tri
-                    hx[k] = ox + t * dx
-                    hy[k] = oy + t * dy
-                    hz[k] = oz + t * dz
-                    if kp == MESH:  # back from the BVH's unscaled units
-                        hx[k] *= p0
-                        hy[k] *= p1
-                        hz[k] *= p2
+            elif kp == CYLINDER:
+                _convex_row(CYLINDER, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb,
+                            tw, tb, tp, hx, hy, hz)
+            elif kp == CAPSULE:
+                _convex_row(CAPSULE, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb,
+                            tw, tb, tp, hx, hy, hz)
+            else:
+                _mesh_row(p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw,
+                          mesh_node, mesh_tri, node_min, node_max, node_left, node_start,
+                          node_count, tris, tb, tp, ta, hx, hy, hz, stack)
 
 
 @kernel(parallel=True, error_model="numpy")
@@ -680,15 +754,16 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                             pz = wz + best * uz + 1e-5 * nz
                             cell = _grid_cell(px, py, pz, go0, go1, go2, ge00, ge01, ge02,
                                               ge10, ge11, ge12, grid_cell, grid_n)
-                            # only points whose shadow ray meets a caster's bounding sphere
-                            # pay for the shadow-ray call (a call passes ~20 arrays: ~100 ns)
-                            if cell >= 0 and _may_shadow(
-                                    px, py, pz, cell, p, l0, l1, l2, cell_start, cell_parts,
-                                    kind, bcenter, bradius, pad) and _in_shadow(
+                            # boxes and spheres are tested inline; other kinds (and moving
+                            # parts) only when their bounding sphere meets the shadow ray
+                            shadowed = 0 if cell < 0 else _convex_shadow(
+                                px, py, pz, cell, p, tau, l0, l1, l2, cell_start, cell_parts,
+                                kind, rot, pos, params, bcenter, bradius, pad, vel, omega)
+                            if shadowed == 1 or (shadowed == -1 and _in_shadow(
                                     px, py, pz, cell, p, tau, light, cell_start, cell_parts,
                                     kind, rot, pos, params, bcenter, bradius, pad, vel, omega,
                                     mesh_node, mesh_tri, node_min, node_max, node_left,
-                                    node_start, node_count, tris, stack):
+                                    node_start, node_count, tris, stack)):
                                 lambert = 0.0
                         shade = ambient + intensity * max(lambert, 0.0)
                         mix = 0.0
