@@ -429,7 +429,8 @@ def camera_core(camera: Camera, snap: Snapshot, shadows: bool = True
     """rgb + depth + masks, as TinyRenderer gives them: the tiled render (shadow rays as
     the scene asks, or none) with the sRGB tone curve quantised in the kernel, as
     ``Camera.observe`` renders when no image effect is on (the same 8-bit codes as the
-    separate image pipeline), without normals and the per-object labels."""
+    separate image pipeline), without normals, ray distances (range, flow) and the
+    per-object labels, none of which the scene asks for here."""
     inst = snap.instance
     light = {**inst.light, "shadows": bool(inst.light["shadows"]) and shadows}
     _, pose = camera.pose_at(0.0)
@@ -439,7 +440,7 @@ def camera_core(camera: Camera, snap: Snapshot, shadows: bool = True
     def run() -> dict[str, np.ndarray]:
         res = render_frame(camera.model, pose, snap.geometry, near, far, light,
                            inst.background, inst.background_bottom, zero_t, tone=0.0,
-                           normals=False)
+                           normals=False, distances=False)
         return {"rgb": res.rgb[None], "depth": res.depth[None], "instance": res.instance[None]}
 
     return run

@@ -597,7 +597,7 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                  albedo, albedo2, tex_kind, tex_scale, tex_axis, instance, semantic,
                  light, ambient, intensity, shadows, bg_top, bg_bottom,
                  grid_origin, grid_axes, grid_cell, grid_n, cell_start, cell_parts,
-                 fused, thresholds, code_start, want_normal, n_thr,
+                 fused, thresholds, code_start, want_normal, want_t, n_thr,
                  out_rgb, out_u8, out_t, out_depth, out_part, out_inst, out_sem, out_normal):
     """Render every pixel of every tile: nearest hit, normal (camera frame), colour.
 
@@ -607,8 +607,10 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
     camera are posed for each image row; ``albedo`` linear RGB. With ``fused`` the tone
     curve and 8-bit quantisation run here (``thresholds`` and ``code_start`` from
     image_effects.code_tables, so the codes are exactly develop()'s on the same float32
-    values) and ``out_u8`` is written instead of the linear ``out_rgb``. ``n_thr`` is
-    numba.get_num_threads() (passed in: calling it here makes the kernel uncachable).
+    values) and ``out_u8`` is written instead of the linear ``out_rgb``. Without
+    ``want_normal`` (``want_t``) ``out_normal`` (``out_t`` and ``out_part``) are left
+    alone. ``n_thr`` is numba.get_num_threads() (passed in: calling it here makes the
+    kernel uncachable).
     """
     tiles_x = (width + TILE - 1) // TILE
     # Work goes by strips of TILE image rows: visibility tile by tile into the strip's
@@ -672,7 +674,8 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                 wy += cam_vel[1] * tau
                 wz += cam_vel[2] * tau
             # the row's outputs as 1D views: one base pointer each, no 2D index per store
-            row_t, row_depth, row_part = out_t[v], out_depth[v], out_part[v]
+            row_t, row_part = out_t[v if want_t else 0], out_part[v if want_t else 0]
+            row_depth = out_depth[v]
             row_inst, row_sem = out_inst[v], out_sem[v]
             row_u8 = out_u8[v if fused else 0]
             row_rgb = out_rgb[0 if fused else v]
@@ -712,9 +715,10 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                         cr = sky0 + f * dsky0
                         cg = sky1 + f * dsky1
                         cb = sky2 + f * dsky2
-                        row_t[u] = np.inf
+                        if want_t:
+                            row_t[u] = np.inf
+                            row_part[u] = -1
                         row_depth[u] = 0.0
-                        row_part[u] = -1
                         row_inst[u] = 0
                         row_sem[u] = 0
                     else:
@@ -772,9 +776,10 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                         cr = shade * (a0 + mix * (b0 - a0))
                         cg = shade * (a1 + mix * (b1 - a1))
                         cb = shade * (a2 + mix * (b2 - a2))
-                        row_t[u] = best
+                        if want_t:
+                            row_t[u] = best
+                            row_part[u] = p
                         row_depth[u] = best * rcz
-                        row_part[u] = p
                         row_inst[u] = inst_p
                         row_sem[u] = sem_p
                     fr, fg, fb = np.float32(cr), np.float32(cg), np.float32(cb)

@@ -134,10 +134,11 @@ class Camera:
 
     def _render(self, geometry: SceneGeometry, pose: Pose, background, offsets: np.ndarray,
                 light: dict, background_bottom, *, tone: float | None = None,
-                normals: bool = True) -> FrameResult:
+                normals: bool = True, distances: bool = True) -> FrameResult:
         near, far = float(self.params["near"]), float(self.params["far"])
         return render_frame(self.model, pose, geometry, near, far, light, background,
-                            background_bottom, offsets, tone=tone, normals=normals)
+                            background_bottom, offsets, tone=tone, normals=normals,
+                            distances=distances)
 
     def _fused_tone(self, image_params: dict, blurred: bool) -> float | None:
         """The gamma (0 = sRGB) to quantise with inside the render kernel when the image
@@ -158,7 +159,7 @@ class Camera:
                 offset = blur * ((s + 0.5) / n_blur - 0.5)
                 linear += self._render(geometry, pose, scene["background"], row_t + offset,
                                        scene["light"], scene["background_bottom"],
-                                       normals=False).rgb_linear
+                                       normals=False, distances=False).rgb_linear
             linear /= n_blur
         return develop(linear, self.K, image_params, np.random.default_rng([noise_seed, f]))
 
@@ -194,11 +195,13 @@ class Camera:
         poses = []
         tone = self._fused_tone(image_params, n_blur > 0)
         want_normals = bool(p["output_normals"] or p["depth_noise"])
+        want_distances = "range" in out or "flow" in out
         for f, (geometry, t_capture) in enumerate(frames):
             T, pose = self.pose_at(t_capture)
             poses.append(T)
             res = self._render(geometry, pose, scene["background"], row_t, scene["light"],
-                               scene["background_bottom"], tone=tone, normals=want_normals)
+                               scene["background_bottom"], tone=tone, normals=want_normals,
+                               distances=want_distances)
             results.append(res)
             if tone is not None:
                 out["rgb"][f] = res.rgb

@@ -25,9 +25,9 @@ SHADOW_GRID = 64
 class FrameResult:
     rgb_linear: np.ndarray | None  # (H, W, 3) float32 linear radiance (None when fused)
     rgb: np.ndarray | None  # (H, W, 3) uint8 through the tone curve (when fused)
-    t: np.ndarray  # (H, W) float64 distance along the unit ray, inf on a miss
+    t: np.ndarray | None  # (H, W) float64 distance along the unit ray, inf on a miss
     depth: np.ndarray  # (H, W) float32 z-depth, 0 on a miss
-    part: np.ndarray  # (H, W) int32, -1 on a miss
+    part: np.ndarray | None  # (H, W) int32, -1 on a miss
     instance: np.ndarray  # (H, W) int32
     semantic: np.ndarray  # (H, W) int16
     normal: np.ndarray | None  # (H, W, 3) float32, optical frame, facing the camera
@@ -133,14 +133,16 @@ def shadow_grid(geometry: SceneGeometry, light: np.ndarray, pad: np.ndarray
 def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
                  far: float, light: dict, background: tuple, background_bottom: tuple | None,
                  row_time: np.ndarray, *, tone: float | None = None,
-                 normals: bool = True) -> FrameResult:
+                 normals: bool = True, distances: bool = True) -> FrameResult:
     """Render one frame. ``row_time`` (H,) gives each image row's time offset from the
     capture (rolling shutter row time plus a motion-blur sample offset); zeros for a global
     shutter. (Per row, not per pixel: a part's local frame is then computed once a row.)
 
     ``tone``: None gives linear radiance (``rgb_linear``) for the image pipeline; a gamma
     (0 = the sRGB curve) quantises in the kernel instead (``rgb``), the fast path when no
-    other image effect is on. ``normals=False`` skips writing the normals."""
+    other image effect is on. ``normals=False`` skips writing the normals, ``distances=False``
+    the ray distances ``t`` and hit parts ``part`` (what range and flow need), both None
+    then: a render of rgb, depth and masks alone writes a third fewer bytes."""
     H, W = model.height, model.width
     axes, half = tile_cones(model)
     g = geometry
@@ -170,9 +172,9 @@ def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: 
     thresholds, code_start = code_tables(None if tone in (None, 0.0) else float(tone))
     rgb = np.empty((H, W, 3) if not fused else (1, 1, 3), np.float32)
     rgb8 = np.empty((H, W, 3) if fused else (1, 1, 3), np.uint8)
-    t = np.empty((H, W))
+    t = np.empty((H, W) if distances else (1, 1))
     depth = np.empty((H, W), np.float32)
-    part = np.empty((H, W), np.int32)
+    part = np.empty((H, W) if distances else (1, 1), np.int32)
     inst = np.empty((H, W), np.int32)
     sem = np.empty((H, W), np.int16)
     normal = np.empty((H, W, 3) if normals else (1, 1, 3), np.float32)
@@ -188,7 +190,9 @@ def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: 
                  g.texture_scale, g.texture_axis, g.instance, g.semantic,
                  direction, float(light["ambient"]), float(light["intensity"]),
                  bool(light["shadows"]), srgb_to_linear(background), srgb_to_linear(bottom),
-                 *grid, fused, thresholds, code_start, normals, numba.get_num_threads(),
+                 *grid, fused, thresholds, code_start, normals, distances,
+                 numba.get_num_threads(),
                  rgb, rgb8, t, depth, part, inst, sem, normal)
-    return FrameResult(None if fused else rgb, rgb8 if fused else None, t, depth, part, inst,
+    return FrameResult(None if fused else rgb, rgb8 if fused else None,
+                       t if distances else None, depth, part if distances else None, inst,
                        sem, normal if normals else None)
