@@ -31,8 +31,10 @@ from ..geometry._raycast_kernels import (
     MESH,
     SPHERE,
     STACK,
+    _cylinder_side,
     _edges,
     _mesh,
+    _sphere,
     intersect_local,
     normal_to_world,
     rotate_into,
@@ -361,36 +363,6 @@ def _cylinder_t(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
     return best
 
 
-@kernel(inline="always", error_model="numpy")
-def _capsule_t(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
-    """A capsule's distance branch-free: ``_cylinder_t``'s side, then the end caps as
-    ``_sphere`` tests them (each only its outer half), in the same order."""
-    a = dx * dx + dy * dy
-    b = ox * dx + oy * dy
-    c = ox * ox + oy * oy - r * r
-    disc = b * b - a * c
-    s = math.sqrt(max(disc, 0.0))
-    t0 = (-b - s) / a
-    t1 = (-b + s) / a
-    side = a != 0.0 and disc >= 0.0
-    ok0 = side and t0 > tmin and t0 < best and abs(oz + t0 * dz) <= h
-    ok1 = side and t1 > tmin and t1 < best and abs(oz + t1 * dz) <= h
-    best = t0 if ok0 else (t1 if ok1 else best)
-    for zc, zsign in ((-h, -1.0), (h, 1.0)):
-        cz = oz - zc  # the cap's centre at z = zc
-        a = dx * dx + dy * dy + dz * dz
-        b = ox * dx + oy * dy + cz * dz
-        c = ox * ox + oy * oy + cz * cz - r * r
-        disc = b * b - a * c
-        s = math.sqrt(max(disc, 0.0))
-        t0 = (-b - s) / a
-        t1 = (-b + s) / a
-        ok0 = disc >= 0.0 and t0 > tmin and t0 < best and zsign * (cz + t0 * dz) >= 0.0
-        ok1 = disc >= 0.0 and t1 > tmin and t1 < best and zsign * (cz + t1 * dz) >= 0.0
-        best = t0 if ok0 else (t1 if ok1 else best)
-    return best
-
-
 @kernel(inline="always")
 def _box_face(p0, p1, p2, hx, hy, hz):
     """(axis, sign) of the face of a box (half extents p) holding the hit point h: the
@@ -463,10 +435,11 @@ def _tile_far(tb, tx0, tw, th):
 @kernel(inline="always", error_model="numpy")
 def _convex_row(kp, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw, tb, tp, hx, hy,
                 hz):
-    """Test one tile row's pixels against a box, sphere, cylinder or capsule (``kp`` a
-    constant at each call, so that each call site compiles to its own loop). Branch-free
-    tests and selects: the loop compiles to vector code (no calls, no exits); the ground's
-    box is tested at every pixel."""
+    """Test one tile row's pixels against a box, sphere or cylinder (``kp`` a constant at each
+    call, so that each call site compiles to its own loop; capsules stay in the per-pixel
+    loop, whose branch-free form cost 16 s more compilation for a kind rarer than these).
+    Branch-free tests and selects: the loop compiles to vector code (no calls, no exits);
+    the ground's box is tested at every pixel."""
     m00, m01, m02 = frames[r, 0], frames[r, 1], frames[r, 2]
     m10, m11, m12 = frames[r, 3], frames[r, 4], frames[r, 5]
     m20, m21, m22 = frames[r, 6], frames[r, 7], frames[r, 8]
@@ -486,44 +459,14 @@ def _convex_row(kp, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw, 
             t = _box_t(ox, oy, oz, dx, dy, dz, p0, p1, p2, t_min, best)
         elif kp == SPHERE:
             t = _sphere_t(ox, oy, oz, dx, dy, dz, p0, t_min, best)
-        elif kp == CYLINDER:
-            t = _cylinder_t(ox, oy, oz, dx, dy, dz, p0, p1, t_min, best)
         else:
-            t = _capsule_t(ox, oy, oz, dx, dy, dz, p0, p1, t_min, best)
+            t = _cylinder_t(ox, oy, oz, dx, dy, dz, p0, p1, t_min, best)
         nearer = t < best
         tb[k] = t
         tp[k] = p if nearer else tp[k]
         hx[k] = ox + t * dx if nearer else hx[k]
         hy[k] = oy + t * dy if nearer else hy[k]
         hz[k] = oz + t * dz if nearer else hz[k]
-
-
-@kernel(inline="always")
-def _mesh_row(p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw, mesh_node, mesh_tri,
-              node_min, node_max, node_left, node_start, node_count, tris, tb, tp, ta, hx, hy,
-              hz, stack):
-    """Test one tile row's pixels against a mesh (its BVH; frames hold the scale folded in)."""
-    m00, m01, m02 = frames[r, 0], frames[r, 1], frames[r, 2]
-    m10, m11, m12 = frames[r, 3], frames[r, 4], frames[r, 5]
-    m20, m21, m22 = frames[r, 6], frames[r, 7], frames[r, 8]
-    ox, oy, oz = frames[r, 9], frames[r, 10], frames[r, 11]
-    for c in range(tw):
-        i = base + c
-        k = kb + c
-        rx, ry, rz = rays[0, i], rays[1, i], rays[2, i]
-        dx = m00 * rx + m01 * ry + m02 * rz
-        dy = m10 * rx + m11 * ry + m12 * rz
-        dz = m20 * rx + m21 * ry + m22 * rz
-        best = tb[k]
-        t, tri = _mesh(ox, oy, oz, dx, dy, dz, mesh_node[p], mesh_tri[p], node_min, node_max,
-                       node_left, node_start, node_count, tris, near * inv_rz[i], best, stack)
-        if t < best:
-            tb[k] = t
-            tp[k] = p
-            ta[k] = tri
-            hx[k] = (ox + t * dx) * p0  # back from the BVH's unscaled units
-            hy[k] = (oy + t * dy) * p1
-            hz[k] = (oz + t * dz) * p2
 
 
 @kernel(error_model="numpy")
@@ -574,19 +517,49 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
             if kp == BOX:
                 _convex_row(BOX, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw,
                             tb, tp, hx, hy, hz)
-            elif kp == SPHERE:
+                continue
+            if kp == SPHERE:
                 _convex_row(SPHERE, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb,
                             tw, tb, tp, hx, hy, hz)
-            elif kp == CYLINDER:
+                continue
+            if kp == CYLINDER:
                 _convex_row(CYLINDER, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb,
                             tw, tb, tp, hx, hy, hz)
-            elif kp == CAPSULE:
-                _convex_row(CAPSULE, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb,
-                            tw, tb, tp, hx, hy, hz)
-            else:
-                _mesh_row(p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw,
-                          mesh_node, mesh_tri, node_min, node_max, node_left, node_start,
-                          node_count, tris, tb, tp, ta, hx, hy, hz, stack)
+                continue
+            m00, m01, m02 = frames[r, 0], frames[r, 1], frames[r, 2]
+            m10, m11, m12 = frames[r, 3], frames[r, 4], frames[r, 5]
+            m20, m21, m22 = frames[r, 6], frames[r, 7], frames[r, 8]
+            ox, oy, oz = frames[r, 9], frames[r, 10], frames[r, 11]
+            for c in range(tw):
+                i = base + c
+                k = kb + c
+                rx, ry, rz = rays[0, i], rays[1, i], rays[2, i]
+                dx = m00 * rx + m01 * ry + m02 * rz
+                dy = m10 * rx + m11 * ry + m12 * rz
+                dz = m20 * rx + m21 * ry + m22 * rz
+                t_min = near * inv_rz[i]
+                best = tb[k]
+                tri = -1
+                # one branch per kind, each inlining only its own test
+                if kp == CAPSULE:
+                    t = _cylinder_side(ox, oy, oz, dx, dy, dz, p0, p1, t_min, best)
+                    t = _sphere(ox, oy, oz + p1, dx, dy, dz, p0, -1.0, t_min, t)
+                    t = _sphere(ox, oy, oz - p1, dx, dy, dz, p0, 1.0, t_min, t)
+                else:
+                    t, tri = _mesh(ox, oy, oz, dx, dy, dz, mesh_node[p], mesh_tri[p],
+                                   node_min, node_max, node_left, node_start, node_count,
+                                   tris, t_min, best, stack)
+                if t < best:
+                    tb[k] = t
+                    tp[k] = p
+                    ta[k] = tri
+                    hx[k] = ox + t * dx
+                    hy[k] = oy + t * dy
+                    hz[k] = oz + t * dz
+                    if kp == MESH:  # back from the BVH's unscaled units
+                        hx[k] *= p0
+                        hy[k] *= p1
+                        hz[k] *= p2
 
 
 @kernel(parallel=True, error_model="numpy")
