@@ -221,35 +221,17 @@ def _grid_cell(x, y, z, o0, o1, o2, e00, e01, e02, e10, e11, e12, grid_cell, gri
 
 
 @kernel(inline="always")
-def _convex_shadow(px, py, pz, cell, p, tau, lx, ly, lz, cell_start, cell_parts, kind, rot,
-                   pos, params, bcenter, bradius, pad, vel, omega):
-    """Is the point shadowed (the ray towards -l, l the light's direction)? Tested here, inline,
-    against the boxes and spheres of its cell whose bounding sphere the ray meets: 1 when one
-    of them shadows it, 0 when none does and no other caster's bounding sphere is met, -1 when
-    only ``_in_shadow``'s exact tests (a call, ~100 ns of argument passing) can tell: a
-    cylinder, capsule or mesh, or a part moving during the exposure."""
-    result = 0
+def _may_shadow(px, py, pz, cell, p, lx, ly, lz, cell_start, cell_parts, kind, bcenter,
+                bradius, pad):
+    """Does the shadow ray from the point (towards -l, l the light's direction) meet the
+    bounding sphere of a caster of its cell? (Testing boxes and spheres exactly here, inline,
+    saved ~3 % of a frame but cost 15 s more compilation.)"""
     for jj in range(cell_start[cell], cell_start[cell + 1]):
         q = cell_parts[jj]
-        kq = kind[q]
-        if (q == p and kq != MESH) or _sphere_missed(bcenter, bradius, pad, q, px, py, pz,
-                                                     -lx, -ly, -lz, 0.0, np.inf):
-            continue  # (a convex part cannot shadow its own lit side)
-        static = tau == 0.0 or (vel[q, 0] == 0.0 and vel[q, 1] == 0.0 and vel[q, 2] == 0.0
-                                and omega[q, 0] == 0.0 and omega[q, 1] == 0.0
-                                and omega[q, 2] == 0.0)
-        if static and kq in (BOX, SPHERE):
-            ox, oy, oz, dx, dy, dz = to_local(rot[q], pos[q], px, py, pz, -lx, -ly, -lz)
-            if kq == BOX:
-                t = _box_t(ox, oy, oz, dx, dy, dz, params[q, 0], params[q, 1], params[q, 2],
-                           1e-6, np.inf)
-            else:
-                t = _sphere_t(ox, oy, oz, dx, dy, dz, params[q, 0], 1e-6, np.inf)
-            if t < np.inf:
-                return 1
-        else:
-            result = -1
-    return result
+        if (q != p or kind[q] == MESH) and not _sphere_missed(
+                bcenter, bradius, pad, q, px, py, pz, -lx, -ly, -lz, 0.0, np.inf):
+            return True
+    return False
 
 
 @kernel
@@ -436,8 +418,8 @@ def _tile_far(tb, tx0, tw, th):
 def _convex_row(kp, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw, tb, tp, hx, hy,
                 hz):
     """Test one tile row's pixels against a box, sphere or cylinder (``kp`` a constant at each
-    call, so that each call site compiles to its own loop; capsules stay in the per-pixel
-    loop, whose branch-free form cost 16 s more compilation for a kind rarer than these).
+    call, so that each call site compiles to its own loop; capsules, rarer, stay in the
+    per-pixel loop: each of these loops adds to the first compilation).
     Branch-free tests and selects: the loop compiles to vector code (no calls, no exits);
     the ground's box is tested at every pixel."""
     m00, m01, m02 = frames[r, 0], frames[r, 1], frames[r, 2]
@@ -731,16 +713,15 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                             pz = wz + best * uz + 1e-5 * nz
                             cell = _grid_cell(px, py, pz, go0, go1, go2, ge00, ge01, ge02,
                                               ge10, ge11, ge12, grid_cell, grid_n)
-                            # boxes and spheres are tested inline; other kinds (and moving
-                            # parts) only when their bounding sphere meets the shadow ray
-                            shadowed = 0 if cell < 0 else _convex_shadow(
-                                px, py, pz, cell, p, tau, l0, l1, l2, cell_start, cell_parts,
-                                kind, rot, pos, params, bcenter, bradius, pad, vel, omega)
-                            if shadowed == 1 or (shadowed == -1 and _in_shadow(
+                            # only points whose shadow ray meets a caster's bounding sphere
+                            # pay for the shadow-ray call (a call passes ~20 arrays: ~100 ns)
+                            if cell >= 0 and _may_shadow(
+                                    px, py, pz, cell, p, l0, l1, l2, cell_start, cell_parts,
+                                    kind, bcenter, bradius, pad) and _in_shadow(
                                     px, py, pz, cell, p, tau, light, cell_start, cell_parts,
                                     kind, rot, pos, params, bcenter, bradius, pad, vel, omega,
                                     mesh_node, mesh_tri, node_min, node_max, node_left,
-                                    node_start, node_count, tris, stack)):
+                                    node_start, node_count, tris, stack):
                                 lambert = 0.0
                         shade = ambient + intensity * max(lambert, 0.0)
                         mix = 0.0
