@@ -359,22 +359,6 @@ def _box_face(p0, p1, p2, hx, hy, hz):
 
 
 @kernel(inline="always")
-def _surface_normal(k, R, p0, p1, p2, hx, hy, hz, tri, tris, ux, uy, uz):
-    """Unit world normal facing the ray (direction u) at a hit point h (part frame) of a
-    part of kind k and orientation R; ``tri`` the hit triangle of a mesh. A box face's
-    normal is a column of R, already unit: boxes (the ground among them, most pixels)
-    skip the general normalisation."""
-    if k == BOX:
-        axis, sign = _box_face(p0, p1, p2, hx, hy, hz)
-        nx, ny, nz = sign * R[0, axis], sign * R[1, axis], sign * R[2, axis]
-        if nx * ux + ny * uy + nz * uz > 0.0:
-            return -nx, -ny, -nz
-        return nx, ny, nz
-    nlx, nly, nlz = _local_normal(k, p0, p1, p2, hx, hy, hz, tri, tris)
-    return normal_to_world(R, nlx, nly, nlz, ux, uy, uz)
-
-
-@kernel(inline="always")
 def _box_normal(p0, p1, p2, hx, hy, hz, r00, r01, r02, r10, r11, r12, r20, r21, r22):
     """World normal of the face of a box (half extents p, orientation r) holding the hit
     point h: a column of the rotation, already unit."""
@@ -688,21 +672,15 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                             r10, r11, r12 = rot[p, 1, 0], rot[p, 1, 1], rot[p, 1, 2]
                             r20, r21, r22 = rot[p, 2, 0], rot[p, 2, 1], rot[p, 2, 2]
                         lx, ly, lz = hx[k], hy[k], hz[k]  # the hit point, part frame
-                        if kp == BOX:
+                        if kp == BOX:  # most pixels: the cached rotation's column
                             nx, ny, nz = _box_normal(q0, q1, q2, lx, ly, lz, r00, r01, r02,
                                                      r10, r11, r12, r20, r21, r22)
+                            if nx * ux + ny * uy + nz * uz > 0.0:  # face the ray
+                                nx, ny, nz = -nx, -ny, -nz
                         else:
                             nlx, nly, nlz = _local_normal(kp, q0, q1, q2, lx, ly, lz, ta[k],
                                                           tris)
-                            nx = r00 * nlx + r01 * nly + r02 * nlz
-                            ny = r10 * nlx + r11 * nly + r12 * nlz
-                            nz = r20 * nlx + r21 * nly + r22 * nlz
-                            norm = math.sqrt(nx * nx + ny * ny + nz * nz)
-                            if norm > 0.0:
-                                inv = 1.0 / norm
-                                nx, ny, nz = nx * inv, ny * inv, nz * inv
-                        if nx * ux + ny * uy + nz * uz > 0.0:  # face the ray
-                            nx, ny, nz = -nx, -ny, -nz
+                            nx, ny, nz = normal_to_world(rot[p], nlx, nly, nlz, ux, uy, uz)
                         if tau != 0.0:
                             nx, ny, nz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], tau,
                                                  nx, ny, nz)
