@@ -99,10 +99,12 @@ def srgb_to_linear(c: np.ndarray) -> np.ndarray:
 
 
 def shadow_grid(geometry: SceneGeometry, light: np.ndarray, pad: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, float, int, np.ndarray, np.ndarray]:
+                ) -> tuple[np.ndarray, np.ndarray, float, int, np.ndarray, np.ndarray,
+                           np.ndarray]:
     """A grid in the plane across the light: per cell, the objects whose bounding sphere's
     shadow covers it. Environment parts (ground, walls) cast no shadows: the light is inside
-    the room."""
+    the room. Returns the grid's origin, its two axes, 1 / its cell size, its cells per
+    side, the CSR offsets and part lists of its cells, and the casters."""
     lx, ly, lz = (float(x) for x in light)
     # light × z (or × x for a light near vertical), then light × e1; written out because
     # np.cross costs ~80 µs a call, a tenth of a small frame's render
@@ -116,18 +118,19 @@ def shadow_grid(geometry: SceneGeometry, light: np.ndarray, pad: np.ndarray
     axes = np.stack([e1, e2])
     casters = np.flatnonzero(geometry.instance > 0).astype(np.int32)
     if len(casters) == 0:
-        return np.zeros(3), axes, 1.0, 0, np.zeros(1, np.int32), np.zeros(0, np.int32)
+        return (np.zeros(3), axes, 1.0, 0, np.zeros(1, np.int32), np.zeros(0, np.int32),
+                casters)
     ab = np.ascontiguousarray(np.einsum("ij,kj->ik", geometry.bound_center[casters], axes))
     r = np.ascontiguousarray((geometry.bound_radius + pad)[casters])
     lo = (ab - r[:, None]).min(axis=0)
     hi = (ab + r[:, None]).max(axis=0)
-    cell = max(float((hi - lo).max()) / SHADOW_GRID, 1e-6)
+    inv_cell = 1.0 / max(float((hi - lo).max()) / SHADOW_GRID, 1e-6)
     n = SHADOW_GRID
     start = np.zeros(n * n + 1, np.int32)
-    total = shadow_cells(ab, r, lo, cell, n, start, np.zeros(0, np.int32), casters)
+    total = shadow_cells(ab, r, lo, inv_cell, n, start, np.zeros(0, np.int32), casters)
     flat = np.empty(total, np.int32)
-    shadow_cells(ab, r, lo, cell, n, start, flat, casters)
-    return lo[0] * e1 + lo[1] * e2, axes, cell, n, start, flat
+    shadow_cells(ab, r, lo, inv_cell, n, start, flat, casters)
+    return lo[0] * e1 + lo[1] * e2, axes, inv_cell, n, start, flat, casters
 
 
 def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
@@ -168,6 +171,9 @@ def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: 
     direction = np.asarray(light["direction"], np.float64)
     direction /= np.linalg.norm(direction)
     grid = shadow_grid(g, direction, pad)
+    # how far a shadow ray's origin can lie from its tile's cone of rays at time 0: the
+    # camera's travel, and the ray's offset along the normal (render_tiles)
+    reach = cam_speed * span + 1e-5
     fused = tone is not None
     thresholds, code_start = code_tables(None if tone in (None, 0.0) else float(tone))
     rgb = np.empty((H, W, 3) if not fused else (1, 1, 3), np.float32)
@@ -190,7 +196,7 @@ def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: 
                  g.texture_scale, g.texture_axis, g.instance, g.semantic,
                  direction, float(light["ambient"]), float(light["intensity"]),
                  bool(light["shadows"]), srgb_to_linear(background), srgb_to_linear(bottom),
-                 *grid, fused, thresholds, code_start, normals, distances,
+                 *grid, axes, cone, reach, fused, thresholds, code_start, normals, distances,
                  numba.get_num_threads(),
                  rgb, rgb8, t, depth, part, inst, sem, normal)
     return FrameResult(None if fused else rgb, rgb8 if fused else None,

@@ -15,9 +15,10 @@ from simengine.geometry.scene_geometry import (
     SPHERE,
     PartDesc,
     build_geometry,
+    subset,
 )
 from simengine.sensors.camera_model import CameraModel
-from simengine.sensors.camera_render import Pose, render_frame
+from simengine.sensors.camera_render import Pose, render_frame, srgb_to_linear
 
 W, H = 96, 72
 MODEL = CameraModel.from_params({"width": W, "height": H, "hfov_deg": 70.0})
@@ -78,3 +79,50 @@ def test_lean_render_agrees_with_the_ray_caster():
     z_ref = (ref.t * rays[:, 2]).reshape(H, W)
     assert np.abs(res.depth[hit] - z_ref[hit]).max() < 1e-6
     assert np.all(res.depth[~hit] == 0.0)
+
+
+def scattered_scene():
+    """Objects in one corner of the view, so that most tiles hold no shadow at all (the
+    renderer skips the shadow test there) and some hold the casters' shadows."""
+    parts = [part(BOX, (5.0, 5.0, 0.05), (0.0, 0.0, -0.05), 0)]
+    rng = np.random.default_rng(7)
+    kinds = (BOX, SPHERE, CYLINDER, CAPSULE)
+    for i in range(8):
+        k = kinds[i % 4]
+        size = {BOX: (0.15, 0.12, 0.2), SPHERE: (0.15, 0, 0), CYLINDER: (0.1, 0.2, 0),
+                CAPSULE: (0.08, 0.15, 0)}[k]
+        xy = rng.uniform([-0.5, -0.6], [0.1, 0.0])
+        parts.append(part(k, size, (xy[0], xy[1], 0.3 + 0.2 * rng.uniform()), i + 1))
+    return build_geometry(parts)
+
+
+@pytest.mark.parametrize("scene_fn", [scene, scattered_scene], ids=["central", "corner"])
+def test_every_lit_pixel_is_shadowed_exactly_when_its_shadow_ray_hits_a_caster(scene_fn):
+    """Each pixel whose surface faces the light shows ambient alone when the ray from its
+    point towards the light meets an object (cast_rays, independent of the renderer's grid
+    and of its per-tile skipping), ambient plus the cosine term otherwise."""
+    W2, H2 = 160, 128  # 5 × 4 tiles of 32 pixels
+    model = CameraModel.from_params({"width": W2, "height": H2, "hfov_deg": 70.0})
+    g, ps = scene_fn(), pose()
+    res = render_frame(model, ps, g, 0.1, 100.0, LIGHT, (0.6, 0.7, 0.9), None, np.zeros(H2))
+    rays = model.pixel_rays() @ ps.R_world_cam.T
+    hit = res.part.ravel() >= 0
+    n = res.normal.reshape(-1, 3).astype(np.float64) @ ps.R_world_cam.T
+    light = np.asarray(LIGHT["direction"]) / np.linalg.norm(LIGHT["direction"])
+    cosine = -(n @ light)
+    facing = hit & (cosine > 0.05)  # clear of grazing light
+    points = ps.position + res.t.ravel()[:, None] * rays + 1e-5 * n
+    casters = np.flatnonzero(g.instance > 0)
+    shadow_rays = cast_rays(subset(g, casters), points[facing],
+                            np.broadcast_to(-light, (int(facing.sum()), 3)), t_min=1e-6)
+    shadowed = np.zeros(len(hit), bool)
+    shadowed[np.flatnonzero(facing)] = shadow_rays.hit
+    albedo = srgb_to_linear(g.color)[res.part.ravel()]
+    rgb = res.rgb_linear.reshape(-1, 3)
+    lit = albedo * (LIGHT["ambient"] + LIGHT["intensity"] * cosine[:, None])
+    dark = albedo * LIGHT["ambient"]
+    looks_dark = (np.abs(rgb - dark).max(axis=1) < np.abs(rgb - lit).max(axis=1))
+    assert shadowed[facing].sum() > 100 and (~shadowed[facing]).sum() > 1000
+    wrong = facing & (looks_dark != shadowed)
+    print(f"{facing.sum()} lit-facing px, {shadowed.sum()} in shadow, {wrong.sum()} disagree")
+    assert wrong.sum() == 0
