@@ -393,10 +393,21 @@ def _box_face(p0, p1, p2, hx, hy, hz):
 
 
 @kernel(inline="always")
-def _box_normal(p0, p1, p2, hx, hy, hz, r00, r01, r02, r10, r11, r12, r20, r21, r22):
-    """World normal of the face of a box (half extents p, orientation r) holding the hit
-    point h: a column of the rotation, already unit."""
-    axis, sign = _box_face(p0, p1, p2, hx, hy, hz)
+def _world_ray(c00, c01, c02, c10, c11, c12, c20, c21, c22, rx, ry, rz, tau, cam_omega):
+    """An optical-frame ray in the world (R_wc = c), turned by the camera's rotation over
+    tau."""
+    ux = c00 * rx + c01 * ry + c02 * rz
+    uy = c10 * rx + c11 * ry + c12 * rz
+    uz = c20 * rx + c21 * ry + c22 * rz
+    if tau != 0.0:
+        ux, uy, uz = _rotate(cam_omega[0], cam_omega[1], cam_omega[2], tau, ux, uy, uz)
+    return ux, uy, uz
+
+
+@kernel(inline="always")
+def _box_normal(axis, sign, r00, r01, r02, r10, r11, r12, r20, r21, r22):
+    """World normal of a box's face (``_box_face``) for the box's orientation r: a column
+    of the rotation, already unit."""
     if axis == 0:
         return sign * r00, sign * r10, sign * r20
     if axis == 1:
@@ -673,6 +684,9 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
             # reloading them per pixel (each load an indexed access) cost more than the
             # shading arithmetic
             last_p = -1
+            # and the last box face's (axis, sign) and its normal, facing the camera
+            last_axis, last_sign = -1, 0.0
+            fnx = fny = fnz = 0.0
             kp = tk = inst_p = 0
             sem_p = np.int16(0)
             q0 = q1 = q2 = a0 = a1 = a2 = b0 = b1 = b2 = 0.0
@@ -687,16 +701,19 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                     k = kb + c
                     i = first + k
                     rcx, rcy, rcz = rays[0, i], rays[1, i], rays[2, i]
-                    ux = c00 * rcx + c01 * rcy + c02 * rcz
-                    uy = c10 * rcx + c11 * rcy + c12 * rcz
-                    uz = c20 * rcx + c21 * rcy + c22 * rcz
-                    if tau != 0.0:
-                        ux, uy, uz = _rotate(cam_omega[0], cam_omega[1], cam_omega[2], tau,
-                                             ux, uy, uz)
                     p = tp[k]
                     best = tb[k]
                     nx = ny = nz = 0.0
+                    # the world ray, computed only where needed: a pixel of a box face
+                    # already seen along the row needs it only for its shadow ray
+                    ux = uy = uz = 0.0
+                    have_u = False
                     if p < 0:  # sky: the background gradient by elevation
+                        if tau == 0.0:
+                            uz = c20 * rcx + c21 * rcy + c22 * rcz
+                        else:
+                            ux, uy, uz = _world_ray(c00, c01, c02, c10, c11, c12, c20, c21,
+                                                    c22, rcx, rcy, rcz, tau, cam_omega)
                         f = 0.5 * (1.0 + uz)
                         cr = sky0 + f * dsky0
                         cg = sky1 + f * dsky1
@@ -710,6 +727,7 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                     else:
                         if p != last_p:
                             last_p = p
+                            last_axis = -1
                             kp, tk = kind[p], tex_kind[p]
                             inst_p, sem_p = instance[p], semantic[p]
                             q0, q1, q2 = params[p, 0], params[p, 1], params[p, 2]
@@ -719,12 +737,27 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                             r10, r11, r12 = rot[p, 1, 0], rot[p, 1, 1], rot[p, 1, 2]
                             r20, r21, r22 = rot[p, 2, 0], rot[p, 2, 1], rot[p, 2, 2]
                         lx, ly, lz = hx[k], hy[k], hz[k]  # the hit point, part frame
-                        if kp == BOX:  # most pixels: the cached rotation's column
-                            nx, ny, nz = _box_normal(q0, q1, q2, lx, ly, lz, r00, r01, r02,
-                                                     r10, r11, r12, r20, r21, r22)
-                            if nx * ux + ny * uy + nz * uz > 0.0:  # face the ray
-                                nx, ny, nz = -nx, -ny, -nz
+                        if kp == BOX:  # most pixels: a column of the cached rotation
+                            axis, sign = _box_face(q0, q1, q2, lx, ly, lz)
+                            if axis == last_axis and sign == last_sign and tau == 0.0:
+                                # the face the previous pixel showed: a static camera sees
+                                # a plane from one side only, so the same facing normal
+                                nx, ny, nz = fnx, fny, fnz
+                            else:
+                                ux, uy, uz = _world_ray(c00, c01, c02, c10, c11, c12, c20,
+                                                        c21, c22, rcx, rcy, rcz, tau,
+                                                        cam_omega)
+                                have_u = True
+                                nx, ny, nz = _box_normal(axis, sign, r00, r01, r02, r10, r11,
+                                                         r12, r20, r21, r22)
+                                if nx * ux + ny * uy + nz * uz > 0.0:  # face the ray
+                                    nx, ny, nz = -nx, -ny, -nz
+                                last_axis, last_sign = axis, sign
+                                fnx, fny, fnz = nx, ny, nz
                         else:
+                            ux, uy, uz = _world_ray(c00, c01, c02, c10, c11, c12, c20, c21,
+                                                    c22, rcx, rcy, rcz, tau, cam_omega)
+                            have_u = True
                             nlx, nly, nlz = _local_normal(kp, q0, q1, q2, lx, ly, lz, ta[k],
                                                           tris)
                             nx, ny, nz = normal_to_world(rot[p], nlx, nly, nlz, ux, uy, uz)
@@ -733,6 +766,10 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                                                  nx, ny, nz)
                         lambert = -(nx * l0 + ny * l1 + nz * l2)
                         if lambert > 0.0 and shadow_tile:
+                            if not have_u:
+                                ux, uy, uz = _world_ray(c00, c01, c02, c10, c11, c12, c20,
+                                                        c21, c22, rcx, rcy, rcz, tau,
+                                                        cam_omega)
                             px = wx + best * ux + 1e-5 * nx
                             py = wy + best * uy + 1e-5 * ny
                             pz = wz + best * uz + 1e-5 * nz
