@@ -64,9 +64,17 @@ def module_digest(module_name: str) -> str:
     return h.hexdigest()[:16]
 
 
-def kernel(*args, parallel: bool = False, **kwargs):
-    """``numba.njit`` in nopython mode with the project's cache policy."""
+def kernel(*args, parallel: bool = False, refcounts: bool = True, **kwargs):
+    """``numba.njit`` in nopython mode with the project's cache policy.
+
+    ``refcounts=False`` compiles without Numba's reference counting (its ``_nrt`` option),
+    for small non-inlined helpers that allocate nothing and are called many times from a
+    parallel loop: with it, every call increments and decrements the count of each array
+    argument, atomically, on counters all threads share (the camera's shadow-ray call
+    spent ~400 ns a call on them). Such a kernel must not create or return arrays."""
     options = {"cache": CACHE, "parallel": parallel, "fastmath": False, **kwargs}
+    if not refcounts:
+        options["_nrt"] = False
 
     def decorate(fn):
         if CACHE:

@@ -53,3 +53,21 @@ def test_cache_can_be_switched_off_or_moved(monkeypatch, tmp_path):
     monkeypatch.setattr(_numba, "_SETTING", "")
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "n"))
     assert _numba.cache_base() == tmp_path / "n"
+
+
+def test_a_kernel_without_refcounts_reads_arrays_and_calls_counted_kernels():
+    """refcounts=False reaches Numba (no reference counting in that kernel), and such a
+    kernel still reads its arrays and passes them on to ordinary kernels."""
+    import numpy as np
+
+    @_numba.kernel
+    def total(a):
+        return a.sum()
+
+    @_numba.kernel(refcounts=False)
+    def weighted(a, w):
+        return total(a) * w[0]
+
+    assert weighted.targetoptions["_nrt"] is False
+    assert "_nrt" not in total.targetoptions
+    assert weighted(np.arange(5.0), np.array([2.0])) == 20.0
