@@ -32,8 +32,6 @@ from ..geometry._raycast_kernels import (
     MESH,
     SPHERE,
     STACK,
-    _box,
-    _caps,
     _cylinder_side,
     _edges,
     _mesh,
@@ -270,20 +268,6 @@ def _may_shadow(px, py, pz, cell, p, lx, ly, lz, cell_start, cell_parts, kind, b
     return False
 
 
-@kernel
-def _shadow_hit(q, px, py, pz, tau, light, kind, rot, pos, params, vel, omega, mesh_node,
-                mesh_tri, node_min, node_max, node_left, node_start, node_count, tris, stack):
-    """Does the shadow ray from the point meet part q, through the geometry core's full
-    intersection (any kind, posed at time offset tau)?"""
-    ox, oy, oz, dx, dy, dz = _part_ray(q, tau, rot, pos, vel, omega, px, py, pz,
-                                       -light[0], -light[1], -light[2])
-    ts, _, _, _ = intersect_local(kind[q], params[q, 0], params[q, 1], params[q, 2],
-                                  mesh_node[q], mesh_tri[q], ox, oy, oz, dx, dy, dz, 1e-6,
-                                  np.inf, node_min, node_max, node_left, node_start,
-                                  node_count, tris, stack)
-    return ts < np.inf
-
-
 @kernel(refcounts=False)
 def _in_shadow(px, py, pz, cell, p, tau, light, cell_start, cell_parts, kind, rot, pos,
                params, bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min,
@@ -293,46 +277,21 @@ def _in_shadow(px, py, pz, cell, p, tau, light, cell_start, cell_parts, kind, ro
     copy of the intersection code costs seconds of compilation. Compiled without reference
     counts (``kernel(refcounts=False)``): with them, each call updated the counts of its
     ~20 array arguments on entry and exit, atomically on counters both threads share,
-    ~400 ns a call, about 1 ms of a 20-primitive frame. A static convex caster (most of
-    them) is tested here through the core's test for its kind, the ray taken into its
-    frame by indexing ``rot`` and ``pos``; meshes and moving parts go through
-    ``_shadow_hit``."""
-    lx, ly, lz = -light[0], -light[1], -light[2]  # towards the light
+    ~400 ns a call, about 1 ms of a 20-primitive frame."""
     for jj in range(cell_start[cell], cell_start[cell + 1]):
         q = cell_parts[jj]
-        kq = kind[q]
-        if q == p and kq != MESH:
+        if q == p and kind[q] != MESH:
             continue  # a convex part cannot shadow its own lit side
-        if _sphere_missed(bcenter, bradius, pad, q, px, py, pz, lx, ly, lz, 0.0, np.inf):
+        if _sphere_missed(bcenter, bradius, pad, q, px, py, pz, -light[0], -light[1],
+                          -light[2], 0.0, np.inf):
             continue
-        if kq == MESH or (tau != 0.0 and (
-                vel[q, 0] != 0.0 or vel[q, 1] != 0.0 or vel[q, 2] != 0.0
-                or omega[q, 0] != 0.0 or omega[q, 1] != 0.0 or omega[q, 2] != 0.0)):
-            if _shadow_hit(q, px, py, pz, tau, light, kind, rot, pos, params, vel, omega,
-                           mesh_node, mesh_tri, node_min, node_max, node_left, node_start,
-                           node_count, tris, stack):
-                return True
-            continue
-        qx, qy, qz = px - pos[q, 0], py - pos[q, 1], pz - pos[q, 2]  # as to_local does
-        ox = rot[q, 0, 0] * qx + rot[q, 1, 0] * qy + rot[q, 2, 0] * qz
-        oy = rot[q, 0, 1] * qx + rot[q, 1, 1] * qy + rot[q, 2, 1] * qz
-        oz = rot[q, 0, 2] * qx + rot[q, 1, 2] * qy + rot[q, 2, 2] * qz
-        dx = rot[q, 0, 0] * lx + rot[q, 1, 0] * ly + rot[q, 2, 0] * lz
-        dy = rot[q, 0, 1] * lx + rot[q, 1, 1] * ly + rot[q, 2, 1] * lz
-        dz = rot[q, 0, 2] * lx + rot[q, 1, 2] * ly + rot[q, 2, 2] * lz
-        r, h = params[q, 0], params[q, 1]
-        if kq == BOX:
-            t, _, _ = _box(ox, oy, oz, dx, dy, dz, r, h, params[q, 2], 1e-6, np.inf)
-        elif kq == SPHERE:
-            t = _sphere(ox, oy, oz, dx, dy, dz, r, 0.0, 1e-6, np.inf)
-        elif kq == CYLINDER:
-            t = _caps(ox, oy, oz, dx, dy, dz, r, h, 1e-6,
-                      _cylinder_side(ox, oy, oz, dx, dy, dz, r, h, 1e-6, np.inf))
-        else:  # capsule: side, then the two end caps (as intersect_local)
-            t = _cylinder_side(ox, oy, oz, dx, dy, dz, r, h, 1e-6, np.inf)
-            t = _sphere(ox, oy, oz + h, dx, dy, dz, r, -1.0, 1e-6, t)
-            t = _sphere(ox, oy, oz - h, dx, dy, dz, r, 1.0, 1e-6, t)
-        if t < np.inf:
+        ox, oy, oz, dx, dy, dz = _part_ray(q, tau, rot, pos, vel, omega, px, py, pz,
+                                           -light[0], -light[1], -light[2])
+        ts, _, _, _ = intersect_local(kind[q], params[q, 0], params[q, 1], params[q, 2],
+                                      mesh_node[q], mesh_tri[q], ox, oy, oz, dx, dy, dz, 1e-6,
+                                      np.inf, node_min, node_max, node_left, node_start,
+                                      node_count, tris, stack)
+        if ts < np.inf:
             return True
     return False
 
@@ -444,8 +403,15 @@ def _world_ray(c00, c01, c02, c10, c11, c12, c20, c21, c22, rx, ry, rz, tau, cam
     uy = c10 * rx + c11 * ry + c12 * rz
     uz = c20 * rx + c21 * ry + c22 * rz
     if tau != 0.0:
-        ux, uy, uz = _rotate(cam_omega[0], cam_omega[1], cam_omega[2], tau, ux, uy, uz)
+        ux, uy, uz = _turned(cam_omega[0], cam_omega[1], cam_omega[2], tau, ux, uy, uz)
     return ux, uy, uz
+
+
+@kernel
+def _turned(wx, wy, wz, tau, x, y, z):
+    """``_rotate`` as a call: the rare moving-camera path of ``_world_ray``, which is
+    inlined at four places of the shading loop (each inlined rotation costs compilation)."""
+    return _rotate(wx, wy, wz, tau, x, y, z)
 
 
 @kernel(inline="always")
