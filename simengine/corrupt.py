@@ -22,6 +22,7 @@ from .errors import StoreError, UserError
 from .spec.corruptions import parse_corruptions
 from .spec.loader import read_yaml, scene_from_dict
 from .spec.node import Node
+from .store.blocks import write_block
 from .store.layout import ATTR, DONE, block_range
 from .store.reader import open_group_checked
 
@@ -110,9 +111,7 @@ def corrupt_block(source: str, target: str, block: int, engine: Engine) -> int:
     variants = [corrupt_sample(engine.spec.corruptions, {k: v[j] for k, v in clean.items()},
                                specs, engine.seed, k, interval, audio_rates(engine.spec))
                 for j, k in enumerate(indices)]
-    for key, value in clean.items():
-        dst[key][sl] = value
-    for key in variants[0]:
-        dst[key][sl] = np.stack([v[key] for v in variants])
-    dst[DONE][sl] = True  # last: readers and --resume trust only this
+    data = dict(clean)
+    data.update({key: np.stack([v[key] for v in variants]) for key in variants[0]})
+    write_block(dst, attrs, block, data)
     return len(indices)

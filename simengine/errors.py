@@ -25,9 +25,25 @@ class SpecError(UserError):
         where = f"{file}: {path}" if path else file
         super().__init__(f"{where}: {expectation}")
 
+    def __reduce__(self):  # raised in a worker process, it must reach the parent intact
+        return (self.__class__, (self.file, self.path, self.expectation))
+
 
 class StoreError(UserError):
     """A store cannot be used as asked (exists from another scene, not a simengine store...)."""
+
+
+class DamagedStoreError(StoreError):
+    """A store's data no longer matches what its blocks wrote (a shard missing, truncated or
+    swapped, metadata edited): refused rather than read as zeros. ``samples`` lists the
+    damaged sample indices."""
+
+    def __init__(self, message: str, samples: list[int] | None = None) -> None:
+        super().__init__(message)
+        self.samples = list(samples or [])
+
+    def __reduce__(self):
+        return (self.__class__, (str(self), self.samples))
 
 
 class SimulationError(RuntimeError):

@@ -96,11 +96,12 @@ def _layout(arr: zarr.Array) -> ShardLayout | None:
 
 
 def read_samples(arrays: dict[str, zarr.Array], indices: Sequence[int] | np.ndarray,
-                 block_size: int) -> dict[str, np.ndarray]:
+                 block_size: int, guard: Any = None) -> dict[str, np.ndarray]:
     """Samples ``indices`` (any order, repeats allowed) of every array, stacked on axis 0 in
     the order asked. Each shard involved is fetched once per array (the simengine layout is
     decoded directly, see ``_shards``; other layouts go through zarr in contiguous runs);
-    all requests run concurrently."""
+    all requests run concurrently. ``guard`` (``store.integrity.ReadGuard``) checks the
+    fetched shards against what their blocks wrote before anything is decoded."""
     idx = np.asarray(indices, dtype=np.int64).reshape(-1)
     uniq, inverse = np.unique(idx, return_inverse=True)
     out = {k: np.empty((uniq.size, *a.shape[1:]), dtype=np.dtype(a.dtype))
@@ -112,6 +113,8 @@ def read_samples(arrays: dict[str, zarr.Array], indices: Sequence[int] | np.ndar
         shards = np.unique(shard_of).tolist()
         spans = runs(uniq, block_size)
         raw, parts = sync(_fetch(arrays, fast, shards, spans))
+        if guard is not None:
+            guard.check(shards, raw)
         jobs = []
         for shard in shards:
             rows = np.flatnonzero(shard_of == shard)
@@ -128,8 +131,10 @@ def read_samples(arrays: dict[str, zarr.Array], indices: Sequence[int] | np.ndar
 
 def epoch_order(done: np.ndarray, block_size: int, *, shuffle: bool = False, seed: int = 0,
                 epoch: int = 0, window: int = 4) -> np.ndarray:
-    """The sample indices (done samples only) in the order one epoch serves them."""
-    done_idx = np.flatnonzero(np.asarray(done, dtype=bool))
+    """The sample indices (done samples only) in the order one epoch serves them. ``done``
+    is a boolean flag per sample or the sorted indices of the done samples."""
+    done = np.asarray(done)
+    done_idx = np.flatnonzero(done) if done.dtype == bool else done.astype(np.int64)
     if not shuffle:
         return done_idx
     if window < 1:
@@ -148,7 +153,8 @@ def epoch_order(done: np.ndarray, block_size: int, *, shuffle: bool = False, see
 
 def iter_batches(arrays: dict[str, zarr.Array], order: np.ndarray, block_size: int,
                  batch_size: int, *, drop_last: bool = False, window: int = 4,
-                 with_index: bool = False) -> Iterator[dict[str, np.ndarray]]:
+                 with_index: bool = False, guard: Any = None
+                 ) -> Iterator[dict[str, np.ndarray]]:
     """Batches of ``batch_size`` samples in ``order``. Samples are fetched ``window`` blocks'
     worth at a time (each shard read once), then cut into batches."""
     if batch_size < 1:
@@ -158,7 +164,7 @@ def iter_batches(arrays: dict[str, zarr.Array], order: np.ndarray, block_size: i
     held = 0
     for lo in range(0, order.size, step):
         part = order[lo:lo + step]
-        data = read_samples(arrays, part, block_size)
+        data = read_samples(arrays, part, block_size, guard)
         if with_index:
             data["index"] = part.copy()
         for k, v in data.items():

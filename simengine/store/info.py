@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .layout import DONE
+from .progress import done_indices
 from .reader import open_group_checked
 
 
@@ -18,11 +17,11 @@ def describe(path: str) -> dict[str, Any]:
         a = root[name]
         arrays[name] = {"shape": list(a.shape), "dtype": str(a.dtype), "chunks": list(a.chunks),
                         "shards": list(a.shards) if a.shards else None}
-    done = np.asarray(root[DONE][:])
+    done = int(done_indices(root, attrs).size)  # costs what was written, not the size
     return {
         "path": str(path), "scene_name": attrs["scene_name"], "scene_hash": attrs["scene_hash"],
         "root_seed": attrs["root_seed"], "engine_version": attrs["engine_version"],
         "schema_version": attrs["schema_version"], "samples_total": int(attrs["num_samples"]),
-        "samples_done": int(done.sum()), "block_size": attrs["block_size"],
+        "samples_done": done, "block_size": attrs["block_size"],
         "classes": attrs["classes"], "arrays": arrays,
     }

@@ -4,6 +4,8 @@
   per shard; a worker renders a whole block and writes each array's shard whole;
 - ``meta/done`` holds one flag per sample, chunked by block (one chunk per block, so two
   workers never share one), written last for each block;
+- ``meta/manifest`` holds, per block, the size and checksums of every shard the block
+  wrote (``store.integrity``), written just before the block's ``meta/done``;
 - root attribute ``simengine`` holds everything a reader needs: schema and engine
   versions, root seed, the scene spec (self-contained) and its hash, sensor specs, the
   class, material and shape vocabularies, units and docs of every array.
@@ -24,8 +26,10 @@ from ..materials import MATERIAL_NAMES
 from ..sensors.base import OutputSpec
 from ..spec.distributions import to_plain
 from ..spec.scene import SHAPES
+from .integrity import create_manifest
 
-SCHEMA_VERSION = 1
+# 2: every block records what it wrote in meta/manifest (store.integrity)
+SCHEMA_VERSION = 2
 ATTR = "simengine"
 DONE = "meta/done"
 COMPRESSOR = BloscCodec(cname="zstd", clevel=3, shuffle="shuffle")
@@ -66,6 +70,7 @@ def create_store(path: str, engine: Engine, num_samples: int, block_size: int) -
         _create_array(root, key, num_samples, block_size, out)
     root.create_array(DONE, shape=(num_samples,), chunks=(block_size,), dtype="bool",
                       fill_value=False, compressors=COMPRESSOR, config=ARRAY_CONFIG)
+    create_manifest(root, num_blocks(num_samples, block_size), len(engine.outputs()))
     # Attributes are written last: a store without them is an unfinished creation.
     root.attrs[ATTR] = store_attributes(engine, num_samples, block_size)
     return root

@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 import zarr
 
-from ..errors import StoreError
+from ..errors import DamagedStoreError, StoreError
 from .batched import epoch_order, iter_batches, read_samples, select_keys
+from .integrity import ReadGuard, has_manifest
 from .layout import ATTR, DONE
+from .progress import done_indices, is_done
 
 
 def open_group_checked(path: str | Path, mode: str = "r") -> zarr.Group:
@@ -41,6 +43,10 @@ class StoreReader:
         self.attrs: dict[str, Any] = self.root.attrs[ATTR]
         self.keys = select_keys(tuple(self.attrs["arrays"]), keys)
         self._arrays = {k: self.root[k] for k in self.keys}
+        check_sample_counts(self.path, self.root, self.attrs, self._arrays)
+        # every shard read is checked against what its block wrote (older stores: no record)
+        self._guard = (ReadGuard(self.path, self.root, self.attrs, self.keys)
+                       if has_manifest(self.attrs) else None)
 
     @property
     def block_size(self) -> int:
@@ -53,16 +59,16 @@ class StoreReader:
         n = len(self)
         if idx.size and (idx.min() < 0 or idx.max() >= n):
             raise IndexError(f"sample indices out of range for a store of {n}")
-        done = np.asarray(self.root[DONE].get_coordinate_selection(idx)) if idx.size else idx
+        done = is_done(self.root, self.attrs, idx) if idx.size else idx
         if idx.size and not done.all():
             missing = idx[~done][:5].tolist()
             raise IndexError(f"samples {missing} are not rendered yet (meta/done is False)")
-        return read_samples(self._arrays, idx, self.block_size)
+        return read_samples(self._arrays, idx, self.block_size, self._guard)
 
     def epoch_order(self, *, shuffle: bool = False, seed: int = 0, epoch: int = 0,
                     window: int = 4) -> np.ndarray:
         """Done sample indices in the order ``batches`` serves them (see ``store.batched``)."""
-        return epoch_order(self.done(), self.block_size, shuffle=shuffle, seed=seed,
+        return epoch_order(self.done_indices(), self.block_size, shuffle=shuffle, seed=seed,
                            epoch=epoch, window=window)
 
     def batches(self, batch_size: int, *, shuffle: bool = False, seed: int = 0, epoch: int = 0,
@@ -73,16 +79,23 @@ class StoreReader:
         ``"index"``. Shuffling is seeded by (seed, epoch) and reads each shard once."""
         order = self.epoch_order(shuffle=shuffle, seed=seed, epoch=epoch, window=window)
         return iter_batches(self._arrays, order, self.block_size, batch_size,
-                            drop_last=drop_last, window=window, with_index=with_index)
+                            drop_last=drop_last, window=window, with_index=with_index,
+                            guard=self._guard)
 
     def __len__(self) -> int:
         return int(self.attrs["num_samples"])
 
     def done(self) -> np.ndarray:
-        return np.asarray(self.root[DONE][:])
+        """One flag per sample (``len(store)`` bytes: prefer ``done_indices`` for huge
+        stores)."""
+        flags = np.zeros(len(self), dtype=bool)
+        flags[self.done_indices()] = True
+        return flags
 
     def done_indices(self) -> np.ndarray:
-        return np.flatnonzero(self.done())
+        """Sorted indices of the samples marked done; costs what was written, not the
+        store's size."""
+        return done_indices(self.root, self.attrs)
 
     def __getitem__(self, k: int) -> dict[str, np.ndarray]:
         n = len(self)
@@ -91,10 +104,20 @@ class StoreReader:
         k = int(k) + (n if k < 0 else 0)
         if not 0 <= k < n:
             raise IndexError(f"sample {k} out of range for a store of {n}")
-        if not bool(self.root[DONE][k]):
-            raise IndexError(f"sample {k} is not rendered yet (meta/done is False)")
-        return {key: np.asarray(arr[k]) for key, arr in self._arrays.items()}
+        return {key: value.reshape(value.shape[1:]) for key, value in self.read([k]).items()}
 
     def __iter__(self):
         for k in self.done_indices():
             yield self[int(k)]
+
+
+def check_sample_counts(path: str, root: zarr.Group, attrs: dict[str, Any],
+                        arrays: dict[str, zarr.Array]) -> None:
+    """Every array must hold the root attributes' sample count (an edited store may not)."""
+    n = int(attrs["num_samples"])
+    for key, arr in {DONE: root[DONE], **arrays}.items():
+        if arr.shape[0] != n:
+            raise DamagedStoreError(f"{path}: {key} holds {arr.shape[0]} samples, the root "
+                                    f"attributes say {n}: the store's metadata was edited; "
+                                    "`simengine verify` checks it, `simengine render ... "
+                                    "--resume` repairs it")

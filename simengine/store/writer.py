@@ -17,7 +17,8 @@ import zarr
 
 from ..engine import Engine
 from ..spec.loader import scene_from_dict
-from .layout import ATTR, DONE, block_range
+from .blocks import write_block
+from .layout import ATTR, block_range
 
 _ENGINES: dict[tuple[str, str], Engine] = {}
 
@@ -51,10 +52,8 @@ def render_block(path: str, block: int) -> BlockResult:
     indices = block_range(block, attrs["block_size"], attrs["num_samples"])
     samples = [engine.sample(k) for k in indices]
     write_clock = time.perf_counter()
-    sl = slice(indices.start, indices.stop)
-    for key in engine.outputs():
-        root[key][sl] = np.stack([s[key] for s in samples])
-    root[DONE][sl] = True  # last: readers and --resume trust only this
+    write_block(root, attrs, block, {key: np.stack([s[key] for s in samples])
+                                     for key in engine.outputs()})
     end = time.perf_counter()
     timings = {k: engine.timings[k] - before.get(k, 0.0) for k in engine.timings}
     return BlockResult(block, len(indices), end - start_clock, timings, end - write_clock)

@@ -1,0 +1,76 @@
+"""Which samples of a store are done, at a cost that follows what was written.
+
+``meta/done`` has one chunk per block, and a chunk exists only once its block was written
+(fill-valued chunks are only ever written by a finished block). Listing those chunk keys
+and reading just them costs O(written blocks) time and memory, so a store created for 10⁹
+samples opens as fast as one of 8; reading ``meta/done[:]`` would decode every chunk of a
+10⁹-flag array and hold a gigabyte.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import zarr
+from zarr.core.sync import sync
+
+from .layout import DONE
+
+
+async def _list(store: Any, prefix: str) -> list[str]:
+    return [k async for k in store.list_prefix(prefix)]
+
+
+def written_blocks(root: zarr.Group, name: str = DONE) -> np.ndarray:
+    """Sorted block indices whose chunk of the 1-D per-block array ``name`` is stored."""
+    arr = root[name]
+    prefix = f"{arr.store_path.path}/{arr.metadata.encode_chunk_key((0,))[:-1]}"
+    keys = sync(_list(root.store_path.store, prefix))
+    blocks = [int(k[len(prefix):]) for k in keys if k[len(prefix):].isdigit()]
+    return np.array(sorted(blocks), dtype=np.int64)
+
+
+def done_blocks(root: zarr.Group, attrs: dict[str, Any]) -> np.ndarray:
+    """Sorted indices of the blocks whose every sample is marked done."""
+    n, bs = int(attrs["num_samples"]), int(attrs["block_size"])
+    blocks = written_blocks(root)
+    blocks = blocks[blocks * bs < n]
+    if blocks.size == 0:
+        return blocks
+    done = root[DONE]
+    keep = []
+    # contiguous runs of written blocks are read in one call each
+    cuts = np.flatnonzero(np.diff(blocks) != 1) + 1
+    for run in np.split(blocks, cuts):
+        lo, hi = int(run[0]) * bs, min(n, (int(run[-1]) + 1) * bs)
+        flags = np.asarray(done[lo:hi], dtype=bool)
+        for b in run:
+            part = flags[int(b) * bs - lo:min(n, (int(b) + 1) * bs) - lo]
+            if part.all():
+                keep.append(int(b))
+    return np.array(keep, dtype=np.int64)
+
+
+def done_indices(root: zarr.Group, attrs: dict[str, Any]) -> np.ndarray:
+    """Sorted indices of the samples marked done (those of fully done blocks: a block's
+    flags are written together, so a partly flagged block is an edited one)."""
+    n, bs = int(attrs["num_samples"]), int(attrs["block_size"])
+    blocks = done_blocks(root, attrs)
+    if blocks.size == 0:
+        return blocks
+    idx = (blocks[:, None] * bs + np.arange(bs)[None, :]).reshape(-1)
+    return idx[idx < n]
+
+
+def is_done(root: zarr.Group, attrs: dict[str, Any], indices: np.ndarray) -> np.ndarray:
+    """Done flags of ``indices`` (whole blocks: every flag of the sample's block set)."""
+    bs = int(attrs["block_size"])
+    blocks = np.unique(np.asarray(indices, np.int64) // bs)
+    n = int(attrs["num_samples"])
+    done = root[DONE]
+    ok = {}
+    for b in blocks.tolist():
+        lo, hi = b * bs, min(n, (b + 1) * bs)
+        ok[b] = bool(np.asarray(done[lo:hi]).all())
+    return np.array([ok[int(k) // bs] for k in np.asarray(indices).reshape(-1)], dtype=bool)
