@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a scene file")
     v.add_argument("scene")
 
+    vf = sub.add_parser("verify", help="check every done sample's shards against what its "
+                                       "block wrote (exit 1 and a list if any is damaged)")
+    vf.add_argument("store")
+    vf.add_argument("--json", action="store_true", help="machine-readable output")
+
     c = sub.add_parser("corrupt", help="add corrupted variants to a rendered store, into a "
                                        "new store, without re-simulating")
     c.add_argument("store", help="the rendered (clean) store; only read")
@@ -129,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        commands = {"render": _render, "info": _info, "validate": _validate,
+        commands = {"render": _render, "info": _info, "validate": _validate, "verify": _verify,
                     "corrupt": _corrupt, "view": _view, "report": _report,
                     "contact-sheet": _contact_sheet, "export": _export}
         return commands[args.command](args)
@@ -141,12 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"{PROG}: {exc or 'interrupted'}", file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
     except Exception as exc:
         if os.environ.get("SIMENGINE_DEBUG"):
             traceback.print_exc()
+            print(getattr(exc, "worker_traceback", ""), file=sys.stderr, end="")
         print(f"{PROG}: internal error: {exc.__class__.__name__}: {exc} "
               "(set SIMENGINE_DEBUG=1 for a traceback)", file=sys.stderr)
         return 1
@@ -183,7 +189,35 @@ def _render(args: argparse.Namespace) -> int:
           f"{summary.samples_per_second:.2f} samples/s with {summary.workers} worker(s) "
           f"({summary.executor}; {summary.retries} retries, {summary.failures} failures) "
           f"-> {summary.store}" + (f" [{stages}]" if stages else ""))
+    if summary.dropped_objects:
+        print(f"{PROG}: note: {summary.dropped_objects} object(s) in "
+              f"{summary.samples_with_drops} sample(s) found no free spot at spawn and were "
+              "left out (counted per sample in meta/dropped_objects); give their groups more "
+              "room or fewer objects", file=sys.stderr)
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .store.integrity import describe_samples
+    from .store.verify import verify_store
+
+    report = verify_store(args.store)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+        return 0 if report.ok else 1
+    for problem in report.store_problems:
+        print(f"{args.store}: {problem}")
+    for block, problems in sorted(report.damaged.items()):
+        for problem in problems:
+            print(f"{args.store}: block {block}: {problem}")
+    if report.ok:
+        print(f"{args.store}: ok: {report.samples_done} done samples of "
+              f"{report.samples_total} verified ({report.blocks_checked} blocks)")
+        return 0
+    damaged = report.damaged_samples
+    print(f"{args.store}: DAMAGED: samples {describe_samples(damaged) or '(all)'}; "
+          "`simengine render SCENE -o STORE --resume` renders them again")
+    return 1
 
 
 def _corrupt(args: argparse.Namespace) -> int:

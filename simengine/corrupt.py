@@ -10,6 +10,7 @@ rules (``--resume``, ``--overwrite``, never replacing a directory that is not a 
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +24,8 @@ from .spec.corruptions import parse_corruptions
 from .spec.loader import read_yaml, scene_from_dict
 from .spec.node import Node
 from .store.blocks import write_block
-from .store.layout import ATTR, DONE, block_range
-from .store.reader import open_group_checked
+from .store.layout import ATTR, block_range
+from .store.reader import StoreReader, open_group_checked
 
 
 @dataclass(frozen=True)
@@ -69,19 +70,20 @@ def corrupted_engine(source: str, sets: Node) -> tuple[Engine, dict]:
 
 def corrupt_store(source: str, target: str, sets_file: str, *, resume: bool = False,
                   overwrite: bool = False) -> CorruptSummary:
-    from .render import prepare_store
+    from .store.prepare import prepare_store
 
     if Path(source).resolve() == Path(target).resolve():
         raise UserError(f"{target}: the target must differ from the source store")
     engine, attrs = corrupted_engine(source, load_sets(sets_file))
     n, block_size = int(attrs["num_samples"]), int(attrs["block_size"])
-    src = zarr.open_group(source, mode="r")
-    done = np.asarray(src[DONE][:])
-    if not done.all():
-        raise StoreError(f"{source}: {int((~done).sum())} of {n} samples are not rendered; "
+    missing = n - StoreReader(source, keys=[]).done_indices().size
+    if missing:
+        raise StoreError(f"{source}: {missing} of {n} samples are not rendered; "
                          "finish it with `simengine render ... --resume` first")
     start = time.perf_counter()
     blocks = prepare_store(target, engine, n, block_size, resume=resume, overwrite=overwrite)
+    for note in blocks.notes:
+        print(f"simengine: note: {target}: {note}", file=sys.stderr)
     written = 0
     for b in blocks:
         written += corrupt_block(source, target, b, engine)
@@ -94,18 +96,18 @@ def corrupt_block(source: str, target: str, block: int, engine: Engine) -> int:
     ``meta/done`` last."""
     from .corruptions.apply import audio_rates, corrupt_sample
 
-    src = zarr.open_group(source, mode="r")
     dst = zarr.open_group(target, mode="r+")
     attrs = dst.attrs[ATTR]
     indices = block_range(block, attrs["block_size"], attrs["num_samples"])
-    sl = slice(indices.start, indices.stop)
     specs = engine.outputs()
     clean_keys = [k for k in specs if not k.startswith("corrupted/")]
-    missing = [k for k in clean_keys if k not in src]
+    reader = StoreReader(source)
+    missing = [k for k in clean_keys if k not in reader.keys]
     if missing:
         raise StoreError(f"{source}: lacks {', '.join(missing[:3])}; was it rendered by "
                          "another engine version?")
-    clean = {k: np.asarray(src[k][sl]) for k in clean_keys}
+    reader = StoreReader(source, keys=clean_keys)  # checked against what each block wrote
+    clean = reader.read(list(indices))
     times = engine.spec.schedule.capture_times
     interval = float(times[1] - times[0]) if len(times) > 1 else 0.0
     variants = [corrupt_sample(engine.spec.corruptions, {k: v[j] for k, v in clean.items()},

@@ -48,3 +48,23 @@ class DamagedStoreError(StoreError):
 
 class SimulationError(RuntimeError):
     """The physics blew up on every allowed attempt (see ``world.on_blowup``)."""
+
+
+class InternalWorkerError(RuntimeError):
+    """An unexpected failure in a worker process (exit 1), with the worker's traceback."""
+
+    def __init__(self, message: str, worker_traceback: str = "") -> None:
+        super().__init__(message)
+        self.worker_traceback = worker_traceback
+
+    def __reduce__(self):
+        return (self.__class__, (str(self), self.worker_traceback))
+
+
+class RenderInterrupted(KeyboardInterrupt):
+    """A render stopped by SIGINT or SIGTERM; the message says what was kept and how to
+    resume. ``exit_code`` is 128 + the signal number."""
+
+    def __init__(self, message: str, exit_code: int = 130) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

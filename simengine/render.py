@@ -6,27 +6,31 @@ existing cluster, or ``dask_workers`` for a LocalCluster); both run the same
 URLs are used as local paths).
 
 Safety rules: nothing is written before the scene and the arguments are valid; an existing
-store is only reused with ``--resume`` when it was made from the same scene, seed, sample
-count, block size and engine version; it is only replaced with ``--overwrite``; a directory
-that is not a simengine store is never replaced.
+store is only reused with ``--resume`` when it was made from the same scene, seed, block size
+and engine version (``store.prepare``: it is then repaired, verified and may grow); it is
+only replaced with ``--overwrite``; a directory that is not a simengine store is never
+replaced. A store this call created is removed again when bad input stops the render before
+any sample is done.
+
+SIGINT and SIGTERM stop a render cleanly: the workers are stopped, finished blocks stay
+done, and ``RenderInterrupted`` says how to resume.
 """
 
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import zarr
-
-from ._version import __version__
 from ._warmup import warm_start
 from .engine import STAGES, Engine
-from .errors import StoreError, UserError
+from .errors import RenderInterrupted, UserError
 from .executors.local import run_blocks
-from .store.layout import ATTR, DONE, create_store, num_blocks
+from .store.prepare import is_url, prepare_store
 from .store.runlog import append_run, render_record
 from .store.writer import BlockResult
 
@@ -45,96 +49,19 @@ class RenderSummary:
     executor: str = "local"
     retries: int = 0  # blocks re-run after their worker died (Dask)
     failures: int = 0  # blocks that raised (the render then stops with the error)
+    dropped_objects: int = 0  # objects that found no free spot at spawn (meta/dropped_objects)
+    samples_with_drops: int = 0
+    notes: list[str] = field(default_factory=list)  # what --resume repaired or extended
 
     @property
     def samples_per_second(self) -> float:
         return self.rendered / self.seconds if self.seconds > 0 else 0.0
 
 
-def prepare_store(path: str, engine: Engine, n: int, block_size: int, *, resume: bool,
-                  overwrite: bool) -> list[int]:
-    """Create or check the store; returns the blocks still to render."""
-    if is_url(path):
-        return _prepare_url(path, engine, n, block_size, resume=resume, overwrite=overwrite)
-    p = Path(path)
-    wanted = {"scene_hash": engine.spec.hash(), "root_seed": engine.seed, "num_samples": n,
-              "block_size": block_size, "engine_version": __version__}
-    if p.exists():
-        existing = _existing_attrs(p)
-        if existing is None:
-            raise StoreError(f"{path}: exists and is not a simengine store; refusing to touch it")
-        same = all(existing.get(k) == v for k, v in wanted.items())
-        if same and resume:
-            _remove_partial_files(p)
-            done = zarr.open_group(path, mode="r")[DONE][:]
-            return [b for b in range(num_blocks(n, block_size))
-                    if not done[b * block_size:(b + 1) * block_size].all()]
-        if not overwrite:
-            if same:
-                raise StoreError(f"{path}: store exists; pass --resume to finish it or "
-                                 "--overwrite to render it again")
-            diff = ", ".join(f"{k} {existing.get(k)!r} != {v!r}" for k, v in wanted.items()
-                             if existing.get(k) != v)
-            raise StoreError(f"{path}: store was made from another render ({diff}); pass "
-                             "--overwrite to replace it")
-        shutil.rmtree(p)
-    create_store(path, engine, n, block_size)
-    return list(range(num_blocks(n, block_size)))
-
-
-def is_url(path: str) -> bool:
-    return "://" in str(path) and not str(path).startswith("file://")
-
-
 def local_or_url(path: str) -> str:
     """``file://`` URLs become plain paths (LocalStore: atomic writes, no fsspec needed)."""
     p = str(path)
     return p[len("file://"):] if p.startswith("file://") else p
-
-
-def _prepare_url(url: str, engine: Engine, n: int, block_size: int, *, resume: bool,
-                 overwrite: bool) -> list[int]:
-    """``prepare_store`` for an fsspec URL (same rules, through the URL's filesystem)."""
-    import fsspec
-
-    fs, root = fsspec.core.url_to_fs(url)
-    wanted = {"scene_hash": engine.spec.hash(), "root_seed": engine.seed, "num_samples": n,
-              "block_size": block_size, "engine_version": __version__}
-    if fs.exists(root) and fs.ls(root):
-        try:
-            existing = dict(zarr.open_group(url, mode="r").attrs[ATTR])
-        except Exception:
-            raise StoreError(f"{url}: exists and is not a simengine store; refusing to touch "
-                             "it") from None
-        same = all(existing.get(k) == v for k, v in wanted.items())
-        if same and resume:
-            done = zarr.open_group(url, mode="r")[DONE][:]
-            return [b for b in range(num_blocks(n, block_size))
-                    if not done[b * block_size:(b + 1) * block_size].all()]
-        if not overwrite:
-            raise StoreError(f"{url}: store exists" + ("; pass --resume to finish it or "
-                             "--overwrite to render it again" if same else
-                             " and was made from another render; pass --overwrite"))
-        fs.rm(root, recursive=True)
-    create_store(url, engine, n, block_size)
-    return list(range(num_blocks(n, block_size)))
-
-
-def _existing_attrs(p: Path) -> dict | None:
-    if p.is_file():
-        return None
-    if p.is_dir() and not any(p.iterdir()):
-        return {}
-    try:
-        return dict(zarr.open_group(str(p), mode="r").attrs[ATTR])
-    except Exception:
-        return None
-
-
-def _remove_partial_files(p: Path) -> None:
-    """A killed writer can leave LocalStore's temporary ``*.partial`` files behind."""
-    for f in p.rglob("*.partial"):
-        f.unlink(missing_ok=True)
 
 
 def render(engine: Engine, path: str, n: int, *, workers: int = 1,
@@ -150,12 +77,14 @@ def render(engine: Engine, path: str, n: int, *, workers: int = 1,
         from .executors.dask import check_cluster
 
         check_cluster(scheduler)  # nothing is written when Dask is missing or unreachable
-    blocks = prepare_store(path, engine, n, block_size, resume=resume, overwrite=overwrite)
-    if blocks and scheduler is None and dask_workers is None:
+    plan = prepare_store(path, engine, n, block_size, resume=resume, overwrite=overwrite)
+    for note in plan.notes:
+        print(f"simengine: note: {path}: {note}", file=sys.stderr)
+    if len(plan) and scheduler is None and dask_workers is None:
         warm_start(engine.spec)  # once here, not in every worker (a cold Numba cache)
-    total_blocks = num_blocks(n, block_size)
-    todo = sum(min(block_size, n - b * block_size) for b in blocks)
+    todo = plan.samples_todo
     stage = dict.fromkeys((*STAGES, "write"), 0.0)
+    counts = {"samples": 0, "dropped_objects": 0, "samples_with_drops": 0}
     bar = _progress(todo, progress)
     start = time.perf_counter()
 
@@ -163,36 +92,81 @@ def render(engine: Engine, path: str, n: int, *, workers: int = 1,
         for k, v in r.timings.items():
             stage[k] = stage.get(k, 0.0) + v
         stage["write"] += r.write_seconds
+        counts["samples"] += r.samples
+        counts["dropped_objects"] += r.dropped_objects
+        counts["samples_with_drops"] += r.samples_with_drops
         if bar is not None:
             bar.update(r.samples)
 
     dask_stats = None
     try:
-        if scheduler is None and dask_workers is None:
-            for _ in run_blocks(path, blocks, workers, on_done):
-                pass
-        else:
-            from .executors.dask import DaskStats
-            from .executors.dask import run_blocks as run_dask
+        with _stop_on_signals():
+            if scheduler is None and dask_workers is None:
+                for _ in run_blocks(path, plan, workers, on_done):
+                    pass
+            else:
+                from .executors.dask import DaskStats
+                from .executors.dask import run_blocks as run_dask
 
-            dask_stats = DaskStats()
-            for _ in run_dask(path, blocks, scheduler=scheduler, local_workers=dask_workers,
-                              on_done=on_done, stats=dask_stats):
-                pass
+                dask_stats = DaskStats()
+                for _ in run_dask(path, plan, scheduler=scheduler, local_workers=dask_workers,
+                                  on_done=on_done, stats=dask_stats):
+                    pass
+    except RenderInterrupted as exc:
+        raise RenderInterrupted(
+            f"{exc}: {counts['samples']} samples rendered in this run and kept "
+            f"({plan.samples_todo - counts['samples']} of {n} still to do); finish with the "
+            "same command and --resume", exc.exit_code) from None
+    except UserError:
+        if plan.created and counts["samples"] == 0:
+            _remove_store(path)  # bad input: leave nothing behind
+        raise
     finally:
         if bar is not None:
             bar.close()
     summary = RenderSummary(store=path, samples=n, rendered=todo,
-                            skipped_blocks=total_blocks - len(blocks),
+                            skipped_blocks=plan.skipped_blocks,
                             seconds=time.perf_counter() - start,
                             workers=dask_stats.workers if dask_stats else workers,
                             stage_seconds=stage,
                             executor=f"dask {dask_stats.address}" if dask_stats else "local",
                             retries=dask_stats.retries if dask_stats else 0,
-                            failures=dask_stats.failures if dask_stats else 0)
+                            failures=dask_stats.failures if dask_stats else 0,
+                            dropped_objects=counts["dropped_objects"],
+                            samples_with_drops=counts["samples_with_drops"],
+                            notes=list(plan.notes))
     # Every block has finished, so no worker can see this write (store.runlog).
     append_run(path, render_record(summary, block_size=block_size, resume=resume))
     return summary
+
+
+@contextmanager
+def _stop_on_signals():
+    """SIGINT and SIGTERM raise ``RenderInterrupted`` in the main thread, so the executor's
+    clean-up runs (workers stopped, nothing half-marked done)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, _frame):
+        raise RenderInterrupted(f"interrupted by {signal.Signals(signum).name}", 128 + signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _remove_store(path: str) -> None:
+    if is_url(path):
+        import fsspec
+
+        fs, root = fsspec.core.url_to_fs(path)
+        fs.rm(root, recursive=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _progress(total: int, enabled: bool):

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from ..errors import UserError
-from ..store.writer import BlockResult, render_block
+from ..store.writer import BlockResult
+from .worker import render_block_safely, set_up_worker
 
 
 @dataclass
@@ -67,8 +68,8 @@ def render_block_task(path: str, block: int, numba_threads: int | None) -> Block
             numba_threads = max(1, (os.cpu_count() or 1) // max(1, get_worker().state.nthreads))
         except (ImportError, ValueError):
             numba_threads = numba.config.NUMBA_NUM_THREADS
-    numba.set_num_threads(max(1, min(numba_threads, numba.config.NUMBA_NUM_THREADS)))
-    return render_block(path, block)
+    set_up_worker(numba_threads)
+    return render_block_safely(path, block)
 
 
 def _suspicious_counts(dask_scheduler, keys: list[str]) -> int:  # runs on the scheduler
@@ -89,7 +90,6 @@ def run_blocks(path: str, blocks: Iterable[int], *, scheduler: str | None = None
         raise ValueError("give exactly one of scheduler or local_workers")
     distributed = _import_distributed()
     stats = stats if stats is not None else DaskStats()
-    blocks = list(blocks)
     cluster = None
     if local_workers is not None:
         cluster = distributed.LocalCluster(n_workers=local_workers, threads_per_worker=1,
@@ -108,12 +108,20 @@ def run_blocks(path: str, blocks: Iterable[int], *, scheduler: str | None = None
         with client:
             stats.workers = len(client.scheduler_info(n_workers=-1)["workers"]) \
                 if _accepts_n_workers(client) else len(client.scheduler_info()["workers"])
-            futures = {client.submit(render_block_task, path, b, threads, pure=False,
-                                     key=f"simengine-block-{b}-{os.getpid()}-{id(blocks)}"): b
-                       for b in blocks}
-            keys = [f.key for f in futures]
+            tag = f"{os.getpid()}-{id(stats)}"
+
+            def submit(b: int):
+                return client.submit(render_block_task, path, b, threads, pure=False,
+                                     key=f"simengine-block-{b}-{tag}")
+
+            # a bounded window of tasks: a render of 10⁹ samples must not submit every block
+            window = max(2, 2 * max(1, stats.workers))
+            todo = iter(blocks)
+            first = [submit(b) for _, b in zip(range(window), todo, strict=False)]
+            keys = [f.key for f in first]
+            queue = distributed.as_completed(first, loop=client.loop)
             try:
-                for fut in distributed.as_completed(futures, loop=client.loop):
+                for fut in queue:
                     try:
                         result = fut.result()
                     except Exception:
@@ -122,9 +130,14 @@ def run_blocks(path: str, blocks: Iterable[int], *, scheduler: str | None = None
                     if on_done:
                         on_done(result)
                     yield result
+                    nxt = next(todo, None)
+                    if nxt is not None:
+                        f = submit(nxt)
+                        keys.append(f.key)
+                        queue.add(f)
                 stats.retries = client.run_on_scheduler(_suspicious_counts, keys=keys)
             finally:
-                for f in futures:
+                for f in queue.futures if hasattr(queue, "futures") else ():
                     f.cancel()
     finally:
         if cluster is not None:

@@ -23,11 +23,13 @@ async def _list(store: Any, prefix: str) -> list[str]:
 
 
 def written_blocks(root: zarr.Group, name: str = DONE) -> np.ndarray:
-    """Sorted block indices whose chunk of the 1-D per-block array ``name`` is stored."""
+    """Sorted block indices (first chunk coordinate) of the chunks of ``name`` that are
+    stored; for the per-block arrays ``meta/done`` and ``meta/manifest``."""
     arr = root[name]
-    prefix = f"{arr.store_path.path}/{arr.metadata.encode_chunk_key((0,))[:-1]}"
+    zero = arr.metadata.encode_chunk_key((0,) * arr.ndim)  # "c/0/0/..."
+    prefix = f"{arr.store_path.path}/{zero[:zero.index('0')]}"
     keys = sync(_list(root.store_path.store, prefix))
-    blocks = [int(k[len(prefix):]) for k in keys if k[len(prefix):].isdigit()]
+    blocks = {int(first) for k in keys if (first := k[len(prefix):].split("/")[0]).isdigit()}
     return np.array(sorted(blocks), dtype=np.int64)
 
 

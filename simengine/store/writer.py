@@ -30,6 +30,8 @@ class BlockResult:
     seconds: float
     timings: dict[str, float]
     write_seconds: float
+    dropped_objects: int = 0  # objects dropped at spawn, over the block's samples
+    samples_with_drops: int = 0
 
 
 def engine_for_store(path: str, attrs: dict) -> Engine:
@@ -56,4 +58,6 @@ def render_block(path: str, block: int) -> BlockResult:
                                      for key in engine.outputs()})
     end = time.perf_counter()
     timings = {k: engine.timings[k] - before.get(k, 0.0) for k in engine.timings}
-    return BlockResult(block, len(indices), end - start_clock, timings, end - write_clock)
+    drops = [int(s["meta/dropped_objects"]) for s in samples]
+    return BlockResult(block, len(indices), end - start_clock, timings, end - write_clock,
+                       sum(drops), sum(d > 0 for d in drops))

@@ -142,7 +142,7 @@ def test_reader_serves_only_done_samples(tmp_path, mini_scene_path):
     engine = simengine.Engine(simengine.load_scene(mini_scene_path), seed=0)
     path = str(tmp_path / "partial.zarr")
     blocks = prepare_store(path, engine, 4, 2, resume=False, overwrite=False)
-    assert blocks == [0, 1]
+    assert list(blocks) == [0, 1]
     from simengine.store.writer import render_block
 
     render_block(path, 1)
