@@ -8,7 +8,7 @@ against what was written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -33,11 +33,12 @@ def write_block(root: zarr.Group, attrs: dict[str, Any], block: int,
     root[DONE][sl] = True  # last: readers and --resume trust only this
 
 
-def clear_block(root: zarr.Group, block: int) -> None:
-    """Forget that ``block`` was written (its done and manifest chunks), so it is rendered
+def clear_block(root: zarr.Group, block: int, arrays: Iterable[str] = ()) -> None:
+    """Forget that ``block`` was written (its done and manifest chunks, and the shards of
+    ``arrays``: zarr reads a damaged shard back before rewriting it), so it is rendered
     again and no reader serves it meanwhile. Only called while no worker runs."""
     store = root.store_path.store
-    for name in (DONE, MANIFEST):
+    for name in (DONE, MANIFEST, *arrays):
         if name not in root:
             continue
         arr = root[name]

@@ -126,11 +126,11 @@ def prepare_store(path: str, engine: Any, n: int, block_size: int, *, resume: bo
     if held < n:
         plan.notes.append(f"extended from {held} to {n} samples")
         if held % block_size:  # the old last block was short: render it whole again
-            clear_block(root, held // block_size)
+            clear_block(root, held // block_size, attrs["arrays"])
     good, damaged = good_blocks(root, attrs) if has_manifest(attrs) else (_unchecked(root,
                                                                                      attrs), {})
     for b in damaged:
-        clear_block(root, b)
+        clear_block(root, b, attrs["arrays"])
     if damaged:
         plan.notes.append(f"{len(damaged)} damaged block(s) will be rendered again: "
                           + ", ".join(str(b) for b in sorted(damaged)[:10]))
