@@ -1,13 +1,23 @@
-"""Mesh and URDF assets: where they are found and what their triangles are.
+"""Mesh, URDF and audio-clip assets: where they are found, which files they bring along,
+and what their triangles are.
 
-Assets are files next to the scene or in the ``pybullet_data`` package that ships with
-PyBullet, so shipped scenes need no downloads.
+A scene names an asset by a path relative to its own folder, to a folder of
+``SIMENGINE_ASSET_PATH`` (``os.pathsep``-separated) or to the ``pybullet_data`` package
+that ships with PyBullet (shipped scenes need no downloads). A name that leads out of these
+roots (``../``, an absolute path elsewhere, a symlink pointing out) is refused. Names are
+resolved once, when the scene is loaded; a store keeps a copy of every asset
+(``store.assets``), so its workers never look for them again.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pybullet_data
@@ -15,14 +25,91 @@ import pybullet_data
 PYBULLET_DATA = Path(pybullet_data.getDataPath())
 
 
+class AssetEscapeError(ValueError):
+    """An asset name that leads out of the allowed roots."""
+
+
+def asset_roots(base_dir: Path) -> list[Path]:
+    extra = [Path(p) for p in os.environ.get("SIMENGINE_ASSET_PATH", "").split(os.pathsep) if p]
+    return [base_dir, *extra, PYBULLET_DATA]
+
+
 def resolve_asset(name: str, base_dir: Path) -> Path | None:
-    """An existing asset file: absolute, relative to the scene's folder, or in pybullet_data."""
+    """The existing asset file ``name`` names, looked for in the scene's folder, then
+    ``SIMENGINE_ASSET_PATH``, then pybullet_data; None when there is none. Raises
+    ``AssetEscapeError`` when the name (or a symlink on the way) leads out of its root."""
     p = Path(name)
-    candidates = [p] if p.is_absolute() else [base_dir / p, PYBULLET_DATA / p]
-    for c in candidates:
-        if c.is_file():
-            return c.resolve()
+    roots = [r.resolve() for r in asset_roots(base_dir)]
+    candidates = [(p, None)] if p.is_absolute() else [(r / p, r) for r in roots]
+    for c, root in candidates:
+        if not c.is_file():
+            continue
+        real = c.resolve()
+        inside = [r for r in roots if real.is_relative_to(r)] if root is None else \
+            ([root] if real.is_relative_to(root) else [])
+        if not inside:
+            raise AssetEscapeError(f"{name}: leads out of the allowed asset folders (the "
+                                   "scene's folder, SIMENGINE_ASSET_PATH, pybullet_data)")
+        return real
     return None
+
+
+@dataclass(frozen=True)
+class AssetResolver:
+    """How a scene's asset names become files: looked up on disk next to the scene, or, for
+    a scene read back from a store, in the store's own copies (``files``)."""
+
+    base_dir: Path
+    files: Mapping[str, str] | None = None
+
+    def find(self, node: Any, expectation: str) -> str:
+        """The file the string at ``node`` names (a ``SpecError`` at that key path if none)."""
+        name = node.string()
+        if self.files is not None:
+            if name not in self.files:
+                raise node.error("expected an asset the store holds a copy of")
+            return self.files[name]
+        try:
+            found = resolve_asset(name, self.base_dir)
+        except AssetEscapeError:
+            raise node.error("expected a path inside the scene's folder, SIMENGINE_ASSET_PATH "
+                             "or pybullet_data (no '..' or links leading out)") from None
+        if found is None:
+            raise node.error(expectation)
+        return str(found)
+
+
+_REFERENCE = re.compile(r"""filename\s*=\s*["']([^"']+)["']""")
+
+
+def asset_bundle(path: str | Path) -> list[Path]:
+    """The file and every file it loads by a relative path (a URDF's meshes, an OBJ's
+    material library and its textures), resolved, existing ones only, the file first."""
+    first = Path(path).resolve()
+    out: list[Path] = []
+    todo = [first]
+    while todo:
+        f = todo.pop(0)
+        if f in out or not f.is_file():
+            continue
+        out.append(f)
+        suffix = f.suffix.lower()
+        if suffix not in (".urdf", ".obj", ".mtl"):
+            continue
+        text = f.read_text(encoding="utf-8", errors="replace")
+        if suffix == ".urdf":
+            refs = _REFERENCE.findall(text)
+        else:
+            refs = [line.split(None, 1)[1].strip() for line in text.splitlines()
+                    if line.strip().split(None, 1)[0:1] in (["mtllib"], ["map_Kd"], ["map_Ka"],
+                                                             ["map_Ks"], ["map_d"], ["map_bump"],
+                                                             ["bump"], ["norm"])
+                    and len(line.split(None, 1)) == 2]
+        for ref in refs:
+            if "://" in ref or Path(ref).is_absolute():  # package:// and the like: not ours
+                continue
+            todo.append((f.parent / ref).resolve())
+    return out
 
 
 @functools.lru_cache(maxsize=64)

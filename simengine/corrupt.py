@@ -23,6 +23,7 @@ from .errors import StoreError, UserError
 from .spec.corruptions import parse_corruptions
 from .spec.loader import read_yaml, scene_from_dict
 from .spec.node import Node
+from .store.assets import local_asset_files
 from .store.blocks import write_block
 from .store.layout import ATTR, block_range
 from .store.reader import StoreReader, open_group_checked
@@ -64,7 +65,8 @@ def corrupted_engine(source: str, sets: Node) -> tuple[Engine, dict]:
             raise Node(s.name, sets.file, sets.child_path(i) + ".name").error(
                 f"expected a set name not already in {source}")
     plain["corruptions"] = [*plain.get("corruptions", []), *sets.value]
-    spec = scene_from_dict(plain, source=f"{source}#scene")
+    files = local_asset_files(source, root, attrs) if "assets" in attrs else None
+    spec = scene_from_dict(plain, source=f"{source}#scene", asset_files=files)
     return Engine(spec, seed=attrs["root_seed"]), attrs
 
 

@@ -42,7 +42,7 @@ class ObjectInstance:
     center: tuple[float, float, float]  # local bounding-box centre (m), 0 for primitives
     radius: float | None
     length: float | None
-    asset: str | None
+    asset: str | None  # as the scene names it (portable: recorded with the sample)
     scale: float
     class_name: str
     class_id: int
@@ -57,6 +57,8 @@ class ObjectInstance:
     linear_velocity: tuple[float, float, float]
     angular_velocity: tuple[float, float, float]
     texture: dict[str, Any] | None = None  # kind, scale, color2, axis
+    # the file to load, on this machine: never recorded (samples must not depend on it)
+    asset_file: str | None = field(default=None, compare=False)
 
     @property
     def instance_id(self) -> int:
@@ -95,9 +97,15 @@ class SceneInstance:
     background_bottom: tuple[float, float, float] | None = None
     light: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_LIGHT))
     extra: dict[str, Any] = field(default_factory=dict)
+    # audio clip name -> the file to read, on this machine: never recorded
+    clip_files: dict[str, str] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        del d["clip_files"]
+        for o in d["objects"]:
+            del o["asset_file"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SceneInstance:
@@ -172,7 +180,8 @@ def sample_instance(spec: SceneSpec, root_seed: int, index: int, attempt: int = 
         scene=spec.name, root_seed=int(root_seed), index=int(index), attempt=int(attempt),
         gravity=gravity, ground=ground, room=room,
         background=background, objects=tuple(objects), sensors=sensors,
-        dropped_objects=dropped, background_bottom=background_bottom, light=light, extra=extra)
+        dropped_objects=dropped, background_bottom=background_bottom, light=light, extra=extra,
+        clip_files={src.file_name: src.file for src in spec.audio.sources if src.file})
 
 
 def _texture(t: TextureSpec | None, rng: np.random.Generator) -> dict[str, Any] | None:
@@ -238,7 +247,7 @@ def _sample_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random
         index=index, group=group.name, shape=t.shape,
         size=tuple(float(b - a) for a, b in zip(lo, hi, strict=True)),
         center=tuple(float((a + b) / 2) for a, b in zip(lo, hi, strict=True)),
-        radius=radius, length=length, asset=t.asset, scale=scale,
+        radius=radius, length=length, asset=t.asset_name, asset_file=t.asset, scale=scale,
         class_name=class_name, class_id=spec.classes.index(class_name),
         position=pos, orientation=q, linear_velocity=lin, angular_velocity=ang,
         fixed=t.fixed, **props)

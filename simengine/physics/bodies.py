@@ -75,7 +75,8 @@ def spawn_object(obj: ObjectInstance, client: int) -> int:
     rgba = (*obj.color, 1.0)
     mass = 0.0 if obj.fixed else obj.mass
     if obj.shape == "urdf":
-        body = p.loadURDF(obj.asset, basePosition=obj.position, baseOrientation=obj.orientation,
+        body = p.loadURDF(obj.asset_file, basePosition=obj.position,
+                          baseOrientation=obj.orientation,
                           useFixedBase=obj.fixed, globalScaling=obj.scale,
                           flags=p.URDF_USE_INERTIA_FROM_FILE, physicsClientId=client)
         for link in range(-1, p.getNumJoints(body, physicsClientId=client)):
@@ -110,7 +111,7 @@ def _shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]:
         kw_v = {"radius": obj.radius, "length": obj.length}
     elif obj.shape == "mesh":
         kind = p.GEOM_MESH
-        kw_c = kw_v = {"fileName": obj.asset, "meshScale": [obj.scale] * 3}
+        kw_c = kw_v = {"fileName": obj.asset_file, "meshScale": [obj.scale] * 3}
     else:
         raise ValueError(obj.shape)
     col = p.createCollisionShape(kind, physicsClientId=client, **kw_c)

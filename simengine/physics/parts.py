@@ -35,7 +35,7 @@ def object_parts(obj: ObjectInstance, body: int, client: int) -> tuple[PartDesc,
         return (PartDesc(KIND_OF_SHAPE[obj.shape], (obj.radius, obj.length / 2, 0.0), 0,
                          (0, 0, 0), IDENTITY),)
     if obj.shape == "mesh":
-        return (PartDesc(MESH, (obj.scale,) * 3, 0, (0, 0, 0), IDENTITY, obj.asset),)
+        return (PartDesc(MESH, (obj.scale,) * 3, 0, (0, 0, 0), IDENTITY, obj.asset_file),)
     parts = []
     for v in p.getVisualShapeData(body, physicsClientId=client):
         link, geom, dims, fname, lpos, lorn = v[1], v[2], v[3], v[4], v[5], v[6]
@@ -49,7 +49,7 @@ def object_parts(obj: ObjectInstance, body: int, client: int) -> tuple[PartDesc,
         elif geom == p.GEOM_MESH:
             path = fname.decode("utf-8")
             if not path.lower().endswith(".obj"):
-                raise ValueError(f"{obj.asset}: only .obj visual meshes are supported, "
+                raise ValueError(f"{obj.asset_file}: only .obj visual meshes are supported, "
                                  f"got {path}")
             desc = PartDesc(MESH, tuple(float(d) for d in dims), link + 1, lpos, lorn, path)
         else:

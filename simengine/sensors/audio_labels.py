@@ -47,6 +47,7 @@ class AcousticScene:
     source_classes: tuple[int, ...] = ()
     ground_class: int = 1
     wall_class: int = 2
+    clip_files: dict[str, str] | None = None  # clip name -> file (SceneInstance.clip_files)
 
     @classmethod
     def from_instance(cls, instance, classes: tuple[str, ...]) -> AcousticScene:
@@ -59,7 +60,8 @@ class AcousticScene:
         return cls(room=room, ground_beta=beta, sources=sources, ambient=audio.get("ambient"),
                    object_classes=tuple(o.class_id for o in instance.objects),
                    source_classes=tuple(classes.index(s["class"]) for s in sources),
-                   ground_class=classes.index("ground"), wall_class=classes.index("wall"))
+                   ground_class=classes.index("ground"), wall_class=classes.index("wall"),
+                   clip_files=dict(getattr(instance, "clip_files", {}) or {}))
 
     def contact_class(self, instance_id: int, z: float) -> int:
         if instance_id > 0:  # -1 when the object is unknown (events built without a scene)

@@ -156,12 +156,14 @@ def load_clip(path: str, sample_rate: int) -> np.ndarray:
     return out
 
 
-def scene_source(src: dict, fs: float, window: float, rng: np.random.Generator) -> np.ndarray:
-    """Dry signal (Pa at 1 m) of one resolved scene source (``SceneInstance.extra``)."""
+def scene_source(src: dict, fs: float, window: float, rng: np.random.Generator,
+                 clip_file: str | None = None) -> np.ndarray:
+    """Dry signal (Pa at 1 m) of one resolved scene source (``SceneInstance.extra``);
+    ``clip_file`` is the file a clip source reads (the sample records only its name)."""
     kind = src["kind"]
     rest = max(window - src["start"], 0.0)
     if kind == "clip":
-        clip = load_clip(src["file"], int(fs))
+        clip = load_clip(clip_file or src["file"], int(fs))
         n_clip = clip.shape[0]
         dur = src["duration"] if src["duration"] is not None else (rest if src["loop"]
                                                                  else n_clip / fs)

@@ -423,7 +423,8 @@ class MicrophoneArray:
 
     def _scene_source(self, k: int, src: dict, recording: Recording,
                       rng: np.random.Generator):
-        x = scene_source(src, float(self.sample_rate), self.duration, rng)
+        x = scene_source(src, float(self.sample_rate), self.duration, rng,
+                         clip_file=(self.scene.clip_files or {}).get(src["file"] or ""))
         if src["attach_instance"] < 0 or src["start"] >= self.duration:
             return None
         offset = np.asarray(src["position"], np.float64)

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ..assets import AssetResolver
 from .distributions import Param, parse_number, sample_tree
 from .node import Node
 
@@ -65,8 +66,9 @@ class SoundSourceSpec:
     harmonics: Param
     voices: Param
     color: str
-    file: str | None  # resolved absolute path
+    file: str | None  # the file to read (resolved once, at load)
     loop: bool
+    file_name: str | None = None  # as the scene names it: what samples record
 
 
 @dataclass(frozen=True)
@@ -83,13 +85,13 @@ class AudioSpec:
     ground_reflection: bool = True
 
 
-def parse_audio(node: Node, base_dir: Path, groups: set[str]) -> AudioSpec:
+def parse_audio(node: Node, assets: AssetResolver, groups: set[str]) -> AudioSpec:
     node.mapping({"sources", "ambient", "ground_reflection"})
     sources: list[SoundSourceSpec] = []
     names: set[str] = set()
     if node.has("sources"):
         for i, s in enumerate(node.get("sources").sequence(0, MAX_SOURCES)):
-            src = _source(s, i, base_dir, groups)
+            src = _source(s, i, assets, groups)
             if src.name in names:
                 raise s.get("name").error("expected a unique source name")
             names.add(src.name)
@@ -109,7 +111,7 @@ def parse_audio(node: Node, base_dir: Path, groups: set[str]) -> AudioSpec:
                      ground_reflection=node.get("ground_reflection", True).boolean())
 
 
-def _source(s: Node, i: int, base_dir: Path, groups: set[str]) -> SoundSourceSpec:
+def _source(s: Node, i: int, assets: AssetResolver, groups: set[str]) -> SoundSourceSpec:
     s.mapping(None, required={"kind"})
     kind = s.get("kind").string(SOURCE_KINDS)
     s.mapping(COMMON_KEYS | KIND_KEYS[kind], required={"kind"})
@@ -124,17 +126,16 @@ def _source(s: Node, i: int, base_dir: Path, groups: set[str]) -> SoundSourceSpe
         index = a.get("index", 0).integer(minimum=0, maximum=4095)
     elif not s.has("position"):
         raise s.error("expected a fixed position or attach: {group: ...}", show_value=False)
-    file = None
+    file = file_name = None
     if kind == "clip":
         f = s.get("file")
-        rel = f.string()
-        path = Path(rel) if Path(rel).is_absolute() else base_dir / rel
-        if path.suffix.lower() not in CLIP_SUFFIXES:
+        file_name = f.string()
+        if Path(file_name).suffix.lower() not in CLIP_SUFFIXES:
             raise f.error("expected a .wav, .flac or .ogg file")
-        if not path.is_file():
-            raise f.error("expected an audio file next to the scene (not found)")
+        path = Path(assets.find(f, "expected an audio file next to the scene or in "
+                                   "SIMENGINE_ASSET_PATH (not found)"))
         _check_readable(f, path)
-        file = str(path.resolve())
+        file = str(path)
     default_f = DEFAULT_FREQUENCY.get(kind, 440.0)
     return SoundSourceSpec(
         name=name, kind=kind, class_name=s.get("class", kind).string(),
@@ -151,7 +152,7 @@ def _source(s: Node, i: int, base_dir: Path, groups: set[str]) -> SoundSourceSpe
         harmonics=parse_number(s.get("harmonics", 6), integer=True, minimum=1, maximum=64),
         voices=parse_number(s.get("voices", 1), integer=True, minimum=1, maximum=16),
         color=s.get("color", "white").string(NOISE_COLORS),
-        file=file, loop=s.get("loop", False).boolean())
+        file=file, file_name=file_name, loop=s.get("loop", False).boolean())
 
 
 def _check_readable(node: Node, path: Path) -> None:
@@ -187,7 +188,7 @@ def sample_audio(audio: AudioSpec, objects: tuple[Any, ...], rng: np.random.Gene
             "frequency": float(s.frequency.sample(rng)),
             "frequency_end": float(s.frequency_end.sample(rng)),
             "harmonics": int(s.harmonics.sample(rng)), "voices": int(s.voices.sample(rng)),
-            "color": s.color, "file": s.file, "loop": s.loop})
+            "color": s.color, "file": s.file_name, "loop": s.loop})
     ambient = None
     if audio.ambient is not None:
         a = audio.ambient

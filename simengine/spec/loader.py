@@ -5,12 +5,13 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..assets import resolve_asset
+from ..assets import AssetResolver
 from ..errors import SpecError
 from ..materials import MATERIAL_NAMES
 from ..sensors.schemas import SCHEMAS
@@ -100,7 +101,11 @@ def load_scene(path: str | Path) -> SceneSpec:
     return scene_from_dict(data, source=str(path))
 
 
-def scene_from_dict(data: Any, source: str = "<scene>") -> SceneSpec:
+def scene_from_dict(data: Any, source: str = "<scene>",
+                    asset_files: Mapping[str, str] | None = None) -> SceneSpec:
+    """A validated spec from plain data. Asset names are resolved next to ``source`` (see
+    ``assets.resolve_asset``), or, given ``asset_files`` (name -> file; a store's copies),
+    only there."""
     root = Node(data, source)
     if data is None:
         raise root.error("expected a scene mapping, the file is empty", show_value=False)
@@ -113,8 +118,9 @@ def scene_from_dict(data: Any, source: str = "<scene>") -> SceneSpec:
     if not isinstance(description, str):
         raise root.get("description").error("expected a string")
     world = _world(root.get("world", {}))
-    templates = _templates(root.get("templates", {}), base_dir)
-    groups = _groups(root.get("objects"), templates, base_dir)
+    assets = AssetResolver(base_dir, asset_files)
+    templates = _templates(root.get("templates", {}), assets)
+    groups = _groups(root.get("objects"), templates, assets)
     schedule = _schedule(root.get("simulation", {}))
     sensors, plain_sensors = _sensors(root.get("sensors"), base_dir)
     plain["sensors"] = plain_sensors
@@ -127,7 +133,7 @@ def scene_from_dict(data: Any, source: str = "<scene>") -> SceneSpec:
             f"expected at most {MAX_OBJECTS} objects in all, the counts allow {max_objects}",
             show_value=False)
 
-    audio = (parse_audio(root.get("audio"), base_dir, {g.name for g in groups})
+    audio = (parse_audio(root.get("audio"), assets, {g.name for g in groups})
              if root.has("audio") else AudioSpec())
 
     classes = list(BUILTIN_CLASSES)
@@ -144,7 +150,8 @@ def scene_from_dict(data: Any, source: str = "<scene>") -> SceneSpec:
     return SceneSpec(name=name, description=description, world=world, groups=tuple(groups),
                      schedule=schedule, sensors=tuple(sensors), classes=tuple(classes),
                      max_objects=max_objects, source=source, plain=plain, audio=audio,
-                     corruptions=corruptions)
+                     corruptions=corruptions,
+                     asset_files=None if asset_files is None else dict(asset_files))
 
 
 # --- world ------------------------------------------------------------------------------
@@ -238,17 +245,17 @@ def _world(node: Node) -> WorldSpec:
 
 # --- objects ----------------------------------------------------------------------------
 
-def _templates(node: Node, base_dir: Path) -> dict[str, Node]:
+def _templates(node: Node, assets: AssetResolver) -> dict[str, Node]:
     node.mapping()
     for key, t in node.items():
         # validate each template on its own so errors point into `templates`
-        _template(t, base_dir, group_overrides=None)
+        _template(t, assets, group_overrides=None)
         if not key.strip():
             raise t.error("expected a non-empty template name")
     return dict(node.items())
 
 
-def _template(node: Node, base_dir: Path, group_overrides: Node | None) -> TemplateSpec:
+def _template(node: Node, assets: AssetResolver, group_overrides: Node | None) -> TemplateSpec:
     node.mapping(TEMPLATE_KEYS, required={"shape"})
 
     def pick(key: str, default: Any = None) -> Node | None:
@@ -260,7 +267,7 @@ def _template(node: Node, base_dir: Path, group_overrides: Node | None) -> Templ
 
     shape = node.get("shape").string(SHAPES)
     size = radius = length = None
-    asset = None
+    asset = asset_name = None
     needs = {"box": {"size"}, "sphere": {"radius"}, "cylinder": {"radius", "length"},
              "capsule": {"radius", "length"}, "mesh": {"mesh"}, "urdf": {"urdf"}}[shape]
     for key in ("size", "radius", "length", "mesh", "urdf"):
@@ -278,10 +285,9 @@ def _template(node: Node, base_dir: Path, group_overrides: Node | None) -> Templ
         length = parse_number(pick("length"), positive=True)
     if shape in ("mesh", "urdf"):
         asset_node = pick(shape)
-        rel = asset_node.string()
-        found = resolve_asset(rel, base_dir)
-        if found is None:
-            raise asset_node.error("expected a file next to the scene or in pybullet_data")
+        asset_name = asset_node.string()
+        found = Path(assets.find(asset_node, "expected a file next to the scene, in "
+                                             "SIMENGINE_ASSET_PATH or in pybullet_data"))
         suffix = found.suffix.lower()
         if shape == "mesh" and suffix != ".obj":
             raise asset_node.error("expected a Wavefront .obj mesh")
@@ -290,6 +296,7 @@ def _template(node: Node, base_dir: Path, group_overrides: Node | None) -> Templ
         asset = str(found)
     return TemplateSpec(
         shape=shape, size=size, radius=radius, length=length, asset=asset,
+        asset_name=asset_name,
         scale=parse_number(pick("scale", 1.0), positive=True),
         class_name=parse_choice_of(pick("class", shape)),
         color=_color(pick("color", [0.7, 0.7, 0.7])),
@@ -302,7 +309,7 @@ def _template(node: Node, base_dir: Path, group_overrides: Node | None) -> Templ
     )
 
 
-def _groups(node: Node, templates: dict[str, Node], base_dir: Path) -> list[GroupSpec]:
+def _groups(node: Node, templates: dict[str, Node], assets: AssetResolver) -> list[GroupSpec]:
     groups = []
     names: set[str] = set()
     for g in node.sequence(min_len=1):
@@ -320,7 +327,7 @@ def _groups(node: Node, templates: dict[str, Node], base_dir: Path) -> list[Grou
             t = templates[t.value]
         elif not isinstance(t.value, dict):
             raise t.error("expected a template name or an inline template mapping")
-        template = _template(t, base_dir, group_overrides=g)
+        template = _template(t, assets, group_overrides=g)
         groups.append(GroupSpec(
             name=name, template=template,
             count=parse_number(g.get("count", 1), integer=True, minimum=0, maximum=MAX_OBJECTS),

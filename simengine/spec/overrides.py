@@ -112,7 +112,7 @@ def apply_overrides(spec: SceneSpec, overrides: Mapping[str, Any]) -> SceneSpec:
     data = copy.deepcopy(spec.to_dict())
     for path, value in overrides.items():
         _set(data, path, _plain(value, str(path)))
-    return scene_from_dict(data, source=spec.source or "<scene>")
+    return scene_from_dict(data, source=spec.source or "<scene>", asset_files=spec.asset_files)
 
 
 def plain_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -88,7 +88,7 @@ class TemplateSpec:
     size: Vec3 | None  # box full extents
     radius: Param | None  # sphere, cylinder, capsule
     length: Param | None  # cylinder and capsule (cylindrical part), along local z
-    asset: str | None  # mesh or URDF file (resolved absolute path)
+    asset: str | None  # mesh or URDF file to load (resolved once, at load)
     scale: Param
     class_name: Param
     color: Vec3
@@ -98,6 +98,7 @@ class TemplateSpec:
     material: Param
     fixed: bool
     texture: TextureSpec | None = None
+    asset_name: str | None = None  # as the scene names it: what samples record
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,8 @@ class SceneSpec:
     plain: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     audio: AudioSpec = field(default_factory=AudioSpec)
     corruptions: tuple = ()  # CorruptionSetSpec per set (spec/corruptions.py)
+    # name -> file of each asset when read from a store's copies (None: next to ``source``)
+    asset_files: dict[str, str] | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A self-contained plain mapping (presets merged), loadable by scene_from_dict."""

@@ -26,6 +26,7 @@ from ..materials import MATERIAL_NAMES
 from ..sensors.base import OutputSpec
 from ..spec.distributions import to_plain
 from ..spec.scene import SHAPES
+from .assets import asset_records, spec_assets, write_assets
 from .integrity import create_manifest
 
 # 2: every block records what it wrote in meta/manifest (store.integrity)
@@ -50,6 +51,7 @@ def store_attributes(engine: Engine, num_samples: int, block_size: int) -> dict[
         "scene_hash": spec.hash(),
         "scene": spec.to_dict(),
         "overrides": dict(engine.overrides),  # already applied to "scene"; the record
+        "assets": asset_records(spec_assets(spec)),  # copies in the store (store.assets)
         "sensors": [{"name": s.name, "kind": s.kind, "preset": s.preset,
                      "params": {k: to_plain(v) for k, v in s.params.items()}}
                     for s in spec.sensors],
@@ -71,6 +73,7 @@ def create_store(path: str, engine: Engine, num_samples: int, block_size: int) -
     root.create_array(DONE, shape=(num_samples,), chunks=(block_size,), dtype="bool",
                       fill_value=False, compressors=COMPRESSOR, config=ARRAY_CONFIG)
     create_manifest(root, num_blocks(num_samples, block_size), len(engine.outputs()))
+    write_assets(root, spec_assets(engine.spec))
     # Attributes are written last: a store without them is an unfinished creation.
     root.attrs[ATTR] = store_attributes(engine, num_samples, block_size)
     return root

@@ -30,13 +30,14 @@ from zarr.core.sync import sync
 from zarr.storage import MemoryStore
 
 from ..errors import StoreError
+from .assets import spec_assets, write_assets
 from .blocks import clear_block
 from .integrity import MANIFEST, META, attrs_digest, has_manifest
 from .layout import ATTR, DONE, create_store, num_blocks
 from .progress import written_blocks
 from .verify import good_blocks
 
-IDENTITY = ("scene_hash", "root_seed", "block_size", "engine_version")
+IDENTITY = ("scene_hash", "root_seed", "block_size", "engine_version", "assets")
 
 
 @dataclass
@@ -118,6 +119,7 @@ def prepare_store(path: str, engine: Any, n: int, block_size: int, *, resume: bo
         plan.notes.append("root attributes had been edited; restored from the scene")
     _remove_partial_files(path)
     restored = _restore_metadata(path, expected.docs)
+    write_assets(zarr.open_group(path, mode="r+"), spec_assets(engine.spec))  # repairs copies
     if restored and not edited:
         plan.notes.append("restored edited metadata: " + ", ".join(restored[:4])
                           + (f" and {len(restored) - 4} more" if len(restored) > 4 else ""))

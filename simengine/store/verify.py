@@ -16,6 +16,7 @@ import numpy as np
 import zarr
 
 from ..errors import StoreError
+from .assets import damaged_assets
 from .integrity import MANIFEST, attrs_digest, check_block, has_manifest
 from .layout import ATTR, DONE, block_range
 from .progress import done_blocks, written_blocks
@@ -72,6 +73,7 @@ def verify_group(path: str, root: zarr.Group, attrs: dict[str, Any], *,
         if arr.shape[0] != (n if key != MANIFEST else -(-n // bs)):
             report.store_problems.append(f"{key}: holds {arr.shape[0]} rows, the root "
                                          f"attributes say {n} samples")
+    report.store_problems += damaged_assets(root, attrs)
     if report.store_problems:
         return report
     done = set(done_blocks(root, attrs).tolist())

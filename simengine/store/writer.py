@@ -17,6 +17,7 @@ import zarr
 
 from ..engine import Engine
 from ..spec.loader import scene_from_dict
+from .assets import local_asset_files
 from .blocks import write_block
 from .layout import ATTR, block_range
 
@@ -34,11 +35,17 @@ class BlockResult:
     samples_with_drops: int = 0
 
 
-def engine_for_store(path: str, attrs: dict) -> Engine:
-    """One engine per (store, scene hash) per process, so Numba and caches warm up once."""
+def engine_for_store(path: str, attrs: dict, root: zarr.Group | None = None) -> Engine:
+    """One engine per (store, scene hash) per process, so Numba and caches warm up once.
+    Assets come from the store's own copies (``store.assets``), never from the scene's
+    folder, so the store renders from anywhere."""
     key = (path, attrs["scene_hash"])
     if key not in _ENGINES:
-        spec = scene_from_dict(attrs["scene"], source=f"{path}#scene")
+        files = None
+        if "assets" in attrs:
+            files = local_asset_files(path, root if root is not None
+                                      else zarr.open_group(path, mode="r"), attrs)
+        spec = scene_from_dict(attrs["scene"], source=f"{path}#scene", asset_files=files)
         _ENGINES.clear()
         _ENGINES[key] = Engine(spec, seed=attrs["root_seed"])
         _ENGINES[key].overrides = dict(attrs.get("overrides", {}))  # applied to the scene
@@ -49,7 +56,7 @@ def render_block(path: str, block: int) -> BlockResult:
     start_clock = time.perf_counter()
     root = zarr.open_group(path, mode="r+")
     attrs = root.attrs[ATTR]
-    engine = engine_for_store(path, attrs)
+    engine = engine_for_store(path, attrs, root)
     before = dict(engine.timings)
     indices = block_range(block, attrs["block_size"], attrs["num_samples"])
     samples = [engine.sample(k) for k in indices]
