@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt as exc:
-        print(f"{PROG}: {exc or 'interrupted'}", file=sys.stderr)
+        print(f"{PROG}: {str(exc) or 'interrupted'}", file=sys.stderr)
         return getattr(exc, "exit_code", 130)
     except Exception as exc:
         if os.environ.get("SIMENGINE_DEBUG"):

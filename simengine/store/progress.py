@@ -33,46 +33,37 @@ def written_blocks(root: zarr.Group, name: str = DONE) -> np.ndarray:
     return np.array(sorted(blocks), dtype=np.int64)
 
 
-def done_blocks(root: zarr.Group, attrs: dict[str, Any]) -> np.ndarray:
-    """Sorted indices of the blocks whose every sample is marked done."""
+def flagged_blocks(root: zarr.Group, attrs: dict[str, Any]):
+    """(block, flags of its samples) for every written done chunk, read a run at a time."""
     n, bs = int(attrs["num_samples"]), int(attrs["block_size"])
     blocks = written_blocks(root)
     blocks = blocks[blocks * bs < n]
     if blocks.size == 0:
-        return blocks
+        return
     done = root[DONE]
-    keep = []
-    # contiguous runs of written blocks are read in one call each
     cuts = np.flatnonzero(np.diff(blocks) != 1) + 1
-    for run in np.split(blocks, cuts):
+    for run in np.split(blocks, cuts):  # contiguous written blocks: one read each
         lo, hi = int(run[0]) * bs, min(n, (int(run[-1]) + 1) * bs)
         flags = np.asarray(done[lo:hi], dtype=bool)
-        for b in run:
-            part = flags[int(b) * bs - lo:min(n, (int(b) + 1) * bs) - lo]
-            if part.all():
-                keep.append(int(b))
-    return np.array(keep, dtype=np.int64)
+        for b in run.tolist():
+            yield b, flags[b * bs - lo:min(n, (b + 1) * bs) - lo]
+
+
+def done_blocks(root: zarr.Group, attrs: dict[str, Any]) -> np.ndarray:
+    """Sorted indices of the blocks whose every sample is marked done."""
+    return np.array([b for b, flags in flagged_blocks(root, attrs) if flags.all()], np.int64)
 
 
 def done_indices(root: zarr.Group, attrs: dict[str, Any]) -> np.ndarray:
-    """Sorted indices of the samples marked done (those of fully done blocks: a block's
-    flags are written together, so a partly flagged block is an edited one)."""
-    n, bs = int(attrs["num_samples"]), int(attrs["block_size"])
-    blocks = done_blocks(root, attrs)
-    if blocks.size == 0:
-        return blocks
-    idx = (blocks[:, None] * bs + np.arange(bs)[None, :]).reshape(-1)
-    return idx[idx < n]
+    """Sorted indices of the samples marked done."""
+    bs = int(attrs["block_size"])
+    parts = [b * bs + np.flatnonzero(flags) for b, flags in flagged_blocks(root, attrs)]
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
 
 def is_done(root: zarr.Group, attrs: dict[str, Any], indices: np.ndarray) -> np.ndarray:
-    """Done flags of ``indices`` (whole blocks: every flag of the sample's block set)."""
-    bs = int(attrs["block_size"])
-    blocks = np.unique(np.asarray(indices, np.int64) // bs)
-    n = int(attrs["num_samples"])
-    done = root[DONE]
-    ok = {}
-    for b in blocks.tolist():
-        lo, hi = b * bs, min(n, (b + 1) * bs)
-        ok[b] = bool(np.asarray(done[lo:hi]).all())
-    return np.array([ok[int(k) // bs] for k in np.asarray(indices).reshape(-1)], dtype=bool)
+    """Done flags of ``indices`` (reading only the chunks of their blocks)."""
+    idx = np.asarray(indices, np.int64).reshape(-1)
+    if idx.size == 0:
+        return np.zeros(0, bool)
+    return np.asarray(root[DONE].get_coordinate_selection(idx), dtype=bool)

@@ -19,7 +19,7 @@ from ..errors import StoreError
 from .assets import damaged_assets
 from .integrity import MANIFEST, attrs_digest, check_block, has_manifest
 from .layout import ATTR, DONE, block_range
-from .progress import done_blocks, written_blocks
+from .progress import done_blocks, flagged_blocks, written_blocks
 
 
 @dataclass
@@ -76,28 +76,26 @@ def verify_group(path: str, root: zarr.Group, attrs: dict[str, Any], *,
     report.store_problems += damaged_assets(root, attrs)
     if report.store_problems:
         return report
-    done = set(done_blocks(root, attrs).tolist())
-    flagged = set(written_blocks(root, DONE).tolist())
+    flags = dict(flagged_blocks(root, attrs))
     recorded = set(written_blocks(root, MANIFEST).tolist())
     digest = attrs_digest(attrs)
     nblocks = -(-n // bs)
-    for b in sorted(flagged | recorded):
+    for b in sorted(set(flags) | recorded):
         if b >= nblocks:
             continue
         report.blocks_checked += 1
-        if b in flagged and b not in done:
-            report.damaged[b] = ["partly marked done (meta/done chunk edited)"]
-        elif b in done and b not in recorded:
+        marked = int(flags[b].sum()) if b in flags else 0
+        if marked and b not in recorded:
             report.damaged[b] = ["marked done but its meta/manifest chunk is missing"]
-        elif b in recorded and b not in flagged:
+        elif b in recorded and not marked:
             report.damaged[b] = ["written (manifest present) but its meta/done chunk is "
                                  "missing"]
-        else:
+        elif marked:
             problems = check_block(root, attrs, b, full=full, root_digest=digest)
             if problems:
                 report.damaged[b] = problems
             else:
-                report.samples_done += len(block_range(b, bs, n))
+                report.samples_done += marked
     return report
 
 

@@ -16,8 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from ..store.layout import ATTR, DONE
-from ..store.reader import open_group_checked
+from ..errors import DamagedStoreError
+from ..store.layout import ATTR
+from ..store.progress import done_indices, is_done
+from ..store.reader import StoreReader, open_group_checked
 
 KIND_PREFIX = {"camera": "camera", "lidar": "lidar", "microphone": "audio"}
 CACHE_BYTES = 256 * 2**20  # recently read sample arrays kept in memory
@@ -29,6 +31,11 @@ class NotFoundError(LookupError):
 
 class BadRequestError(ValueError):
     """The request is malformed (HTTP 400)."""
+
+
+class DamagedSampleError(NotFoundError):
+    """The sample's data no longer matches what was written (HTTP 404, with the store's
+    message naming the damaged samples): never served as zeros."""
 
 
 @dataclass(frozen=True)
@@ -64,18 +71,20 @@ class StoreView:
         self.shapes: list[str] = list(self.attrs.get("shapes", []))
         self.sensors: dict[str, dict[str, Any]] = {s["name"]: s for s in self.attrs["sensors"]}
         self.variants = _variants(self.attrs, self.arrays)
-        self._done = np.asarray(self.root[DONE][:], dtype=bool)
+        self._done: set[int] = set(done_indices(self.root, self.attrs).tolist())
+        self._readers: dict[str, StoreReader] = {}
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
         self._cached_bytes = 0
 
     # --- validation ------------------------------------------------------------------
     def done_indices(self) -> np.ndarray:
-        """Samples marked done; re-read, since a render may still be filling the store."""
-        done = np.asarray(self.root[DONE][:], dtype=bool)
+        """Samples marked done; re-read, since a render may still be filling the store
+        (listing the written done chunks: the cost follows what was written)."""
+        done = done_indices(self.root, self.attrs)
         with self._lock:
-            self._done = done
-        return np.flatnonzero(done)
+            self._done = set(done.tolist())
+        return done
 
     def sample(self, text: str | int) -> int:
         """A done sample index from a request."""
@@ -85,10 +94,10 @@ class StoreView:
             raise BadRequestError(f"sample index must be an integer, got {text!r}") from None
         if not 0 <= k < self.num_samples:
             raise NotFoundError(f"sample {k} out of range (store has {self.num_samples})")
-        if not self._done[k]:
-            # only the flag of this one sample: a done flag never turns back to False
-            self._done[k] = bool(self.root[DONE][k])
-        if not self._done[k]:
+        if k not in self._done and bool(is_done(self.root, self.attrs, np.array([k]))[0]):
+            with self._lock:  # only this sample's block: a done flag never turns back
+                self._done.add(k)
+        if k not in self._done:
             raise NotFoundError(f"sample {k} is not rendered yet")
         return k
 
@@ -143,7 +152,13 @@ class StoreView:
             if hit is not None:
                 self._cache.move_to_end((key, k))
                 return hit
-        value = np.asarray(self.root[key][k])
+        reader = self._readers.get(key)
+        if reader is None:
+            reader = self._readers.setdefault(key, StoreReader(self.path, keys=[key]))
+        try:  # checked against what the sample's block wrote: never zeros for lost data
+            value = reader.read([k])[key][0]
+        except DamagedStoreError as exc:
+            raise DamagedSampleError(str(exc)) from None
         value.setflags(write=False)  # shared between request threads
         with self._lock:
             self._cache[(key, k)] = value

@@ -204,3 +204,20 @@ def test_a_store_grows_with_resume_and_keeps_its_samples(tmp_path, mini_scene_pa
                              "--resume", "--no-progress"], capture_output=True, text=True,
                             check=False)
     assert shrink.returncode == 2 and "holds 6 samples" in shrink.stderr
+
+
+def test_the_viewer_refuses_damaged_samples(pristine, tmp_path):
+    from simengine.viewer.routes import App
+    from simengine.viewer.store_view import NotFoundError, StoreView
+
+    store = tmp_path / "d.zarr"
+    shutil.copytree(pristine, store)
+    _delete_shard(store)
+    view = StoreView(store)
+    key = _rgb_key(store)
+    assert view.read(key, 0).any()
+    with pytest.raises(NotFoundError, match="damaged samples 2-3"):
+        view.read(key, 2)
+    app = App(view)
+    with pytest.raises(NotFoundError, match="damaged"):
+        app.handle(f"/api/array?sample=2&key={key}")
