@@ -33,3 +33,45 @@ def tree_bytes(path: Path) -> dict[str, bytes]:
     return {str(f.relative_to(path)): f.read_bytes() for f in sorted(path.rglob("*"))
             if f.is_file() and not f.name.endswith(".partial")
             and f.relative_to(path).parts[0] != "logs"}
+
+
+# Every scene the 2D-box tests run on (report, contact sheet, viewer payloads, exports): the
+# shipped scenes and a scene of thin, tiny and cut-off objects.
+SHIPPED_SCENES = sorted((ROOT / "scenes").glob("*.yaml"))
+THIN_TINY = ROOT / "tests" / "data" / "scenes" / "thin_tiny.yaml"
+BOX_SCENES = [*SHIPPED_SCENES, THIN_TINY]
+BOX_SCENE_SAMPLES = 3
+SMALL_CAMERA_WIDTH = 320  # shipped cameras shrunk to this (thin objects get thinner)
+
+
+@pytest.fixture(scope="session")
+def scene_store(tmp_path_factory):
+    """``scene_store(path) -> store``: a store of ``BOX_SCENE_SAMPLES`` samples of the scene
+    (seed 0, blocks of 2), rendered on first use and shared by the whole session. Cameras
+    wider than ``SMALL_CAMERA_WIDTH`` are shrunk to it by sensor overrides (same field of
+    view), to keep the suite fast."""
+    from simengine import Engine
+    from simengine.render import render
+
+    stores: dict[Path, Path] = {}
+
+    def get(scene: Path) -> Path:
+        if scene not in stores:
+            engine = Engine(scene, seed=0)
+            overrides = {}
+            for s in engine.spec.sensors:
+                if s.kind != "camera":
+                    continue
+                w, h = (int(s.params[k].value) for k in ("width", "height"))  # not random
+                if w > SMALL_CAMERA_WIDTH:
+                    key = f"sensors[{s.name}].overrides"
+                    overrides[f"{key}.width"] = SMALL_CAMERA_WIDTH
+                    overrides[f"{key}.height"] = round(h * SMALL_CAMERA_WIDTH / w)
+            if overrides:
+                engine = engine.with_overrides(overrides)
+            out = tmp_path_factory.mktemp(scene.stem) / f"{scene.stem}.zarr"
+            render(engine, str(out), BOX_SCENE_SAMPLES, block_size=2, progress=False)
+            stores[scene] = out
+        return stores[scene]
+
+    return get

@@ -10,15 +10,16 @@ Layout::
 - ``images``: ``id`` = the sample index; ``file_name`` relative to ``DIR/images``; extra
   fields ``sample``, ``frame``, ``camera``, ``capture_time``.
 - ``categories``: the object classes only, i.e. the store's classes that objects can have
-  (``objects/class_id``); the built-in stuff classes (background, ground, wall) have no
-  instances and are left out. ``id`` = the store's class id (not renumbered, so ids agree
-  with ``camera/<c>/semantic``).
+  (``objects/class_id``; ``simengine.spec.classes``); the built-in stuff classes
+  (background, ground, wall) and the classes only sound sources have (the ``audio``
+  section's, e.g. ``speech``) have no instances and are left out. ``id`` = the store's
+  class id (not renumbered, so ids agree with ``camera/<c>/semantic``).
 - ``annotations``: one per object with at least one visible pixel: ``bbox`` [x, y, w, h]
   of the visible mask, ``area`` = its pixel count, ``segmentation`` = the instance mask as
   compressed RLE (COCO's own string format, encoded here so the core needs no pycocotools),
   ``iscrowd`` 0; extra fields ``instance_id`` (the store's), ``visibility`` (visible /
   unoccluded pixels) and ``bbox_amodal`` (the box of the whole projected object, clipped to
-  the image).
+  the image; may be narrower than a pixel; null if none).
 
 Coordinates: COCO puts the top-left corner of pixel (0, 0) at the origin, simengine (like
 ``K``) its centre, so boxes shift by +0.5: COCO x = simengine x_min + 0.5.
@@ -31,8 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..box2d import PixelBox
 from ..errors import UserError
-from ..spec.scene import BUILTIN_CLASSES
+from ..spec.classes import object_classes
 from .common import (
     ExportSummary,
     done_batches,
@@ -79,11 +81,11 @@ def encode_mask(mask: np.ndarray) -> dict:
     return {"size": [int(h), int(w)], "counts": rle_string(rle_counts(mask))}
 
 
-def coco_box(box: np.ndarray) -> list[float]:
+def coco_box(box: np.ndarray) -> list[float] | None:
     """simengine (x_min, y_min, x_max, y_max), pixel centres at integers → COCO [x, y, w, h],
-    pixel corners at integers."""
-    x0, y0, x1, y1 = (float(v) for v in box)
-    return [x0 + 0.5, y0 + 0.5, x1 - x0, y1 - y0]
+    pixel corners at integers, w and h never negative; None for no box (all zeros)."""
+    pixel_box = PixelBox.from_stored(box)
+    return None if pixel_box is None else pixel_box.xywh()
 
 
 def export_coco(store: str, out: str | Path, *, cameras: list[str] | None = None,
@@ -94,9 +96,10 @@ def export_coco(store: str, out: str | Path, *, cameras: list[str] | None = None
         sensor_names(attrs, "camera")
     if not cams:
         raise UserError(f"{store}: the store has no camera")
-    classes = list(attrs["classes"])
+    # object classes only: not the stuff classes, nor classes only sound sources have
+    objects = set(object_classes(attrs["scene"]))
     categories = [{"id": i, "name": n, "supercategory": "object"}
-                  for i, n in enumerate(classes) if n not in BUILTIN_CLASSES]
+                  for i, n in enumerate(attrs["classes"]) if n in objects]
     frames = int(probe.root["meta/time"].shape[1])
     target = prepare_target(out, overwrite)
     write_manifest(target, "coco", store, attrs, {"complete": False})
@@ -146,13 +149,14 @@ def _add_image(doc: dict, target: Path, batch: dict, j: int, k: int, camera: str
     instance = batch[f"camera/{camera}/instance"][j, frame]
     visible = batch[f"camera/{camera}/visible_pixels"][j, frame]
     for m in range(int(batch["objects/count"][j])):
-        if visible[m] <= 0:
+        bbox = coco_box(batch[f"camera/{camera}/boxes2d"][j, frame, m])
+        if visible[m] <= 0 or bbox is None:
             continue  # nothing of it in view: no mask to annotate
         iid = int(batch["objects/instance_id"][j, m])
         doc["annotations"].append({
             "id": len(doc["annotations"]) + 1, "image_id": k,
             "category_id": int(batch["objects/class_id"][j, m]),
-            "bbox": coco_box(batch[f"camera/{camera}/boxes2d"][j, frame, m]),
+            "bbox": bbox,
             "area": int(visible[m]), "segmentation": encode_mask(instance == iid),
             "iscrowd": 0, "instance_id": iid,
             "visibility": float(batch[f"camera/{camera}/visibility"][j, frame, m]),

@@ -40,10 +40,12 @@ and a tilted camera's y axis is not gravity's, so "upright" means upright in the
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from ..box2d import PixelBox
 from ..geometry.transforms import invert, quat_to_matrix
 from .common import (
     ExportSummary,
@@ -79,8 +81,10 @@ def wrap(angle: float) -> float:
     return (angle + math.pi) % (2 * math.pi) - math.pi
 
 
-def label_line(name: str, truncated: float, occluded: int, alpha: float, box: np.ndarray,
-               dims: tuple[float, float, float], location: np.ndarray, ry: float) -> str:
+def label_line(name: str, truncated: float, occluded: int, alpha: float,
+               box: Sequence[float], dims: tuple[float, float, float], location: np.ndarray,
+               ry: float) -> str:
+    """One label_2 line; ``box`` is in order (x_min <= x_max, y_min <= y_max)."""
     x0, y0, x1, y1 = (float(v) for v in box)
     h, w, l_ = dims
     x, y, z = (float(v) + 0.0 for v in location)  # + 0.0: no "-0.0000"
@@ -176,7 +180,8 @@ def _labels(b: dict, c: str, j: int, f: int, names: list[str]) -> list[str]:
     H, W = b[f"{c}/rgb"].shape[2:4]
     for m in range(int(b["objects/count"][j])):
         center = b[f"{c}/box3d_center_cam"][j, f, m]
-        if b[f"{c}/visible_pixels"][j, f, m] <= 0 or center[2] <= 0:
+        box = PixelBox.from_stored(b[f"{c}/boxes2d"][j, f, m])
+        if b[f"{c}/visible_pixels"][j, f, m] <= 0 or box is None or center[2] <= 0:
             continue
         dims, location, ry, _ = yaw_box(center, b[f"{c}/box3d_size"][j, f, m],
                                         b[f"{c}/box3d_orientation_cam"][j, f, m])
@@ -186,5 +191,5 @@ def _labels(b: dict, c: str, j: int, f: int, names: list[str]) -> list[str]:
             truncation(b[f"{c}/box3d_corners_2d"][j, f, m], W, H),
             occlusion(float(b[f"{c}/visibility"][j, f, m]),
                       int(b[f"{c}/unoccluded_pixels"][j, f, m])),
-            alpha, b[f"{c}/boxes2d"][j, f, m], dims, location, wrap(ry)))
+            alpha, box.k_box(), dims, location, wrap(ry)))
     return lines

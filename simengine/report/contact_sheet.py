@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
+from ..box2d import PixelBox
 from ..errors import UserError
 from ..store.reader import StoreReader
 from .plots import PALETTE, load_font
@@ -124,7 +125,7 @@ def contact_sheet(path: str, camera: str | None = None, frame: int = 0, columns:
             caption = caption[:-3] + ".."  # keep it inside its own tile
         draw.text((x + 1, y + th + 1), caption, fill=CAPTION, font=font)
         if boxes:
-            _draw_boxes(draw, data, camera, i, frame, (x, y), tw / W, th / H)
+            _draw_boxes(draw, data, camera, i, frame, (x, y), (tw, th), tw / W, th / H)
     return Sheet(sheet, layout, samples, camera, frame, variant)
 
 
@@ -137,14 +138,20 @@ def _set_names(attrs: dict, variant: str) -> list[str]:
 
 
 def _draw_boxes(draw: ImageDraw.ImageDraw, data: dict, camera: str, i: int, frame: int,
-                origin: tuple[int, int], sx: float, sy: float) -> None:
+                origin: tuple[int, int], tile: tuple[int, int], sx: float, sy: float) -> None:
+    """Outline each visible object's box on its tile: the tile pixels the box overlaps, at
+    least one however thin the object (PixelBox.pixels)."""
     boxes = data[f"camera/{camera}/boxes2d"][i, frame]
     classes = data["objects/class_id"][i]
     for m in range(int(data["objects/count"][i])):
-        x0, y0, x1, y1 = (float(v) for v in boxes[m])
-        if x1 <= x0:  # zeros: not visible
+        box = PixelBox.from_stored(boxes[m])
+        rect = None if box is None else box.pixels(sx, sy, *tile)
+        if rect is None:  # zeros: not visible
             continue
-        # box edges are at pixel-centre ± 0.5 (camera_labels), i.e. + 0.5 in image pixels
-        rect = [origin[0] + (x0 + 0.5) * sx, origin[1] + (y0 + 0.5) * sy,
-                origin[0] + (x1 + 0.5) * sx - 1, origin[1] + (y1 + 0.5) * sy - 1]
-        draw.rectangle(rect, outline=PALETTE[int(classes[m]) % len(PALETTE)])
+        x0, y0, x1, y1 = rect
+        colour = PALETTE[int(classes[m]) % len(PALETTE)]
+        # A one-pixel-thin outline is the rectangle itself: filled, since Pillow (13.0)
+        # draws the outline of a one-row rectangle one row too tall at its ends.
+        thin = x0 == x1 or y0 == y1
+        draw.rectangle([origin[0] + x0, origin[1] + y0, origin[0] + x1, origin[1] + y1],
+                       outline=colour, fill=colour if thin else None)

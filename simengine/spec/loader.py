@@ -16,13 +16,13 @@ from ..errors import SpecError
 from ..materials import MATERIAL_NAMES
 from ..sensors.schemas import SCHEMAS
 from .audio import AudioSpec, parse_audio
+from .classes import class_vocabulary
 from .corruptions import parse_corruptions
 from .distributions import Choice, Const, Param, RandInt, parse_choice_of, parse_number, to_plain
 from .node import Node, unknown_key
 from .presets import load_preset
 from .scene import (
     BLOWUP_POLICIES,
-    BUILTIN_CLASSES,
     SHAPES,
     TEXTURES,
     GroundSpec,
@@ -136,13 +136,7 @@ def scene_from_dict(data: Any, source: str = "<scene>",
     audio = (parse_audio(root.get("audio"), assets, {g.name for g in groups})
              if root.has("audio") else AudioSpec())
 
-    classes = list(BUILTIN_CLASSES)
-    for g in groups:
-        names = g.template.class_name.values if isinstance(g.template.class_name, Choice) \
-            else (g.template.class_name.value,)
-        classes += [c for c in names if c not in classes]
-    # sound classes come after every object class, so object class ids never shift
-    classes += [c for c in dict.fromkeys(s.class_name for s in audio.sources) if c not in classes]
+    classes = class_vocabulary(data)  # built-in, object, then sound-only classes
 
     corruptions = (parse_corruptions(root.get("corruptions"), {s.name: s.kind for s in sensors})
                    if root.has("corruptions") else ())

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..box2d import PixelBox
 from . import images
 from .lidar import range_image
 from .store_view import NotFoundError, StoreView, Variant
@@ -50,11 +51,11 @@ def layer_png(view: StoreView, k: int, head: str, frame: int, layer: str,
     return images.png(colour(data[frame]))
 
 
-def _finite_box(box: np.ndarray) -> list[float] | None:
-    """A padded/absent box (all zeros, or NaN) as None, else [x0, y0, x1, y1]."""
-    if not np.all(np.isfinite(box)) or not np.any(box):
-        return None
-    return [round(float(v), 3) for v in box]
+def _box(box: np.ndarray) -> list[float] | None:
+    """A stored 2D box as [x0, y0, x1, y1] in K's coordinates, in order (x0 <= x1,
+    y0 <= y1); None for a padded/absent box (all zeros, or not finite)."""
+    pixel_box = PixelBox.from_stored(box)
+    return None if pixel_box is None else [round(v, 3) for v in pixel_box.k_box()]
 
 
 def boxes(view: StoreView, k: int, head: str, frame: int) -> dict[str, Any]:
@@ -79,9 +80,9 @@ def boxes(view: StoreView, k: int, head: str, frame: int) -> dict[str, Any]:
             "instance": int(instance[m]),
             "class_id": int(class_id[m]),
             "class": view.class_name(int(class_id[m])),
-            "box2d": (_finite_box(visible[m]) if visible is not None
+            "box2d": (_box(visible[m]) if visible is not None
                       and (pixels is None or pixels[m] > 0) else None),
-            "box2d_amodal": _finite_box(amodal[m]) if amodal is not None else None,
+            "box2d_amodal": _box(amodal[m]) if amodal is not None else None,
             "visibility": (round(float(visibility[m]), 4) if visibility is not None
                            and np.isfinite(visibility[m]) else None),
             "corners": (np.round(c, 3).tolist() if c is not None

@@ -62,8 +62,12 @@ export function cameraPanel(store, cam) {
   }
 
   // K's continuous coordinates put pixel centres on integers: canvas x = (u + 0.5) · scale.
+  // A box at least one canvas pixel wide and high, so a thin object's box still shows when
+  // the canvas shrinks a camera wider than it.
   function drawBoxes(ctx, boxes, scale, palette) {
     const px = (u) => (u + 0.5) * scale;
+    const strokeBox = ([x0, y0, x1, y1]) => ctx.strokeRect(
+      px(x0), px(y0), Math.max(1, (x1 - x0) * scale), Math.max(1, (y1 - y0) * scale));
     ctx.lineWidth = Math.max(1, Math.min(2, scale / 4));
     ctx.font = "12px sans-serif";
     for (const obj of boxes.objects) {
@@ -78,16 +82,12 @@ export function cameraPanel(store, cam) {
         ctx.stroke();
       }
       if (on.amodal && obj.box2d_amodal) {
-        const [x0, y0, x1, y1] = obj.box2d_amodal;
         ctx.setLineDash([4, 3]);
-        ctx.strokeRect(px(x0), px(y0), (x1 - x0) * scale, (y1 - y0) * scale);
+        strokeBox(obj.box2d_amodal);
         ctx.setLineDash([]);
       }
       const box = obj.box2d || obj.box2d_amodal;
-      if (on.boxes2d && obj.box2d) {
-        const [x0, y0, x1, y1] = obj.box2d;
-        ctx.strokeRect(px(x0), px(y0), (x1 - x0) * scale, (y1 - y0) * scale);
-      }
+      if (on.boxes2d && obj.box2d) strokeBox(obj.box2d);
       if (on.labels && box && (on.boxes2d || on.amodal || on.boxes3d)) {
         const vis = obj.visibility === null ? "" : ` ${Math.round(obj.visibility * 100)}%`;
         const text = `${obj.class} #${obj.instance}${vis}`;

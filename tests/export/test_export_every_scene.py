@@ -1,0 +1,148 @@
+"""COCO and KITTI exports of every shipped scene and of a scene of thin, tiny and cut-off
+objects (issue 17, items 2 and 7), read back with pycocotools and pykitti's calibration
+reader. Each 2D box is checked against the visible-pixel bounds of the object's instance
+mask, read here from the store with zarr (independent of the stored boxes), and the COCO
+categories against the object classes written in the scene file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+import zarr
+
+from simengine.cli import main
+
+from ..conftest import BOX_SCENES, SHIPPED_SCENES
+
+pytest.importorskip("pycocotools")
+pykitti_utils = pytest.importorskip("pykitti.utils")
+from pycocotools import mask as mask_utils  # noqa: E402
+from pycocotools.coco import COCO  # noqa: E402
+
+# pycocotools' compiled decoder trips NumPy 2's __array__(copy=...) deprecation: not ours
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+
+SCENE_IDS = [p.stem for p in BOX_SCENES]
+
+
+@pytest.fixture(scope="module")
+def exports(scene_store, tmp_path_factory):
+    """``exports(scene, fmt) -> directory``, each exported once per module."""
+    done: dict[tuple[Path, str], Path] = {}
+
+    def get(scene: Path, fmt: str) -> Path:
+        if (scene, fmt) not in done:
+            out = tmp_path_factory.mktemp(f"{scene.stem}-{fmt}")
+            assert main(["export", str(scene_store(scene)), "--format", fmt, "-o",
+                         str(out), "--overwrite"]) == 0
+            done[scene, fmt] = out
+        return done[scene, fmt]
+
+    return get
+
+
+def visible_bounds(instance: np.ndarray, iid: int) -> tuple[int, int, int, int] | None:
+    vs, us = np.nonzero(instance == iid)
+    return None if us.size == 0 else (int(us.min()), int(vs.min()), int(us.max()),
+                                      int(vs.max()))
+
+
+def scene_object_classes(scene: Path) -> set[str]:
+    """The classes the scene file gives its objects (group class, else template class,
+    else the shape; a choice gives each of its values)."""
+    data = yaml.safe_load(scene.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for group in data["objects"]:
+        t = group["template"]
+        t = data["templates"][t] if isinstance(t, str) else t
+        c = group.get("class", t.get("class", t["shape"]))
+        out |= {c} if isinstance(c, str) else set(c["choice"])
+    return out
+
+
+@pytest.mark.parametrize("scene", BOX_SCENES, ids=SCENE_IDS)
+def test_coco_boxes_are_the_visible_pixel_bounds_of_each_mask(scene, scene_store, exports):
+    store, out = scene_store(scene), exports(scene, "coco")
+    root = zarr.open_group(str(store), mode="r")
+    manifest = json.loads((out / "simengine_export.json").read_text())
+    n_ann = 0
+    for rel in manifest["annotation_files"]:
+        coco = COCO(str(out / rel))
+        for img in coco.loadImgs(coco.getImgIds()):
+            k, f, cam = img["sample"], img["frame"], img["camera"]
+            instance = np.asarray(root[f"camera/{cam}/instance"][k, f])
+            ids = root["objects/instance_id"][k][:int(root["objects/count"][k])]
+            anns = coco.loadAnns(coco.getAnnIds(imgIds=img["id"]))
+            want = {int(i): b for i in ids if (b := visible_bounds(instance, int(i)))}
+            assert sorted(a["instance_id"] for a in anns) == sorted(want)
+            for a in anns:
+                u0, v0, u1, v1 = want[a["instance_id"]]
+                assert min(a["bbox"][2:]) >= 1  # a visible object covers a pixel
+                assert a["bbox"] == [u0, v0, u1 - u0 + 1, v1 - v0 + 1]
+                mask = coco.annToMask(a).astype(bool)
+                assert np.array_equal(mask, instance == a["instance_id"])
+                assert mask_utils.toBbox(coco.annToRLE(a)).tolist() == a["bbox"]
+                assert a["area"] == int(mask.sum())
+                if a["bbox_amodal"] is not None:
+                    assert min(a["bbox_amodal"][2:]) >= 0
+                n_ann += 1
+    assert n_ann > 0
+
+
+@pytest.mark.parametrize("scene", BOX_SCENES, ids=SCENE_IDS)
+def test_coco_categories_are_the_object_classes_only(scene, scene_store, exports):
+    store, out = scene_store(scene), exports(scene, "coco")
+    classes = zarr.open_group(str(store), mode="r").attrs["simengine"]["classes"]
+    data = yaml.safe_load(scene.read_text(encoding="utf-8"))
+    sounds = {s.get("class", s["kind"]) for s in (data.get("audio") or {}).get("sources", [])}
+    objects = scene_object_classes(scene)
+    manifest = json.loads((out / "simengine_export.json").read_text())
+    for rel in manifest["annotation_files"]:
+        cats = json.loads((out / rel).read_text())["categories"]
+        assert {c["name"] for c in cats} == objects
+        assert all(classes[c["id"]] == c["name"] for c in cats)  # ids are the store's
+        assert not {c["name"] for c in cats} & (sounds - objects)
+
+
+def test_indoor_sound_classes_are_not_coco_categories(scene_store, exports):
+    (indoor,) = [p for p in SHIPPED_SCENES if p.stem == "indoor_room"]
+    classes = zarr.open_group(str(scene_store(indoor)), mode="r").attrs["simengine"]["classes"]
+    assert {"speech", "beeper"} <= set(classes)  # the audio section's source classes
+    doc = json.loads((exports(indoor, "coco") / "annotations" /
+                      "instances_front_f0.json").read_text())
+    assert sorted((c["id"], c["name"]) for c in doc["categories"]) == sorted(
+        (classes.index(n), n) for n in ("furniture", "ball", "crate"))
+
+
+def read_boxes(path: Path) -> list[np.ndarray]:
+    """The 2D boxes (fields 5-8) of a label_2 file (KITTI devkit readme.txt)."""
+    return [np.array(line.split()[4:8], float) for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("scene", BOX_SCENES, ids=SCENE_IDS)
+def test_kitti_boxes_are_the_visible_pixel_bounds_of_each_mask(scene, scene_store, exports):
+    store, out = scene_store(scene), exports(scene, "kitti")
+    root = zarr.open_group(str(store), mode="r")
+    manifest = json.loads((out / "simengine_export.json").read_text())
+    cam, train, n = manifest["camera"], out / "training", 0
+    for fr in manifest["frames"]:
+        k, f, fid = fr["sample"], fr["frame"], fr["id"]
+        calib = pykitti_utils.read_calib_file(str(train / "calib" / f"{fid}.txt"))
+        assert calib["P2"].shape == (12,)
+        instance = np.asarray(root[f"camera/{cam}/instance"][k, f])
+        ids = root["objects/instance_id"][k][:int(root["objects/count"][k])]
+        in_front = root[f"camera/{cam}/box3d_center_cam"][k, f][:len(ids), 2] > 0
+        want = [b for i, front in zip(ids, in_front, strict=True)
+                if front and (b := visible_bounds(instance, int(i)))]
+        got = read_boxes(train / "label_2" / f"{fid}.txt")
+        assert len(got) == len(want)
+        for box, (u0, v0, u1, v1) in zip(got, want, strict=True):
+            assert box[2] >= box[0] + 1 and box[3] >= box[1] + 1
+            assert box.tolist() == [u0 - 0.5, v0 - 0.5, u1 + 0.5, v1 + 0.5]
+            n += 1
+    assert n > 0
