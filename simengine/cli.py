@@ -301,6 +301,12 @@ def _info(args: argparse.Namespace) -> int:
     print(f"seed       {info['root_seed']}")
     print(f"engine     {info['engine_version']} (schema {info['schema_version']})")
     print(f"samples    {info['samples_done']} done of {info['samples_total']}")
+    if info["samples_missing_shards"]:
+        from .store.integrity import describe_samples
+
+        print(f"DAMAGED    samples {describe_samples(info['samples_missing_shards'])} are "
+              "marked done but have shard files missing; `simengine verify` checks them all, "
+              "`simengine render ... --resume` renders them again")
     print(f"classes    {', '.join(info['classes'])}")
     print("arrays")
     width = max(len(a) for a in info["arrays"])

@@ -221,3 +221,13 @@ def test_the_viewer_refuses_damaged_samples(pristine, tmp_path):
     app = App(view)
     with pytest.raises(NotFoundError, match="damaged"):
         app.handle(f"/api/array?sample=2&key={key}")
+
+
+def test_info_says_when_done_samples_lost_shards(pristine, tmp_path, capsys):
+    store = tmp_path / "d.zarr"
+    shutil.copytree(pristine, store)
+    assert main(["info", str(store), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["samples_missing_shards"] == []
+    _delete_shard(store)
+    assert main(["info", str(store)]) == 0
+    assert "DAMAGED    samples 2-3" in capsys.readouterr().out
