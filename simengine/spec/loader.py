@@ -141,10 +141,14 @@ def scene_from_dict(data: Any, source: str = "<scene>") -> SceneSpec:
     corruptions = (parse_corruptions(root.get("corruptions"), {s.name: s.kind for s in sensors})
                    if root.has("corruptions") else ())
 
-    return SceneSpec(name=name, description=description, world=world, groups=tuple(groups),
+    spec = SceneSpec(name=name, description=description, world=world, groups=tuple(groups),
                      schedule=schedule, sensors=tuple(sensors), classes=tuple(classes),
                      max_objects=max_objects, source=source, plain=plain, audio=audio,
                      corruptions=corruptions)
+    from ..placement import check_scene  # (placement builds on instance, which needs spec)
+
+    check_scene(spec)  # fixed objects apart, sensors outside fixed geometry
+    return spec
 
 
 # --- world ------------------------------------------------------------------------------
