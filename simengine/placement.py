@@ -85,7 +85,8 @@ def _urdf_parts(asset: str, scale: float) -> tuple[SolidPart, ...]:
     try:
         body = p.loadURDF(asset, useFixedBase=True, globalScaling=scale,
                           flags=p.URDF_USE_INERTIA_FROM_FILE, physicsClientId=client)
-        descs = object_parts(SimpleNamespace(shape="urdf", asset=asset), body, client)
+        descs = object_parts(SimpleNamespace(shape="urdf", asset=asset, asset_file=asset),
+                             body, client)
         links = read_object_state(body, client).links
     finally:
         p.disconnect(client)
@@ -240,6 +241,12 @@ def check_scene(spec: SceneSpec) -> None:
 
 # --- every drawn instance -----------------------------------------------------------------
 
+def _asset_file(obj: Any) -> str | None:
+    """The file to load for an object's mesh or URDF: ``asset_file`` where instances keep
+    the scene's name for the asset apart from the file found for it, else ``asset``."""
+    return getattr(obj, "asset_file", None) or obj.asset
+
+
 def instance_problem(spec: SceneSpec, instance: SceneInstance) -> SpecError | None:
     """What makes a drawn instance unusable (module docstring), as the error to report if
     no attempt of the sample succeeds; None when it is fine."""
@@ -252,7 +259,7 @@ def instance_problem(spec: SceneSpec, instance: SceneInstance) -> SpecError | No
                          "poses (every one overlaps another fixed object); fixed objects are "
                          f"never dropped: expected room for every copy{suffix}")
     fixed = [(o, object_solids(o.shape, size=o.size, radius=o.radius, length=o.length,
-                               asset=o.asset, scale=o.scale, position=o.position,
+                               asset=_asset_file(o), scale=o.scale, position=o.position,
                                orientation=o.orientation))
              for o in instance.objects if o.fixed]
     room = tuple(instance.room["size"]) if instance.room is not None else None

@@ -217,3 +217,18 @@ def test_indoor_room_sample_71_walked_its_camera_into_the_wall():
     assert abs(at_end[0]) > first.room["size"][0] / 2
     with pytest.raises(RejectedInstanceError, match=r"at t = 1\.6 s: outside the room"):
         engine.placed_instance(71)
+
+
+def test_a_drawn_position_inside_a_urdf_part_is_refused_per_instance():
+    table = {"name": "table", "position": [0, 0, 0],
+             "template": {"shape": "urdf", "urdf": "table/table.urdf", "fixed": True}}
+    mics = {"name": "mics", "preset": "circular4_r32mm",
+            "pose": {"position": [{"uniform": [-0.3, 0.3]}, 0.0, 0.6]}}  # in the top's slab
+    spec = spec_of(scene([table], [CAMERA, mics]))
+    engine = Engine(spec, seed=0)
+    with pytest.raises(SpecError, match=r"sensors\[1\]\.pose\.position: drawn at .* inside "
+                                        r"fixed object 'table'"):
+        simulate(lambda a: engine.placed_instance(0, a), spec.schedule, spec.world)
+    mics["pose"]["position"][2] = 0.3  # under the top, between the legs
+    engine = Engine(spec_of(scene([table], [CAMERA, mics])), seed=0)
+    assert engine.placed_instance(0) == engine.instance(0)
