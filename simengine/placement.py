@@ -197,14 +197,17 @@ def check_scene(spec: SceneSpec) -> None:
     file = spec.source
     fixed: list[tuple[int, GroupSpec, dict[str, Any]]] = []
     for i, g in enumerate(spec.groups):
+        centred = g.template.shape not in ("mesh", "urdf")  # copies at one spot overlap
+        one_spot = None not in (_number(v) for v in g.position)
+        if (g.template.fixed and g.count.support()[1] >= 2
+                and (_fixed_pose(g) is not None or (one_spot and centred))):
+            raise SpecError(file, f"objects[{i}].count",
+                            "a fixed object with a fixed position can be placed once (its "
+                            "copies would overlap); expected count 1, or a position drawn "
+                            "per copy")
         obj = _smallest_object(g)
         if obj is None:
             continue
-        if g.count.support()[1] >= 2:
-            raise SpecError(file, f"objects[{i}].count",
-                            "a fixed object with a fixed pose can be placed once (its copies "
-                            "would overlap and be dropped); expected count 1, or a position "
-                            "or orientation drawn per copy")
         for j, h, other in fixed:
             if boxes_overlap(obj["aabb"], other["aabb"]):
                 raise SpecError(file, f"objects[{i}].position",

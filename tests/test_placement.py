@@ -232,3 +232,14 @@ def test_a_drawn_position_inside_a_urdf_part_is_refused_per_instance():
     mics["pose"]["position"][2] = 0.3  # under the top, between the legs
     engine = Engine(spec_of(scene([table], [CAMERA, mics])), seed=0)
     assert engine.placed_instance(0) == engine.instance(0)
+
+
+def test_copies_of_a_fixed_primitive_at_one_position_are_refused_whatever_their_yaw():
+    posts = {"name": "posts", "count": 2, "position": [1.0, 1.0, 1.0],
+             "orientation": {"euler_deg": [0, 0, {"uniform": [0, 90]}]},
+             "template": {"shape": "box", "size": [0.1, 0.1, 2.0], "fixed": True}}
+    with pytest.raises(SpecError, match=r"objects\[0\]\.count: a fixed object with a fixed "
+                                        r"position can be placed once"):
+        spec_of(scene([posts]))
+    posts["position"][0] = {"uniform": [-3.0, 3.0]}
+    spec_of(scene([posts]))
