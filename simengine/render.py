@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +56,6 @@ def prepare_store(path: str, engine: Engine, n: int, block_size: int, *, resume:
     """Create or check the store; returns the blocks still to render."""
     if is_url(path):
         return _prepare_url(path, engine, n, block_size, resume=resume, overwrite=overwrite)
-    check_creatable(path)
     p = Path(path)
     wanted = {"scene_hash": engine.spec.hash(), "root_seed": engine.seed, "num_samples": n,
               "block_size": block_size, "engine_version": __version__}
@@ -82,27 +80,6 @@ def prepare_store(path: str, engine: Engine, n: int, block_size: int, *, resume:
         shutil.rmtree(p)
     create_store(path, engine, n, block_size)
     return list(range(num_blocks(n, block_size)))
-
-
-def check_creatable(path: str) -> None:
-    """Refuse, before anything is written, a new store path that cannot be created: one
-    under a regular file, or in a folder where the system refuses new entries (read-only
-    mounts, /proc, no permission). Probed by making and removing an empty folder in the
-    nearest existing ancestor, since permission bits do not tell for root or /proc."""
-    p = Path(path)
-    if p.exists():
-        return  # an existing store or directory: the rules below decide what to do
-    ancestor = p.parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise StoreError(f"{path}: cannot create the store: {ancestor} is not a directory")
-    try:
-        probe = Path(tempfile.mkdtemp(prefix=".simengine-probe-", dir=ancestor))
-        probe.rmdir()
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot create the store in {ancestor} "
-                         f"({exc.strerror or exc.__class__.__name__})") from None
 
 
 def is_url(path: str) -> bool:

@@ -10,6 +10,7 @@ from simengine.cli import main
 from simengine.engine import Engine
 from simengine.errors import StoreError
 from simengine.render import prepare_store
+from simengine.store.output_path import check_creatable
 
 
 def _one_line_error(capsys) -> str:
@@ -53,17 +54,30 @@ def test_render_where_the_kernel_refuses_directories_exits_2(target, mini_scene_
     assert target in err and "cannot create" in err
 
 
-def test_prepare_store_refuses_before_writing(tmp_path, mini_scene_path):
+def test_corrupt_to_an_impossible_path_exits_2_before_reading(tmp_path, capsys):
+    blocker = tmp_path / "f"
+    blocker.write_bytes(b"")
+    target = blocker / "c.zarr"
+    assert main(["corrupt", str(tmp_path / "missing.zarr"), "-c", "sets.yaml", "-o",
+                 str(target)]) == 2
+    assert str(target) in _one_line_error(capsys)
+    assert [p.name for p in tmp_path.iterdir()] == ["f"]
+
+
+def test_check_creatable_leaves_nothing_and_passes_writable_or_existing_paths(tmp_path):
     blocker = tmp_path / "f"
     blocker.write_bytes(b"")
     with pytest.raises(StoreError, match="not a directory"):
-        prepare_store(str(blocker / "s.zarr"), Engine(mini_scene_path), 2, 1, resume=False,
-                      overwrite=False)
+        check_creatable(str(blocker / "s.zarr"))
+    check_creatable(str(tmp_path / "new" / "deeper" / "s.zarr"))
+    check_creatable(str(tmp_path))  # exists: the render rules decide
+    check_creatable("s3://bucket/s.zarr")  # a URL: its filesystem decides
     assert [p.name for p in tmp_path.iterdir()] == ["f"]
 
 
 def test_a_writable_new_folder_is_still_created(tmp_path, mini_scene_path):
     target = tmp_path / "new" / "deeper" / "s.zarr"
+    check_creatable(str(target))
     assert prepare_store(str(target), Engine(mini_scene_path), 2, 1, resume=False,
                          overwrite=False) == [0, 1]
     assert (target / "zarr.json").is_file()
