@@ -8,7 +8,7 @@ nothing real), and two fixed objects may not overlap (the spawner would drop one
 
 The checks run twice:
 
-- **at validation** (``check_scene``, from the loader) on what the scene fixes: sensors
+- **at validation** (``check_placements``, from the loader) on what the scene fixes: sensors
   whose position (and velocity) are numbers, fixed objects whose position and orientation
   are numbers (sizes may be random: the smallest draw is checked, so a refusal means every
   draw fails; a mesh or URDF needs a fixed scale). The error names the scene file, the key
@@ -39,7 +39,7 @@ from .geometry.scene_geometry import BOX, CAPSULE, CYLINDER, MESH, SPHERE
 from .geometry.transforms import matrix_to_quat, quat_from_euler, quat_to_matrix
 from .instance import SPAWN_GAP, SPAWN_TRIES, SceneInstance, boxes_overlap, world_aabb
 from .spec.distributions import Const, Param
-from .spec.scene import GroupSpec, SceneSpec
+from .spec.scene import GroupSpec, SceneSpec, ScheduleSpec, SensorMountSpec, WorldSpec
 
 IDENTITY = (0.0, 0.0, 0.0, 1.0)
 # a camera or lidar inside a solid sees only its inside; an array in a wall hears nothing real
@@ -184,19 +184,18 @@ def _solids(obj: dict[str, Any]) -> tuple[SolidPart, ...]:
                          position=obj["position"], orientation=obj["orientation"])
 
 
-def _sensor_times(spec: SceneSpec) -> tuple[float, ...]:
+def _sensor_times(schedule: ScheduleSpec) -> tuple[float, ...]:
     """When a sensor's position matters: the start, every capture and the end."""
-    s = spec.schedule
-    return tuple(sorted({0.0, *s.capture_times, s.duration}))
+    return tuple(sorted({0.0, *schedule.capture_times, schedule.duration}))
 
 
-def check_scene(spec: SceneSpec) -> None:
-    """Refuse what the scene fixes and can never work (module docstring): fixed objects
-    with fixed poses that overlap (or copies of one at a fixed pose), sensors with fixed
-    positions inside fixed geometry. Raises SpecError."""
-    file = spec.source
+def check_placements(file: str, world: WorldSpec, groups: tuple[GroupSpec, ...],
+                     sensors: tuple[SensorMountSpec, ...], schedule: ScheduleSpec) -> None:
+    """Refuse what a scene (file ``file``) fixes and can never work (module docstring):
+    fixed objects with fixed poses that overlap (or copies of one at a fixed position),
+    sensors with fixed positions inside fixed geometry. Raises SpecError."""
     fixed: list[tuple[int, GroupSpec, dict[str, Any]]] = []
-    for i, g in enumerate(spec.groups):
+    for i, g in enumerate(groups):
         centred = g.template.shape not in ("mesh", "urdf")  # copies at one spot overlap
         one_spot = None not in (_number(v) for v in g.position)
         if (g.template.fixed and g.count.support()[1] >= 2
@@ -217,11 +216,11 @@ def check_scene(spec: SceneSpec) -> None:
                                 f"'{g.name}'; expected fixed objects placed apart")
         fixed.append((i, g, obj))
     solids = [(i, g, _solids(obj)) for i, g, obj in fixed]
-    w = spec.world
+    w = world
     # a room whose size is drawn: outside even the largest one is outside every one
     room = (tuple(float(v.support()[1]) for v in w.room.size) if w.room is not None else None)
-    times = _sensor_times(spec)
-    for k, s in enumerate(spec.sensors):
+    times = _sensor_times(schedule)
+    for k, s in enumerate(sensors):
         position = tuple(_number(v) for v in s.pose.position)
         velocity = (tuple(_number(v) for v in s.pose.velocity) if s.pose.velocity is not None
                     else (0.0, 0.0, 0.0))
@@ -267,7 +266,7 @@ def instance_problem(spec: SceneSpec, instance: SceneInstance) -> SpecError | No
              for o in instance.objects if o.fixed]
     room = tuple(instance.room["size"]) if instance.room is not None else None
     index = {s.name: k for k, s in enumerate(spec.sensors)}
-    times = _sensor_times(spec)
+    times = _sensor_times(spec.schedule)
     for s in instance.sensors:
         moving = any(s.linear_velocity)
         for t in (times if moving else (0.0,)):

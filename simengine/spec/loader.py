@@ -138,17 +138,19 @@ def scene_from_dict(data: Any, source: str = "<scene>") -> SceneSpec:
     # sound classes come after every object class, so object class ids never shift
     classes += [c for c in dict.fromkeys(s.class_name for s in audio.sources) if c not in classes]
 
+    # fixed objects apart, sensors outside fixed geometry (placement builds on instance.py,
+    # which imports the spec: imported here)
+    from ..placement import check_placements
+
+    check_placements(source, world, tuple(groups), tuple(sensors), schedule)
+
     corruptions = (parse_corruptions(root.get("corruptions"), {s.name: s.kind for s in sensors})
                    if root.has("corruptions") else ())
 
-    spec = SceneSpec(name=name, description=description, world=world, groups=tuple(groups),
+    return SceneSpec(name=name, description=description, world=world, groups=tuple(groups),
                      schedule=schedule, sensors=tuple(sensors), classes=tuple(classes),
                      max_objects=max_objects, source=source, plain=plain, audio=audio,
                      corruptions=corruptions)
-    from ..placement import check_scene  # (placement builds on instance, which needs spec)
-
-    check_scene(spec)  # fixed objects apart, sensors outside fixed geometry
-    return spec
 
 
 # --- world ------------------------------------------------------------------------------
