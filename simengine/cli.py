@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ._version import __version__
 from .errors import UserError
+from .store.output_path import check_creatable
 
 PROG = "simengine"
 
@@ -176,6 +177,7 @@ def _render(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.exists() and out.is_file():
         raise UserError(f"{args.output}: exists and is a file, expected a store directory")
+    check_creatable(args.output)
     engine = Engine(spec, seed=args.seed)
     block = args.block_size or DEFAULT_BLOCK_SIZE
     summary = render(engine, args.output if "://" in args.output else str(out),
@@ -226,6 +228,7 @@ def _corrupt(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.exists() and out.is_file():
         raise UserError(f"{args.output}: exists and is a file, expected a store directory")
+    check_creatable(args.output)
     summary = corrupt_store(args.store, str(out), args.corruptions, resume=args.resume,
                             overwrite=args.overwrite)
     print(f"corrupted {summary.written} of {summary.samples} samples with set(s) "

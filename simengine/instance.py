@@ -7,6 +7,7 @@ sample can be inspected and replayed.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -153,15 +154,27 @@ def sample_instance(spec: SceneSpec, root_seed: int, index: int, attempt: int = 
                 "color": sample_tree(w.room.color, rng),
                 "texture": _texture(w.room.texture, rng)}
     objects: list[ObjectInstance] = []
-    boxes: list[tuple[np.ndarray, np.ndarray]] = []
+    boxes: list[tuple[np.ndarray, np.ndarray, bool]] = []  # world AABB, fixed?
     dropped = 0
+    unplaced_fixed: list[str] = []
     for group in spec.groups:
         for _ in range(int(group.count.sample(rng))):
-            obj = _sample_object(spec, group, len(objects), rng, boxes, ground is not None)
+            obj, box, evicted = _sample_object(spec, group, len(objects), rng, boxes,
+                                               ground is not None)
             if obj is None:
                 dropped += 1
-            else:
-                objects.append(obj)
+                if group.template.fixed:
+                    unplaced_fixed.append(group.name)
+                continue
+            if evicted:  # movable objects drawn where a fixed one stands make way for it
+                keep = [i for i in range(len(objects)) if i not in evicted]
+                objects = [dataclasses.replace(objects[i], index=n)
+                           for n, i in enumerate(keep)]
+                boxes = [boxes[i] for i in keep]
+                obj = dataclasses.replace(obj, index=len(objects))
+                dropped += len(evicted)
+            objects.append(obj)
+            boxes.append((*box, obj.fixed))
     sensors = tuple(_sample_sensor(m.name, m.kind, m.params, m.pose, rng) for m in spec.sensors)
     gravity = sample_tree(w.gravity, rng)  # the draw order of the original call, kept
     background = sample_tree(w.background, rng)
@@ -170,6 +183,8 @@ def sample_instance(spec: SceneSpec, root_seed: int, index: int, attempt: int = 
     light = _light(w.light, rng)
     # Acoustics is drawn last, so scenes without it keep every earlier draw unchanged.
     extra: dict[str, Any] = {}
+    if unplaced_fixed:  # the engine draws such an instance again (simengine.placement)
+        extra["unplaced_fixed"] = unplaced_fixed
     if room is not None and w.room.rt60 is not None:
         room["rt60"] = float(w.room.rt60.sample(rng))
     if room is not None and w.room.absorption is not None:
@@ -205,8 +220,16 @@ def _light(light: LightSpec, rng: np.random.Generator) -> dict[str, Any]:
 
 
 def _sample_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random.Generator,
-                   boxes: list[tuple[np.ndarray, np.ndarray]], has_ground: bool
-                   ) -> ObjectInstance | None:
+                   boxes: list[tuple[np.ndarray, np.ndarray, bool]], has_ground: bool
+                   ) -> tuple[ObjectInstance | None, tuple, list[int]]:
+    """The object, its world bounding box and the indices of placed objects it evicts.
+
+    Up to ``SPAWN_TRIES`` poses are drawn; the first whose bounding box keeps clear of
+    every placed object's wins. A movable object that finds none is dropped (None). A fixed
+    object is never dropped for movable ones: it takes the first drawn pose clear of the
+    other fixed objects and evicts the movable objects in its way (they are dropped
+    instead); it is None only when every pose overlaps another fixed object (the engine
+    then draws the instance again, ``simengine.placement``)."""
     t = group.template
     size = sample_tree(t.size, rng) if t.size is not None else None
     radius = t.radius.sample(rng) if t.radius is not None else None
@@ -228,21 +251,25 @@ def _sample_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random
         "restitution": float(t.restitution.sample(rng)), "material": t.material.sample(rng),
     }
     placed = None
+    evicted: list[int] = []
     for _ in range(SPAWN_TRIES):
         q = _orientation(group, rng)
         pos = tuple(float(v) for v in sample_tree(group.position, rng))
-        box = _world_aabb(lo, hi, pos, q)
+        box = world_aabb(lo, hi, pos, q)
         if has_ground and box[0][2] < -1e-9 and not t.fixed:
             continue
-        if not any(_overlap(box, other) for other in boxes):
-            placed = (pos, q, box)
+        if not any(boxes_overlap(box, other) for other in boxes):
+            placed, evicted = (pos, q, box), []
             break
+        if t.fixed and placed is None:
+            hits = [i for i, other in enumerate(boxes) if boxes_overlap(box, other)]
+            if not any(boxes[i][2] for i in hits):
+                placed, evicted = (pos, q, box), hits  # unless a later pose is all free
     lin = tuple(float(v) for v in sample_tree(group.linear_velocity, rng))
     ang = tuple(float(v) for v in sample_tree(group.angular_velocity, rng))
     if placed is None:
-        return None
+        return None, (), []
     pos, q, box = placed
-    boxes.append(box)
     return ObjectInstance(
         index=index, group=group.name, shape=t.shape,
         size=tuple(float(b - a) for a, b in zip(lo, hi, strict=True)),
@@ -250,7 +277,7 @@ def _sample_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random
         radius=radius, length=length, asset=t.asset_name, asset_file=t.asset, scale=scale,
         class_name=class_name, class_id=spec.classes.index(class_name),
         position=pos, orientation=q, linear_velocity=lin, angular_velocity=ang,
-        fixed=t.fixed, **props)
+        fixed=t.fixed, **props), box, evicted
 
 
 def _orientation(group: GroupSpec, rng: np.random.Generator) -> tuple[float, float, float, float]:
@@ -263,14 +290,16 @@ def _orientation(group: GroupSpec, rng: np.random.Generator) -> tuple[float, flo
     return quat_from_euler(r, p, y)
 
 
-def _world_aabb(lo, hi, pos, q) -> tuple[np.ndarray, np.ndarray]:
+def world_aabb(lo, hi, pos, q) -> tuple[np.ndarray, np.ndarray]:
+    """World bounding box (min, max) of local bounds ``lo``/``hi`` posed at pos, q."""
     R = quat_to_matrix(q)
     c = R @ ((np.asarray(lo) + np.asarray(hi)) / 2) + np.asarray(pos)
     h = np.abs(R) @ ((np.asarray(hi) - np.asarray(lo)) / 2)
     return c - h, c + h
 
 
-def _overlap(a, b) -> bool:
+def boxes_overlap(a, b) -> bool:
+    """Do two boxes (min, max, ...) come closer than ``SPAWN_GAP``?"""
     return bool(np.all(a[0] < b[1] + SPAWN_GAP) and np.all(b[0] < a[1] + SPAWN_GAP))
 
 

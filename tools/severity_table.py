@@ -7,7 +7,9 @@ severities 1..5 on the shipped scenes (metrics in simengine/corruptions/calibrat
 One sample (k = 0, root seed 0) per scene; for each corruption the first sensor of its
 modality, first capture (a cross-sensor corruption: the whole rig). A corruption that
 changes nothing on a scene at any severity (wet ground with no ground in view) is marked
-n/a rather than failed. Prints Markdown; with --output also writes it there.
+n/a rather than failed, and so is rain or snow in a scene with a closed room, where a
+render does not apply it (corruptions/scene_light.py). Prints Markdown; with --output also
+writes it there.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ def table(scenes: list[Path], seeds: int) -> str:
             if found is None:
                 continue
             head, data, context = found
+            if get(name).precipitation and engine.spec.world.room is not None:
+                lines.append(f"| {engine.spec.name} | {head} | {name} | n/a: not applied in a "
+                             "closed room |" + " |" * 6)
+                continue
             try:
                 rows = degradation_by_severity(name, data, context, seeds)
             except ValueError as exc:  # a context this scene's sensor cannot give

@@ -12,7 +12,10 @@ Layout, per set ``<set>`` and slot ``<s>`` (0 .. slots − 1, see
 - ``corrupted/<set>/<s>/applied`` (n,) bool and ``severity`` (n,) int8 (0 = not applied),
   n = the set's listed corruptions, in the listed order.
 - ``corrupted/<set>/<s>/params_json``: the exact parameters drawn, as UTF-8 JSON
-  ``{corruption: {sensor key: [params per frame]}}``, zero-padded.
+  ``{corruption: {sensor key: [params per frame]}}``, zero-padded. A rain or snow
+  corruption (``precipitation``) in a scene with a closed room is not applied (applied
+  False, severity 0, the data clean) and labelled ``{"not_applied": why,
+  "severity_drawn": s}`` (``scene_light``).
 
 Randomness: the slot's choice and severities come from the stream
 (seed, k, STREAM_CORRUPTION, set, slot); each application from its own stream that adds
@@ -32,6 +35,7 @@ from ..seeding import STREAM_CORRUPTION, named_stream, rng_for
 from ..sensors.base import OutputSpec
 from ..spec.corruptions import CorruptionSetSpec
 from . import registry
+from .scene_light import SHELTERED, airlight_for, scene_of, sheltered
 
 PARAMS_JSON_BYTES = 16384
 # The arrays each modality's corruptions change, per sensor prefix.
@@ -117,6 +121,7 @@ def corrupt_sample(sets: tuple[CorruptionSetSpec, ...], sample: Mapping[str, np.
     ``rates``: the microphone arrays' sample rates by head (:func:`audio_rates`)."""
     rates = {} if rates is None else rates
     out: dict[str, np.ndarray] = {}
+    closed = sheltered(scene_of(sample))
     for cset in sets:
         set_stream = named_stream(cset.name)
         choice_rng = rng_for(seed, k, STREAM_CORRUPTION, set_stream)
@@ -133,6 +138,9 @@ def corrupt_sample(sets: tuple[CorruptionSetSpec, ...], sample: Mapping[str, np.
             for index, sev in slot:
                 name = cset.corruptions[index]
                 corruption = registry.get(name)
+                if corruption.precipitation and closed:
+                    params[name] = {"not_applied": SHELTERED, "severity_drawn": sev}
+                    continue  # its own stream stays unused: no other draw moves
                 streams = (seed, k, STREAM_CORRUPTION, set_stream, s, named_stream(name))
                 params[name] = _apply(corruption, sev, data, masks, base, sample, targets,
                                       streams, frame_interval_s, rates)
@@ -240,6 +248,9 @@ def context_for(modality: str, sample: Mapping[str, np.ndarray], head: str, f: i
         if f"{head}/T_world_cam" in sample:
             ctx["T_world_cam"] = sample[f"{head}/T_world_cam"][f]
         ctx["frame_interval_s"] = frame_interval_s
+        airlight = airlight_for(sample, head, f)
+        if airlight is not None:
+            ctx["airlight"] = airlight
     elif modality == "lidar":
         for name in ("elevation", "azimuth"):
             ctx[name] = sample[f"{head}/{name}"]

@@ -23,7 +23,7 @@ from .registry import Result, register
 
 @register("rain_noise", "audio", "rain rate in mm/h (rain noise at an absolute level from "
           "the rain's kinetic-energy flux)", RAIN_RATES,
-          needs=("sample_rate", "mic_positions"))
+          needs=("sample_rate", "mic_positions"), precipitation=True)
 def rain_noise(data: Any, rate: float, rng: np.random.Generator,
                context: Mapping[str, Any]) -> Result:
     """The recording plus rain at ``noise_level_db_spl(rate)`` RMS (module docstring)."""

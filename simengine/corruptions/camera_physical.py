@@ -22,7 +22,9 @@ color_quantization    bits per channel                                 5, 4, 3, 
 
 MOR 300 m … 20 m spans moderate (200–500 m), thick (50–200 m) and dense (< 50 m) fog of
 the international visibility code; a tabletop scene a few metres deep fogs only slightly,
-while its sky (no hit: infinitely far) turns to airlight at every severity.
+while its sky (no hit: infinitely far) turns to airlight at every severity. The airlight is
+the scene's own (``context["airlight"]``, ``scene_light``: its horizon sky, or in a closed
+room fog lit by its light); a bare image without a scene gets a grey ``FOG_AIRLIGHT``.
 """
 
 from __future__ import annotations
@@ -73,21 +75,30 @@ def ray_range_factor(K: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.sqrt(1.0 + u[None, :] ** 2 + v[:, None] ** 2)
 
 
-FOG_AIRLIGHT = 0.8  # linear grey of the horizon sky under fog (sRGB code ≈ 231)
+FOG_AIRLIGHT = 0.8  # a bright overcast horizon, linear (sRGB code ≈ 231): without a scene
 CONTRAST_THRESHOLD = 0.05  # Koschmieder: MOR is where contrast falls to 5 %
 
 
-def koschmieder(linear: np.ndarray, depth: np.ndarray, K: np.ndarray, mor_m: float
+def airlight_of(context: Mapping[str, Any]) -> np.ndarray:
+    """(3,) float32 linear airlight: the scene's (``scene_light``), else a grey 0.8."""
+    if "airlight" in context:
+        return np.asarray(context["airlight"], np.float32).reshape(3)
+    return np.full(3, FOG_AIRLIGHT, np.float32)
+
+
+def koschmieder(linear: np.ndarray, depth: np.ndarray, K: np.ndarray, mor_m: float,
+                airlight: np.ndarray | float = FOG_AIRLIGHT
                 ) -> tuple[np.ndarray, np.ndarray]:
     """(fogged linear image, transmission (H, W)): t = exp(−β·r), out = t·L + A·(1 − t),
-    β = ln 20 / MOR, r the range along each pixel's ray; no hit (depth 0) is airlight."""
+    β = ln 20 / MOR, r the range along each pixel's ray; no hit (depth 0) is airlight A
+    (a linear RGB triple or a grey)."""
     depth = np.asarray(depth, dtype=np.float32)
     height, width = depth.shape
     beta = math.log(1.0 / CONTRAST_THRESHOLD) / mor_m
     distance = depth * ray_range_factor(np.asarray(K), height, width)
     transmission = np.where(depth > 0, np.exp(np.float32(-beta) * distance), np.float32(0.0))
     t = transmission[..., None]
-    return linear * t + np.float32(FOG_AIRLIGHT) * (1.0 - t), transmission
+    return linear * t + np.asarray(airlight, np.float32) * (1.0 - t), transmission
 
 
 @register("depth_fog", "camera", "meteorological optical range MOR in metres (extinction "
@@ -95,15 +106,22 @@ def koschmieder(linear: np.ndarray, depth: np.ndarray, K: np.ndarray, mor_m: flo
 def depth_fog(image: np.ndarray, mor_m: float, rng: np.random.Generator,
               context: Mapping[str, Any]) -> Result:
     """Koschmieder's law on linear light: t = exp(−β·r), out = t·L + A·(1 − t), with r the
-    range along each pixel's ray (z-depth × |ray|/z) and a grey airlight A = 0.8; pixels
-    without a hit (depth 0, the sky) are airlight. Deterministic. ``mask``: t < 0.05, i.e.
-    farther than the MOR, where the scene is invisible by the definition of MOR."""
+    range along each pixel's ray (z-depth × |ray|/z) and A the scene's airlight (module
+    docstring; recorded as airlight_r/g/b); pixels without a hit (depth 0, the sky) are
+    airlight. Deterministic. ``mask``: t < 0.05, i.e. farther than the MOR, where the scene
+    is invisible by the definition of MOR."""
     beta = math.log(1.0 / CONTRAST_THRESHOLD) / mor_m
-    out, transmission = koschmieder(decode_srgb(image), context["depth"], context["K"], mor_m)
+    airlight = airlight_of(context)
+    out, transmission = koschmieder(decode_srgb(image), context["depth"], context["K"], mor_m,
+                                    airlight)
     return Result(encode_srgb(out), {"mor_m": mor_m, "extinction_per_m": beta,
-                                     "airlight": FOG_AIRLIGHT,
+                                     **airlight_params(airlight),
                                      "mean_transmission": float(transmission.mean())},
                   transmission < CONTRAST_THRESHOLD)
+
+
+def airlight_params(airlight: np.ndarray) -> dict[str, float]:
+    return {f"airlight_{c}": float(v) for c, v in zip("rgb", airlight, strict=True)}
 
 
 COC_RADII = np.array([0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0])  # layers: pillbox radii, px

@@ -15,7 +15,8 @@ the drops within reach of the lens leave streaks during the exposure.
   the exposure, so it adds opacity min(1, w)/L there (copies side by side for w > 1);
   the opacities of all drops add up and are clipped at 1. A drop refracts light from a
   cone of ≈ 165° around the view direction (Garg & Nayar 2004), dominated under rain by the
-  bright overcast sky, so its radiance is taken as the veil's airlight (linear 0.8).
+  sky, so its radiance is taken as the veil's airlight: the scene's sky as the camera
+  renders it (``scene_light``; a grey 0.8 for a bare image without a scene).
   Drops behind a surface (z > the pixel's depth) are hidden. Lens distortion and the
   camera's own motion are left out of the streak geometry.
 - ``mask``: pixels whose streak opacity reaches 0.5, or that the veil hides (t < 5 %).
@@ -32,7 +33,8 @@ import numpy as np
 from ._rain_kernels import splat_streaks
 from .camera_physical import (
     CONTRAST_THRESHOLD,
-    FOG_AIRLIGHT,
+    airlight_of,
+    airlight_params,
     decode_srgb,
     encode_srgb,
     koschmieder,
@@ -97,7 +99,7 @@ def streak_opacity(centres: np.ndarray, d_mm: np.ndarray, K: np.ndarray,
 
 @register("rain", "camera", "rain rate in mm/h (Marshall–Palmer drops: streaks within reach "
           "of the exposure and the rain's extinction by depth)", RAIN_RATES,
-          needs=("depth", "K", "T_world_cam"))
+          needs=("depth", "K", "T_world_cam"), precipitation=True)
 def rain(image: np.ndarray, rate: float, rng: np.random.Generator,
          context: Mapping[str, Any]) -> Result:
     """Rain streaks over a rain veil (module docstring)."""
@@ -106,14 +108,16 @@ def rain(image: np.ndarray, rate: float, rng: np.random.Generator,
     T = np.asarray(context["T_world_cam"], np.float64)
     exposure = float(context.get("exposure_s", DEFAULT_EXPOSURE_S))
     mor = math.log(20.0) / extinction_per_m(rate)
-    linear, transmission = koschmieder(decode_srgb(image), depth, K, mor)
+    airlight = airlight_of(context)
+    linear, transmission = koschmieder(decode_srgb(image), depth, K, mor, airlight)
     height, width = depth.shape
     centres, d_mm, drawn = _drops(rng, rate, K, height, width)
     opacity = streak_opacity(centres, d_mm, K, T[:3, :3], exposure, depth)
     o = opacity[..., None]
-    out = linear * (1.0 - o) + np.float32(FOG_AIRLIGHT) * o
+    out = linear * (1.0 - o) + airlight * o
     return Result(encode_srgb(out), {
         "rate_mm_per_h": rate, "extinction_per_m": extinction_per_m(rate), "mor_m": mor,
+        **airlight_params(airlight),
         "exposure_s": exposure, **drawn, "mean_streak_opacity": float(opacity.mean()),
         "streak_fraction": float((opacity >= REPLACED_OPACITY).mean())},
         (opacity >= REPLACED_OPACITY) | (transmission < CONTRAST_THRESHOLD))

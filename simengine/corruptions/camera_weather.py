@@ -105,7 +105,7 @@ def frost(image: np.ndarray, level: tuple[float, float], rng: np.random.Generato
           "streak radius [224-px, × s], streak σ [224-px, × s], image weight)",
           ((0.1, 0.3, 3.0, 0.5, 10, 4, 0.8), (0.2, 0.3, 2.0, 0.5, 12, 4, 0.7),
            (0.55, 0.3, 4.0, 0.9, 12, 8, 0.7), (0.55, 0.3, 4.5, 0.85, 12, 8, 0.65),
-           (0.55, 0.3, 2.5, 0.85, 12, 12, 0.55)))
+           (0.55, 0.3, 2.5, 0.85, 12, 12, 0.55)), precipitation=True)
 def snow(image: np.ndarray, level: tuple, rng: np.random.Generator,
          context: Mapping[str, Any]) -> Result:
     """Falling snow as the reference: N(mean, std) noise zoomed into flakes, values under

@@ -182,7 +182,7 @@ def snow_rate_per_m(rate: float) -> tuple[float, float]:
 
 @register("lidar_snow", "lidar", "snowfall rate in mm/h water equivalent (Hahner et al. "
           "2022; REFERENCE: 0.5 mm/h light, up to 2.5 mm/h; equal ratios ×1.5 between "
-          "severities)", (0.5, 0.75, 1.12, 1.67, 2.5))
+          "severities)", (0.5, 0.75, 1.12, 1.67, 2.5), precipitation=True)
 def lidar_snow(data: Mapping[str, np.ndarray], rate: float, rng: np.random.Generator,
                context: Mapping[str, Any]) -> Result:
     """Flakes on the beams' paths give near, weak returns that replace the hard one where
@@ -197,7 +197,7 @@ def lidar_snow(data: Mapping[str, np.ndarray], rate: float, rng: np.random.Gener
 
 
 @register("lidar_rain", "lidar", "rain rate in mm/h (Marshall–Palmer drops: extinction and "
-          "drop echoes; light 2.5 … violent 50)", RAIN_RATES)
+          "drop echoes; light 2.5 … violent 50)", RAIN_RATES, precipitation=True)
 def lidar_rain(data: Mapping[str, np.ndarray], rate: float, rng: np.random.Generator,
                context: Mapping[str, Any]) -> Result:
     """Raindrops as the snowfall's flakes: Marshall–Palmer sizes, met at the rate κ =

@@ -10,6 +10,9 @@ maps the arrays it changed), or a microphone array's (C, N) float32 waveform in 
 and ``context`` a mapping of what a physically grounded corruption needs (see
 ``CONTEXT_KEYS``). The result records the exact values drawn, and a
 mask where data was removed or replaced.
+
+``precipitation`` marks corruptions of falling rain or snow: ``apply`` does not apply them
+in a scene whose sky is closed (a ``world.room``) and labels them as not applied, with why.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ CONTEXT_KEYS = {
     "K": "(3, 3) intrinsics",
     "T_world_cam": "(4, 4) camera pose at the capture (OpenCV camera frame to world)",
     "frame_interval_s": "seconds between captures (flow's time base)",
+    "airlight": "(3,) float32 linear RGB a fog or rain veil converges to: the scene's sky "
+                "or, in a closed room, fog lit by its light, as the camera renders it "
+                "(scene_light.py); absent for a bare image (then a grey 0.8)",
     # lidar capture
     "elevation": "(R,) beam elevations, degrees",
     "azimuth": "(C,) column azimuths, degrees",
@@ -70,6 +76,7 @@ class Corruption:
     fn: Callable[..., Result] = field(repr=False)
     needs: frozenset[str] = frozenset()
     doc: str = ""
+    precipitation: bool = False  # rain or snow: falls only under an open sky
 
     def level(self, severity: int) -> Any:
         if severity not in SEVERITIES:
@@ -101,7 +108,8 @@ def _read_only(array) -> np.ndarray:
 _REGISTRY: dict[str, Corruption] = {}
 
 
-def register(name: str, modality: str, parameter: str, levels, needs=(), doc: str = ""
+def register(name: str, modality: str, parameter: str, levels, needs=(), doc: str = "",
+             precipitation: bool = False
              ) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
     """Decorator: add ``fn(data, level, rng, context) -> Result`` to the registry."""
     if modality not in MODALITIES:
@@ -117,7 +125,8 @@ def register(name: str, modality: str, parameter: str, levels, needs=(), doc: st
         if name in _REGISTRY:
             raise ValueError(f"corruption {name!r} registered twice")
         _REGISTRY[name] = Corruption(name, modality, parameter, levels, fn,
-                                     frozenset(needs), doc or (fn.__doc__ or "").strip())
+                                     frozenset(needs), doc or (fn.__doc__ or "").strip(),
+                                     precipitation)
         return fn
 
     return add
@@ -138,7 +147,7 @@ def names(modality: str | None = None) -> list[str]:
 
 
 # Modules of this package that define no corruptions.
-_NOT_CORRUPTIONS = {"registry", "apply", "calibration", "rain_physics"}
+_NOT_CORRUPTIONS = {"registry", "apply", "calibration", "rain_physics", "scene_light"}
 
 
 def _load_all() -> None:

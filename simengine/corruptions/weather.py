@@ -15,6 +15,11 @@ array rain noise at the level the rate gives (``rain_noise``). The rate, the opt
 extinction and MOR it implies and the noise level are the sample's weather label. The
 ground stays dry: a water film depends on how long it has rained, not on the rate (apply
 ``wet_ground`` beside it when the scene needs one).
+
+Both follow the scene (``scene_light``): the cameras' fog and rain veil converge to the
+scene's own airlight (its horizon sky as rendered; in a closed room, fog lit by its light),
+and rain falls only under an open sky: in a scene with a ``world.room``, ``weather_rain``
+is not applied and its label says so (``apply``).
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ def weather_fog(data, mor_m, rng, context) -> Result:
 
 
 @register("weather_rain", "cross", "rain rate in mm/h for every sensor at once "
-          "(Marshall–Palmer drops)", RAIN_RATES, needs=("mask_shapes", "sensor_contexts"))
+          "(Marshall–Palmer drops)", RAIN_RATES, needs=("mask_shapes", "sensor_contexts"),
+          precipitation=True)
 def weather_rain(data, rate, rng, context) -> Result:
     """Camera rain, lidar rain and rain noise from one rain rate (module docstring)."""
     alpha = extinction_per_m(rate)

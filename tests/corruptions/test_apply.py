@@ -243,7 +243,8 @@ def test_weather_fog_gives_camera_and_lidar_one_visibility():
     assert same.sum() > 50
     np.testing.assert_allclose(i1[same], i0[same] * np.exp(-2 * beta * r0[same]), rtol=1e-5)
     # camera: where the scene is black-free, linear light follows t·L + A(1 − t) with the
-    # transmission of the same β over each pixel's range (Koschmieder, one way)
+    # transmission of the same β over each pixel's range (Koschmieder, one way) and the
+    # scene's sky as airlight A (mini.yaml sets no background: the default, one colour)
     K = clean["camera/cam/K"]
     depth = clean["camera/cam/depth"][0]
     h, w = depth.shape
@@ -258,5 +259,6 @@ def test_weather_fog_gives_camera_and_lidar_one_visibility():
     hit = depth > 0
     L0 = linear(clean["camera/cam/rgb"][0].astype(np.float64))[hit]
     L1 = linear(noisy["corrupted/fog/0/camera/cam/rgb"][0].astype(np.float64))[hit]
-    expected = L0 * t[hit][:, None] + 0.8 * (1 - t[hit][:, None])
+    airlight = linear(np.array([0.62, 0.72, 0.85]) * 255.0)
+    expected = L0 * t[hit][:, None] + airlight * (1 - t[hit][:, None])
     assert np.abs(L1 - expected).max() < 0.01  # 8-bit sRGB quantisation
