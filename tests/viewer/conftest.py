@@ -96,5 +96,6 @@ def browser_context(chromium, tmp_path_factory):
         context = p.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(chromium),
             headless=True, args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(120_000)  # bounds a hang only: a loaded machine is slow
         yield context
         context.close()
