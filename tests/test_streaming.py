@@ -84,8 +84,9 @@ def test_a_plain_break_stops_the_background_thread(engine):
 
 
 def test_a_plain_break_stops_the_worker_processes(engine):
+    before = set(mp.active_children())
     for _ in simengine.stream(engine, 1, workers=1, stop=None, prefetch=1):
-        workers = mp.active_children()
+        workers = set(mp.active_children()) - before
         break
     assert workers
     for p in workers:

@@ -4,10 +4,11 @@ torch closes a worker's data queue without waiting for the queue's sender thread
 (``cancel_join_thread``), so a worker told to stop (the loader went away: a ``break``, an
 exception in the training loop) could start finalising its interpreter while that thread
 still pickled a batch's tensors or freed them, with the GIL released. CPython (before 3.14)
-ends such a thread with ``pthread_exit`` when it asks for the GIL back; the forced unwind
-reached a C++ frame of torch that does not let it pass, which printed ``terminate called
-without an active exception`` and killed the worker with SIGABRT (``DataLoader worker ...
-killed by signal: Aborted`` in the main process).
+ends such a thread with ``pthread_exit`` when it asks for the GIL back; torch asks for it in
+C++ code that may not be unwound through (seen in gdb: ``THPStorage_shareFd`` and
+``THPVariable_clear`` taking the GIL back), so the C++ runtime printed
+``terminate called without an active exception`` and aborted the worker (``DataLoader
+worker ... killed by signal: Aborted`` in the main process).
 
 ``in_worker()``, called by the adapter's code that runs in workers, registers an ``atexit``
 hook that joins those threads first: ``atexit`` runs before the interpreter finalises, and
