@@ -37,15 +37,20 @@ from .engine import Engine
 from .store.batched import select_keys
 
 
-def collate(samples: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Stack samples key by key on a new leading batch axis (all samples share a layout)."""
+def common_keys(samples: Sequence[Mapping[str, np.ndarray]]) -> list[str]:
+    """The keys every sample has (all samples of a batch share one layout)."""
     if not samples:
         raise ValueError("cannot collate an empty list of samples")
     keys = samples[0].keys()
     for s in samples[1:]:
         if s.keys() != keys:
             raise ValueError("samples have different keys")
-    return {k: np.stack([np.asarray(s[k]) for s in samples]) for k in keys}
+    return list(keys)
+
+
+def collate(samples: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Stack samples key by key on a new leading batch axis (all samples share a layout)."""
+    return {k: np.stack([np.asarray(s[k]) for s in samples]) for k in common_keys(samples)}
 
 
 def valid_mask(count: np.ndarray, capacity: int) -> np.ndarray:
@@ -124,8 +129,12 @@ class Stream:
             self._fill()
         else:
             self._queue = queue.Queue(maxsize=self.prefetch)
-            self._thread = threading.Thread(target=self._produce, name="simengine-stream",
-                                            daemon=True)
+            # The thread gets what it needs, not ``self``: a thread holding the stream would
+            # keep it alive, so a plain ``break`` would never reach ``__del__`` and the
+            # thread would run (and hold its engine) until the process ends.
+            self._thread = threading.Thread(
+                target=_produce, name="simengine-stream", daemon=True,
+                args=(engine, self._plan, self.keys, self._queue, self._stop))
             self._thread.start()
 
     # --- process mode ---
@@ -136,31 +145,6 @@ class Stream:
             if indices is None:
                 return
             self._futures.append(self._pool.submit(_make_batch, indices, self.keys))
-
-    # --- thread mode ---
-    def _produce(self) -> None:
-        assert self._queue is not None
-        try:
-            for indices in self._plan:
-                if self._stop.is_set():
-                    return
-                item: Any = _generate(self.engine, indices, self.keys)
-                while not self._put(item):
-                    if self._stop.is_set():
-                        return
-            self._put(_END, block=True)
-        except BaseException as exc:  # handed to the consumer
-            self._put(_Failure(exc), block=True)
-
-    def _put(self, item: Any, block: bool = False) -> bool:
-        assert self._queue is not None
-        while True:
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                if self._stop.is_set() or not block:
-                    return False
 
     # --- iterator protocol ---
     def __iter__(self) -> Stream:
@@ -199,8 +183,8 @@ class Stream:
                 f.cancel()
             self._futures.clear()
             self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._thread is not None:
-            self._thread.join()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()  # at most the batch being generated
 
     def __enter__(self) -> Stream:
         return self
@@ -211,6 +195,34 @@ class Stream:
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # interpreter shutdown
             self.close()
+
+
+# --- thread mode ---------------------------------------------------------------------------
+
+def _produce(engine: Engine, plan: Iterator[range], keys: tuple[str, ...] | None,
+             out: queue.Queue, stop: threading.Event) -> None:
+    """Generate the batches of ``plan`` into ``out`` until done or ``stop`` is set."""
+    try:
+        for indices in plan:
+            if stop.is_set():
+                return
+            item: Any = _generate(engine, indices, keys)
+            while not _put(out, item, stop):
+                if stop.is_set():
+                    return
+        _put(out, _END, stop, block=True)
+    except BaseException as exc:  # handed to the consumer
+        _put(out, _Failure(exc), stop, block=True)
+
+
+def _put(out: queue.Queue, item: Any, stop: threading.Event, block: bool = False) -> bool:
+    while True:
+        try:
+            out.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            if stop.is_set() or not block:
+                return False
 
 
 class _Failure:

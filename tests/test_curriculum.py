@@ -86,7 +86,8 @@ def test_scene_without_sets_says_so():
 
 
 def test_dataloader_curriculum_between_epochs(engine):
-    pytest.importorskip("torch")
+    pytest.importorskip("torch", reason="the DataLoader test needs torch (the test extra "
+                                        "installs it)")
     from torch.utils.data import DataLoader
 
     from simengine.adapters.torch import GeneratedDataset, collate

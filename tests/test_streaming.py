@@ -3,6 +3,9 @@ index order, for thread and process workers; clean shutdown on break and on erro
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import threading
+
 import numpy as np
 import pytest
 
@@ -62,6 +65,33 @@ def test_break_stops_the_background_thread(engine):
     s.close()
     assert not s._thread.is_alive()
     assert list(s) == []
+
+
+def _stream_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "simengine-stream"}
+
+
+def test_a_plain_break_stops_the_background_thread(engine):
+    """No close(), no with block: the stream goes away when the loop drops it."""
+    before = _stream_threads()
+    for _ in simengine.stream(engine, 1, stop=None, prefetch=1):
+        started = _stream_threads() - before
+        break
+    assert len(started) == 1
+    (thread,) = started
+    thread.join(timeout=300)  # at most one sample's generation; bounds a hang only
+    assert not thread.is_alive()
+
+
+def test_a_plain_break_stops_the_worker_processes(engine):
+    before = set(mp.active_children())
+    for _ in simengine.stream(engine, 1, workers=1, stop=None, prefetch=1):
+        workers = set(mp.active_children()) - before
+        break
+    assert workers
+    for p in workers:
+        p.join(timeout=300)
+    assert not any(p.is_alive() for p in workers)
 
 
 def test_worker_error_reaches_the_loop_and_stops(engine, monkeypatch):

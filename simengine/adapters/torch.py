@@ -19,10 +19,16 @@ store lazily in each worker, and ``ShardAwareSampler`` gives a seeded, shard-awa
 
 Use ``multiprocessing_context="spawn"`` with ``num_workers > 0``: a forked worker would
 inherit Numba's and PyBullet's thread state.
+
+Leaving a loader early (``break``, an exception in the loop) shuts its workers down
+cleanly: each worker lets its queue's sender thread finish before its interpreter ends
+(``_worker_exit`` says why that matters). In a worker ``collate`` stacks straight into
+shared memory, as torch's default collate does, so that thread has no batch to copy.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -35,8 +41,8 @@ from torch.utils.data import Dataset, IterableDataset, Sampler, get_worker_info
 from ..engine import Engine
 from ..store.batched import epoch_order, select_keys
 from ..store.reader import StoreReader
-from ..streaming import batch_indices, valid_mask
-from ..streaming import collate as collate_numpy
+from ..streaming import batch_indices, common_keys, valid_mask
+from ._worker_exit import in_worker
 
 PADDED = {"objects": "objects/count", "events": "events/count"}
 
@@ -45,8 +51,11 @@ def collate(samples: Sequence[Mapping[str, np.ndarray]], *, masks: bool = False
             ) -> dict[str, torch.Tensor]:
     """Stack samples key by key into tensors with a leading batch axis. Labels are padded to
     fixed capacities already; ``masks=True`` adds ``objects/valid`` and ``events/valid``
-    (B, capacity) booleans built from the counts."""
-    batch = collate_numpy(samples)
+    (B, capacity) booleans built from the counts. In a DataLoader worker the tensors are
+    allocated in shared memory, which the worker hands to the main process without a copy."""
+    shared = in_worker()
+    batch = {k: _stack([np.asarray(s[k]) for s in samples], shared)
+             for k in common_keys(samples)}
     if masks:
         for group, count_key in PADDED.items():
             if count_key not in batch:
@@ -55,8 +64,26 @@ def collate(samples: Sequence[Mapping[str, np.ndarray]], *, masks: bool = False
                              if k.startswith(group + "/") and k != count_key and v.ndim > 1),
                             None)
             if capacity is not None:
-                batch[f"{group}/valid"] = valid_mask(batch[count_key], capacity)
-    return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in batch.items()}
+                mask = valid_mask(batch[count_key].numpy(), capacity)
+                batch[f"{group}/valid"] = _stack(list(mask), shared)
+    return batch
+
+
+def _stack(arrays: list[np.ndarray], shared: bool) -> torch.Tensor:
+    """``np.stack(arrays)`` written into a new tensor, in shared memory if ``shared``."""
+    out = _empty((len(arrays), *arrays[0].shape), arrays[0].dtype, shared)
+    np.stack(arrays, out=out.numpy())
+    return out
+
+
+def _empty(shape: tuple[int, ...], dtype: np.dtype, shared: bool) -> torch.Tensor:
+    like = torch.from_numpy(np.empty(0, dtype))
+    if not shared:
+        return torch.empty(shape, dtype=like.dtype)
+    # what torch's default collate allocates in a worker: a fresh shared-memory segment
+    # (``Tensor.share_memory_`` would allocate ordinary memory first and copy it over)
+    storage = torch.UntypedStorage._new_shared(math.prod(shape) * like.element_size())
+    return torch.empty(0, dtype=like.dtype).set_(storage, 0, shape)
 
 
 def _cap_numba_threads(num_workers: int) -> None:
@@ -95,7 +122,7 @@ class GeneratedDataset(IterableDataset):
     def __iter__(self) -> Iterator[dict[str, np.ndarray]]:
         info = get_worker_info()
         n, wid = (1, 0) if info is None else (info.num_workers, info.id)
-        if info is not None:
+        if in_worker():
             _cap_numba_threads(n)
         for b, indices in enumerate(batch_indices(self.start, self.stop, self.batch_size)):
             if b % n != wid:
@@ -124,6 +151,7 @@ class StoreDataset(Dataset):
     @property
     def reader(self) -> StoreReader:
         if self._reader is None:
+            in_worker()  # reopened in a worker: registers its exit hook
             self._reader = StoreReader(self.path, keys=self.keys)
         return self._reader
 

@@ -10,7 +10,8 @@ import simengine
 from simengine.render import render
 from tests.conftest import assert_samples_equal
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason="the torch adapter's tests need torch "
+                                            "(the test extra installs it)")
 from torch.utils.data import DataLoader  # noqa: E402
 
 from simengine.adapters.torch import (  # noqa: E402

@@ -1,13 +1,12 @@
 """Fixtures for the viewer tests: one small rendered store with every sensor kind (a dual-
 return lidar too) and camera, lidar and audio corruptions, a server on a free port, and
-Debian's Chromium (installed with apt-get if missing) driven by Playwright."""
+Debian's Chromium driven by Playwright. The tests never install anything: without
+/usr/bin/chromium the browser tests fail and say to run tools/install_system_deps.sh
+(.ci/run does)."""
 
 from __future__ import annotations
 
 import copy
-import os
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,30 +74,17 @@ def server(viewer_store) -> Iterator[ViewerServer]:
     thread.join(timeout=5)
 
 
-def _install_chromium() -> str | None:
-    """Install Debian's chromium package; the reason it could not be, or None."""
-    apt = shutil.which("apt-get")
-    if apt is None:
-        return "no /usr/bin/chromium and no apt-get to install it"
-    install = [apt, "install", "-y", "--no-install-recommends", "chromium"]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for step in ([], [[apt, "update"]]):  # the package lists may be missing or stale
-        try:
-            for cmd in [*step, install]:
-                subprocess.run(cmd, check=True, capture_output=True, env=env, timeout=900)
-            return None
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-            reason = f"apt-get could not install chromium: {exc}"
-    return reason
+def require_chromium(path: Path = CHROMIUM) -> Path:
+    """``path``, or a failure (never a skip, never an install) that says how to get it."""
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run tools/install_system_deps.sh (it installs "
+                    "Debian's chromium; .ci/run calls it before the tests)", pytrace=False)
+    return path
 
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        reason = _install_chromium()
-        if reason is not None or not CHROMIUM.exists():
-            pytest.skip(reason or "chromium installed but /usr/bin/chromium is missing")
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture(scope="session")
@@ -110,5 +96,6 @@ def browser_context(chromium, tmp_path_factory):
         context = p.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(chromium),
             headless=True, args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(120_000)  # bounds a hang only: a loaded machine is slow
         yield context
         context.close()

@@ -7,9 +7,12 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import queue
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 import wave
@@ -358,23 +361,49 @@ def test_cli_reports_a_busy_port(viewer_store, server, capsys):
     assert f"127.0.0.1:{server.port}" in err and err.count("\n") == 1
 
 
+# Bounds a hang only, never a speed: on a loaded 2-core machine the CLI's start (imports, the
+# store) and the interpreter's exit can take many times what they take alone.
+HANG_S = 300
+
+
+def _first_line(proc: subprocess.Popen) -> str:
+    """The first line ``proc`` prints (the URL, printed once it listens), waiting at most
+    HANG_S; '' if it exits first."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=HANG_S)
+    except queue.Empty:
+        pytest.fail(f"simengine view printed no URL within {HANG_S} s")
+
+
 def test_cli_prints_the_url_serves_and_stops_on_ctrl_c(viewer_store):
     proc = subprocess.Popen([sys.executable, "-m", "simengine", "view", str(viewer_store),
                              "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
+    idle = None
     try:
-        line = proc.stdout.readline()
+        line = _first_line(proc)
+        if not line.startswith("simengine view: "):
+            _, err = proc.communicate(timeout=HANG_S)
+            pytest.fail(f"expected the URL line, got {line!r} (exit {proc.returncode}): {err}")
         url = line.split(" at ")[1].split()[0]
         assert url.startswith("http://127.0.0.1:")
-        with urllib.request.urlopen(url + "api/store", timeout=30) as res:
+        with urllib.request.urlopen(url + "api/store", timeout=HANG_S) as res:
             assert json.load(res)["done"] == [0, 1, 2]
+        # a browser's idle connection, its request half sent, holds a handler thread
+        idle = socket.create_connection(("127.0.0.1", int(url.rstrip("/").rsplit(":", 1)[1])),
+                                        timeout=HANG_S)
+        idle.sendall(b"GET /api/store HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=HANG_S)
     finally:
+        if idle is not None:
+            idle.close()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err
     assert err == "simengine: interrupted\n"
