@@ -25,11 +25,11 @@ def write_block(root: zarr.Group, attrs: dict[str, Any], block: int,
     stacked on axis 0."""
     indices = block_range(block, attrs["block_size"], attrs["num_samples"])
     sl = slice(indices.start, indices.stop)
-    keys = list(attrs["arrays"])
-    for key in keys:
-        root[key][sl] = data[key]
+    arrays = [root[key] for key in attrs["arrays"]]  # each opened once (a metadata read)
+    for key, arr in zip(attrs["arrays"], arrays, strict=True):
+        arr[sl] = data[key]
     if has_manifest(attrs):
-        write_manifest(root, keys, block, attrs)
+        write_manifest(root, arrays, block, attrs)
     root[DONE][sl] = True  # last: readers and --resume trust only this
 
 

@@ -98,19 +98,19 @@ def create_manifest(root: zarr.Group, num_blocks: int, num_arrays: int) -> None:
                       config={"write_empty_chunks": True})
 
 
-def block_manifest(root: zarr.Group, keys: Sequence[str], block: int,
+def block_manifest(root: zarr.Group, arrays: Sequence[zarr.Array], block: int,
                    attrs: dict[str, Any]) -> np.ndarray:
-    """The manifest rows of ``block`` from the shards as they are stored now."""
-    arrays = [root[k] for k in keys]
+    """The manifest rows of ``block`` (``arrays``: the store's arrays, in attribute order,
+    already open) from the shards as they are stored now."""
     raws = fetch_raw(root, [shard_key(a, block) for a in arrays])
     rows = [shard_row(raw, array_meta_digest(a)) for a, raw in zip(arrays, raws, strict=True)]
     rows.append(np.array([0, 0, 0, 0, attrs_digest(attrs)], np.uint64))
     return np.stack(rows)
 
 
-def write_manifest(root: zarr.Group, keys: Sequence[str], block: int,
+def write_manifest(root: zarr.Group, arrays: Sequence[zarr.Array], block: int,
                    attrs: dict[str, Any]) -> None:
-    root[MANIFEST][block] = block_manifest(root, keys, block, attrs)
+    root[MANIFEST][block] = block_manifest(root, arrays, block, attrs)
 
 
 def has_manifest(attrs: dict[str, Any]) -> bool:
