@@ -7,6 +7,7 @@ own name to 127.0.0.1 must not read the store).
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 import traceback
@@ -136,6 +137,12 @@ def serve(store: str | Path, port: int = 0) -> None:
     """Serve ``store`` until interrupted (Ctrl-C raises KeyboardInterrupt to the caller
     after the socket is closed)."""
     server = make_server(store, port)
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C is how this command stops: also when it was started from a shell that
+        # ignores SIGINT for its children (a background job without job control), and
+        # SIGTERM stops it the same way
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"simengine view: {store} at {server.url} (read-only; Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()

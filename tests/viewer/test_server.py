@@ -407,3 +407,24 @@ def test_cli_prints_the_url_serves_and_stops_on_ctrl_c(viewer_store):
         proc.stderr.close()
     assert proc.returncode == 130, err
     assert err == "simengine: interrupted\n"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_cli_stops_on_a_signal_even_when_its_shell_ignored_sigint(viewer_store, sig):
+    """A shell without job control starts background commands with SIGINT ignored; Ctrl-C
+    (and SIGTERM) must still stop the viewer."""
+    command = f'trap "" INT; exec "{sys.executable}" -m simengine view "{viewer_store}" --port 0'
+    proc = subprocess.Popen(["bash", "-c", command], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert _first_line(proc).startswith("simengine view: ")
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=HANG_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == 130, err
+    assert err == "simengine: interrupted\n"
