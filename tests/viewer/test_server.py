@@ -400,13 +400,18 @@ def test_cli_prints_the_url_serves_and_stops_on_ctrl_c(viewer_store):
     finally:
         if idle is not None:
             idle.close()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        _reap(proc)
     assert proc.returncode == 130, err
     assert err == "simengine: interrupted\n"
+
+
+def _reap(proc: subprocess.Popen) -> None:
+    """Kill ``proc`` if a failed check left it running, and close its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    proc.stdout.close()
+    proc.stderr.close()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -421,10 +426,6 @@ def test_cli_stops_on_a_signal_even_when_its_shell_ignored_sigint(viewer_store, 
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=HANG_S)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        _reap(proc)
     assert proc.returncode == 130, err
     assert err == "simengine: interrupted\n"
