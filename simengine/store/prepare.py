@@ -84,12 +84,12 @@ class BlockPlan:
 def prepare_store(path: str, engine: Any, n: int, block_size: int, *, resume: bool,
                   overwrite: bool) -> BlockPlan:
     """Create or check the store at ``path`` (a local path or an fsspec URL)."""
-    expected = _expected(engine, n, block_size)
     state = _state(path)
     if state == "absent":
         return _create(path, engine, n, block_size)
     if state == "not-a-store":
         raise StoreError(f"{path}: exists and is not a simengine store; refusing to touch it")
+    expected = _expected(engine, n, block_size)  # only an existing store is compared with it
     root = zarr.open_group(path, mode="r")
     stored = dict(root.attrs[ATTR])
     same = all(stored.get(k) == expected.attrs[k] for k in IDENTITY)
