@@ -47,7 +47,7 @@ def _tiny_frame():
     from .geometry.scene_geometry import build_geometry
     from .physics.parts import posed_parts
     from .physics.world import simulate
-    from .sensors.camera import Camera
+    from .sensors.camera.sensor import Camera
     from .spec.loader import scene_from_dict
 
     spec = scene_from_dict(_TINY_SCENE, source="simengine warm-up")
@@ -62,7 +62,7 @@ def _tiny_frame():
 
 def compile_renderer() -> None:
     """Compile (or load) the camera's renderer: one tiny render (run in the child)."""
-    from .sensors.camera_render import render_frame
+    from .sensors.camera.shading import render_frame
 
     camera, pose, geometry, instance = _tiny_frame()
     render_frame(camera.model, pose, geometry, float(camera.params["near"]),
@@ -94,7 +94,7 @@ def warm_start(spec=None) -> bool:
     if spec is not None and not any(s.kind == "camera" for s in spec.sensors):
         return False
     _state["started"] = True
-    from .sensors._camera_kernels import render_tiles
+    from .sensors.camera._kernels import render_tiles
 
     if _cached(render_tiles):
         return False

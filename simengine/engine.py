@@ -24,8 +24,8 @@ from .physics.world import RejectedInstanceError, simulate
 from .placement import instance_problem
 from .seeding import STREAM_SENSOR, named_stream, rng_for
 from .sensors.base import OutputSpec
-from .sensors.camera import Camera
-from .sensors.lidar import Lidar
+from .sensors.camera.sensor import Camera
+from .sensors.lidar.sensor import Lidar
 from .spec.loader import load_scene
 from .spec.overrides import (
     OVERRIDES_JSON_CAPACITY,
@@ -79,8 +79,8 @@ class Engine:
             return Camera(s, n_frames, self.spec.max_objects)
         if s.kind == "lidar":
             return Lidar(s, n_frames, self.spec.max_objects)
-        from .sensors.audio_labels import AcousticScene
-        from .sensors.microphone import MicrophoneArray
+        from .sensors.microphone.labels import AcousticScene
+        from .sensors.microphone.sensor import MicrophoneArray
 
         scene = (AcousticScene.from_instance(instance, self.spec.classes)
                  if instance is not None else None)

@@ -39,10 +39,10 @@ def test_digest_follows_the_modules_a_kernel_inlines(tmp_path, monkeypatch):
 
 
 def test_camera_kernels_are_keyed_by_the_geometry_core_too():
-    import simengine.sensors._camera_kernels  # noqa: F401
+    import simengine.sensors.camera._kernels  # noqa: F401
 
     seen: set[str] = set()
-    _numba._kernel_sources("simengine.sensors._camera_kernels", seen)
+    _numba._kernel_sources("simengine.sensors.camera._kernels", seen)
     names = {p.replace("\\", "/").rsplit("/", 1)[-1] for p in seen}
     assert {"_camera_kernels.py", "_raycast_kernels.py"} <= names
 

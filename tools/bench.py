@@ -62,6 +62,10 @@ if str(ROOT) not in sys.path:
     # (spawned render workers inherit sys.path, so they import the same code).
     sys.path.insert(0, str(ROOT))
 
+from simengine.sensors.camera.sensor.sensor import Camera  # noqa: E402
+from simengine.sensors.camera.sensor.shading import render_frame  # noqa: E402
+from simengine.sensors.lidar.sensor.sensor import Lidar, beam_directions  # noqa: E402
+
 import simengine  # noqa: E402
 from simengine._pybullet import pybullet as p  # noqa: E402  (PyBullet without its banner)
 from simengine.assets import PYBULLET_DATA  # noqa: E402
@@ -81,9 +85,6 @@ from simengine.instance import SceneInstance, SensorInstance  # noqa: E402
 from simengine.physics.parts import posed_parts  # noqa: E402
 from simengine.physics.world import simulate  # noqa: E402
 from simengine.render import render  # noqa: E402
-from simengine.sensors.camera import Camera  # noqa: E402
-from simengine.sensors.camera_render import render_frame  # noqa: E402
-from simengine.sensors.lidar import Lidar, beam_directions  # noqa: E402
 from simengine.spec.loader import scene_from_dict  # noqa: E402
 from simengine.spec.scene import SceneSpec  # noqa: E402
 
@@ -684,10 +685,11 @@ AUDIO_ROOM = {"size": (5.0, 4.0, 3.0), "wall_material": "plaster", "floor_materi
 def audio_case():
     """1 s of a 4-capsule circular array at 16 kHz in a 5 x 4 x 3 m room of RT60 0.5 s,
     10 impacts of mixed materials at fixed random places (seeded)."""
+    from simengine.sensors.microphone.sensor.labels import AcousticScene
+    from simengine.sensors.microphone.sensor.room import Room
+    from simengine.sensors.microphone.sensor.sensor import MicrophoneArray
+
     from simengine.physics.events import ContactEvent, Recording
-    from simengine.sensors.audio_labels import AcousticScene
-    from simengine.sensors.microphone import MicrophoneArray
-    from simengine.sensors.room_acoustics import Room
 
     rng = np.random.default_rng(0)
     mats = ("wood", "metal", "plastic", "glass", "ceramic")
@@ -708,7 +710,7 @@ def audio_case():
 
 
 def bench_audio(e2e: EndToEnd, cfg: Settings) -> None:
-    from simengine.sensors.room_acoustics import Room, reflections_ir, schroeder_rt60
+    from simengine.sensors.microphone.sensor.room import Room, reflections_ir, schroeder_rt60
 
     rows, notes = [], []
     spec = e2e.engine.spec

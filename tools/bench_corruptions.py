@@ -34,11 +34,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from simengine.sensors.camera.sensor.sensor import Camera  # noqa: E402
+
 import simengine  # noqa: E402
 from simengine.corruptions import get, names  # noqa: E402
 from simengine.corruptions.apply import audio_rates  # noqa: E402
 from simengine.corruptions.calibration import first_capture, rig_capture  # noqa: E402
-from simengine.sensors.camera import Camera  # noqa: E402
 
 SCENES = ROOT / "scenes"
 MODALITY_ORDER = ("camera", "lidar", "audio", "cross")

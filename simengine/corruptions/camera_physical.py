@@ -37,7 +37,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..sensors.image_effects import READ_OFFSET, READ_SLOPE, SHOT_RANGE, develop
+from ..sensors.camera.effects import READ_OFFSET, READ_SLOPE, SHOT_RANGE, develop
 from .camera_blur import disk_kernel
 from .camera_imagenet_c import check_rgb8
 from .registry import Result, register

@@ -481,7 +481,7 @@ def _check_camera(params: dict[str, Any], merged: Node) -> None:
                            show_value=False)
     if "distortion" not in params:
         return
-    from ..sensors.camera_model import CameraModel
+    from ..sensors.camera.projection import CameraModel
 
     ranges = [d.support() for d in params["distortion"]]
     # the widest view: the largest field of view, the shortest focal lengths

@@ -13,12 +13,12 @@ import librosa
 import numba
 import numpy as np
 import pytest
+from simengine.sensors.microphone.sensor.labels import AcousticScene
+from simengine.sensors.microphone.sensor.room import Room
+from simengine.sensors.microphone.sensor.sensor import MicrophoneArray
 
 from simengine.instance import SensorInstance
 from simengine.physics.events import ContactEvent, Recording
-from simengine.sensors.audio_labels import AcousticScene
-from simengine.sensors.microphone import MicrophoneArray
-from simengine.sensors.room_acoustics import Room
 
 from .test_microphone import gcc_phat
 

@@ -9,8 +9,7 @@ import math
 import numpy as np
 import pytest
 from scipy.signal import butter, sosfilt
-
-from simengine.sensors.room_acoustics import (
+from simengine.sensors.microphone.sensor.room import (
     AIR_A_DB,
     Room,
     air_sigma,

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 import soundfile
 from scipy.signal import coherence, welch
-
-from simengine.sensors.audio_sources import (
+from simengine.sensors.microphone.sensor.sources import (
     babble,
     chirp,
     colored_noise,

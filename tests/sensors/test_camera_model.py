@@ -17,9 +17,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-from simengine.sensors.camera import intrinsics
-from simengine.sensors.camera_model import CameraModel
+from simengine.sensors.camera.sensor.projection import CameraModel
+from simengine.sensors.camera.sensor.sensor import intrinsics
 
 PINHOLE = (0.0, 0.0, 0.0, 0.0, 0.0)
 BARREL = (-0.3, 0.1, 0.005, -0.005, -0.02)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from simengine.sensors.camera.sensor.projection import CameraModel
+from simengine.sensors.camera.sensor.shading import Pose, render_frame, srgb_to_linear
 
 from simengine.geometry.raycast import cast_rays
 from simengine.geometry.scene_geometry import (
@@ -17,8 +19,6 @@ from simengine.geometry.scene_geometry import (
     build_geometry,
     subset,
 )
-from simengine.sensors.camera_model import CameraModel
-from simengine.sensors.camera_render import Pose, render_frame, srgb_to_linear
 
 W, H = 96, 72
 MODEL = CameraModel.from_params({"width": W, "height": H, "hfov_deg": 70.0})

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-
-from simengine.sensors.image_effects import (
+from simengine.sensors.camera.sensor.effects import (
     develop,
     optical_rays,
     sample_noise_params,

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from simengine.sensors.microphone.sensor._kernels import add_delayed
+from simengine.sensors.microphone.sensor.sensor import MicrophoneArray, synthesize_impact
 
 from simengine.instance import SensorInstance
 from simengine.materials import material
 from simengine.physics.events import ContactEvent, Recording
-from simengine.sensors._audio_kernels import add_delayed
-from simengine.sensors.microphone import MicrophoneArray, synthesize_impact
 
 C_SOUND = 343.0
 

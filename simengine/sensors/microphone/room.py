@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..materials import material
+from ...materials import material
 from ._room_kernels import air_smooth, ism_taps, sinc_table
 
 EYRING_K = 0.161  # s/m: 24 ln(10) / 343

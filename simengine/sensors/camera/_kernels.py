@@ -24,8 +24,8 @@ import math
 import numba
 import numpy as np
 
-from .._numba import kernel
-from ..geometry._raycast_kernels import (
+from ..._numba import kernel
+from ...geometry._raycast_kernels import (
     BOX,
     CAPSULE,
     CYLINDER,

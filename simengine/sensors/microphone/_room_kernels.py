@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .._numba import kernel
+from ..._numba import kernel
 
 
 @kernel

@@ -35,8 +35,8 @@ import functools
 
 import numpy as np
 
-from ..geometry.raycast import cast_rays
-from ..geometry.scene_geometry import (
+from ...geometry.raycast import cast_rays
+from ...geometry.scene_geometry import (
     BOX,
     CAPSULE,
     CYLINDER,
@@ -45,8 +45,8 @@ from ..geometry.scene_geometry import (
     SceneGeometry,
     subset,
 )
-from ..geometry.transforms import invert, matrix_to_quat, pose_matrix, rotate_rows
-from .camera_model import CameraModel
+from ...geometry.transforms import invert, matrix_to_quat, pose_matrix, rotate_rows
+from .projection import CameraModel
 
 NEAR = 1e-3  # m, near plane (optical z) against which geometry is clipped
 CIRCLE = 128  # points per sampled circle

@@ -35,7 +35,7 @@ import numbers
 import numpy as np
 from numba import prange
 
-from .._numba import kernel
+from ..._numba import kernel
 
 # REFERENCE.md "Camera models": Brooks et al. 2019 random raw-noise model (natural logs).
 SHOT_RANGE = (1e-4, 0.012)

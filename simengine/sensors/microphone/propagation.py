@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._room_kernels import add_moving
-from .room_acoustics import (
+from .room import (
     EARLY_HALF_WIDTH,
     LATE_SECONDS,
     Room,

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .._numba import kernel
+from ..._numba import kernel
 
 
 @kernel

@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry.scene_geometry import SceneGeometry
-from ..geometry.transforms import R_BODY_OPTICAL
-from ..instance import SensorInstance
+from ...geometry.scene_geometry import SceneGeometry
+from ...geometry.transforms import R_BODY_OPTICAL
+from ...instance import SensorInstance
+from ..base import OutputSpec
 from ._mask_kernels import instance_extents
-from .base import OutputSpec
-from .camera_labels import object_labels, optical_flow
-from .camera_model import CameraModel
-from .camera_render import FrameResult, Pose, render_frame
-from .image_effects import develop, stereo_depth
+from .effects import develop, stereo_depth
+from .labels import object_labels, optical_flow
+from .projection import CameraModel
+from .shading import FrameResult, Pose, render_frame
 
 EFFECTS = ("exposure_gain", "vignetting_strength", "vignetting_cos4", "noise_shot",
            "noise_read", "gamma", "motion_blur_s", "rolling_shutter_s")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .._numba import kernel
+from ..._numba import kernel
 
 
 @kernel

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from .base import OutputSpec
-from .room_acoustics import Room, ground_beta
+from ..base import OutputSpec
+from .room import Room, ground_beta
 
 KIND_IMPACT, KIND_CONTACT, KIND_SCENE = 0, 1, 2
 GROUND_Z = 0.02  # m: environment contacts below this are on the floor/ground

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry.scene_geometry import MESH, SceneGeometry
-from ..geometry.transforms import matrix_to_quat, pose_matrix, rotate_rows
-from ..instance import SensorInstance
-from ..materials import MATERIAL_ID, MATERIALS
-from . import lidar_model as model
-from .base import OutputSpec
-from .lidar_returns import Returns, edge_beams, group_returns, single_ray_returns
-from .lidar_sweep import cast_sweep, rotate_by
+from ...geometry.scene_geometry import MESH, SceneGeometry
+from ...geometry.transforms import matrix_to_quat, pose_matrix, rotate_rows
+from ...instance import SensorInstance
+from ...materials import MATERIAL_ID, MATERIALS
+from ..base import OutputSpec
+from . import beams as model
+from .returns import Returns, edge_beams, group_returns, single_ray_returns
+from .sweep import cast_sweep, rotate_by
 
 # re-exported: the beam layout is part of the lidar's public face (tools/bench.py uses it)
 beam_angles, beam_directions = model.beam_angles, model.beam_directions

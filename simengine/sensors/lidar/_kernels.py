@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numba
 
-from .._numba import kernel
+from ..._numba import kernel
 
 CHUNK = 1024  # beams per parallel work item
 

@@ -70,12 +70,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..geometry.transforms import quat_to_matrix
-from ..materials import MATERIAL_ID, Material, material
-from ..physics.events import ContactEvent, Recording, SlideEpisode
-from ._audio_kernels import add_modes
-from .audio_capsules import PATTERNS, capsule_axes, capsule_chain, snr_gain
-from .audio_labels import (
+from ...geometry.transforms import quat_to_matrix
+from ...materials import MATERIAL_ID, Material, material
+from ...physics.events import ContactEvent, Recording, SlideEpisode
+from ..base import OutputSpec
+from ..schemas import MICROPHONE
+from ._kernels import add_modes
+from .capsules import PATTERNS, capsule_axes, capsule_chain, snr_gain
+from .labels import (
     KIND_CONTACT,
     KIND_IMPACT,
     KIND_SCENE,
@@ -84,13 +86,11 @@ from .audio_labels import (
     fill_labels,
     label_specs,
 )
-from .audio_propagation import ArrayMotion, Path, late_tail, onset_at_origin, render
-from .audio_sources import diffuse_noise, scene_source
-from .base import OutputSpec
-from .schemas import MICROPHONE
+from .propagation import ArrayMotion, Path, late_tail, onset_at_origin, render
+from .sources import diffuse_noise, scene_source
 
 if TYPE_CHECKING:  # annotation only: keeps this module's imports light
-    from ..instance import SensorInstance
+    from ...instance import SensorInstance
 
 PA_PER_NS = 2.0
 BODY_SHARE = 0.5

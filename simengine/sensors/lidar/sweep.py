@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..geometry.raycast import cast_rays
-from ..geometry.scene_geometry import SceneGeometry, subset
-from ..geometry.transforms import rotate_rows
-from ._lidar_kernels import reachable
+from ...geometry.raycast import cast_rays
+from ...geometry.scene_geometry import SceneGeometry, subset
+from ...geometry.transforms import rotate_rows
+from ._kernels import reachable
 
 MOTION_EPS = 1e-5  # m: a hundredth of the reference tests' millimetre
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from ..geometry.scene_geometry import SceneGeometry
-from ._camera_kernels import TILE, bin_parts, render_tiles, shadow_cells
-from .camera_model import CameraModel
-from .image_effects import code_tables
+from ...geometry.scene_geometry import SceneGeometry
+from ._kernels import TILE, bin_parts, render_tiles, shadow_cells
+from .effects import code_tables
+from .projection import CameraModel
 
 SHADOW_GRID = 64
 

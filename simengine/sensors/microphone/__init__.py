@@ -1,0 +1,1 @@
+"""microphone sensor."""
