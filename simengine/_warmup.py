@@ -62,10 +62,10 @@ def _tiny_frame():
 
 def compile_renderer() -> None:
     """Compile (or load) the camera's renderer: one tiny render (run in the child)."""
-    from .sensors.camera.shading import render_frame
+    from .sensors.camera.shading import shade_frame
 
     camera, pose, geometry, instance = _tiny_frame()
-    render_frame(camera.model, pose, geometry, float(camera.params["near"]),
+    shade_frame(camera.model, pose, geometry, float(camera.params["near"]),
                  float(camera.params["far"]), instance.light, instance.background,
                  instance.background_bottom, np.zeros(camera.height), tone=0.0)
 

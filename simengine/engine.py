@@ -23,9 +23,8 @@ from .physics.parts import posed_parts
 from .physics.world import RejectedInstanceError, simulate
 from .placement import instance_problem
 from .seeding import STREAM_SENSOR, named_stream, rng_for
-from .sensors.base import OutputSpec
-from .sensors.camera.sensor import Camera
-from .sensors.lidar.sensor import Lidar
+from .sensors.base import Capture, OutputSpec, SampleLayout, Sensor
+from .sensors.registry import PREFIXES, sensor_class
 from .spec.loader import load_scene
 from .spec.overrides import (
     OVERRIDES_JSON_CAPACITY,
@@ -37,7 +36,8 @@ from .spec.scene import SceneSpec
 
 OVERRIDES_OUTPUT = OutputSpec((OVERRIDES_JSON_CAPACITY,), "uint8",
                               doc="scene-parameter overrides in force, UTF-8 JSON, 0-padded")
-STAGES = ("physics", "camera", "lidar", "audio", "labels", "corruptions")
+# time per stage of Engine.sample; a sensor's stage is its key prefix
+STAGES = ("physics", *PREFIXES.values(), "labels", "corruptions")
 
 
 class Engine:
@@ -73,20 +73,13 @@ class Engine:
         return self.with_overrides({f"corruptions[{n}].severity": severity for n in chosen})
 
     # --- layout -------------------------------------------------------------------------
-    def _sensor(self, s: SensorInstance, instance: SceneInstance | None = None):
-        n_frames = len(self.spec.schedule.capture_times)
-        if s.kind == "camera":
-            return Camera(s, n_frames, self.spec.max_objects)
-        if s.kind == "lidar":
-            return Lidar(s, n_frames, self.spec.max_objects)
-        from .sensors.microphone.labels import AcousticScene
-        from .sensors.microphone.sensor import MicrophoneArray
-
-        scene = (AcousticScene.from_instance(instance, self.spec.classes)
-                 if instance is not None else None)
-        return MicrophoneArray(s, self.spec.schedule.duration, scene=scene,
-                               max_events=self.spec.schedule.max_events,
-                               n_scene_sources=len(self.spec.audio.sources))
+    def _sensor(self, s: SensorInstance) -> Sensor:
+        spec = self.spec
+        layout = SampleLayout(n_frames=len(spec.schedule.capture_times),
+                              max_objects=spec.max_objects, duration=spec.schedule.duration,
+                              max_events=spec.schedule.max_events,
+                              n_scene_sources=len(spec.audio.sources))
+        return sensor_class(s.kind).for_scene(s, layout)
 
     def outputs(self) -> dict[str, OutputSpec]:
         """Every array of a sample (name → shape, dtype), known before anything renders.
@@ -97,9 +90,9 @@ class Engine:
             first = sample_instance(self.spec, self.seed, 0)
             out: dict[str, OutputSpec] = {}
             for s in first.sensors:
-                prefix = {"camera": "camera", "lidar": "lidar", "microphone": "audio"}[s.kind]
-                for key, spec in self._sensor(s).outputs().items():
-                    out[f"{prefix}/{s.name}/{key}"] = spec
+                sensor = self._sensor(s)
+                for key, spec in sensor.outputs().items():
+                    out[f"{sensor.prefix}/{s.name}/{key}"] = spec
             out.update(label_outputs(self.spec))
             out["meta/overrides_json"] = OVERRIDES_OUTPUT
             if self.spec.corruptions:
@@ -147,24 +140,19 @@ class Engine:
         objects = {key.split("/", 1)[1]: labels[key] for key in
                    ("objects/count", "objects/position", "objects/orientation", "objects/size",
                     "objects/box_center_local")}
-        scene = {"light": instance.light, "background": instance.background,
-                 "background_bottom": instance.background_bottom}
-        frames = [(g, snap.time) for g, snap in zip(geometries, result.snapshots, strict=True)]
+        capture = Capture(
+            frames=[(g, snap.time) for g, snap in zip(geometries, result.snapshots, strict=True)],
+            objects=objects,
+            scene={"light": instance.light, "background": instance.background,
+                   "background_bottom": instance.background_bottom},
+            recording=result.recording, instance=instance, classes=spec.classes)
         out: dict[str, np.ndarray] = {}
         for s in instance.sensors:
-            sensor = self._sensor(s, instance)
+            sensor = self._sensor(s)
             rng = rng_for(self.seed, k, STREAM_SENSOR, named_stream(s.name))
-            if s.kind == "camera":
-                data = sensor.observe(frames, objects, scene, rng)
-                prefix, stage = "camera", "camera"
-            elif s.kind == "lidar":
-                data = sensor.observe(frames, objects, rng)
-                prefix, stage = "lidar", "lidar"
-            else:
-                data = sensor.observe(result.recording, rng)
-                prefix, stage = "audio", "audio"
-            out.update({f"{prefix}/{s.name}/{key}": v for key, v in data.items()})
-            clock = self._tick(stage, clock)
+            data = sensor.observe(capture, rng)
+            out.update({f"{sensor.prefix}/{s.name}/{key}": v for key, v in data.items()})
+            clock = self._tick(sensor.prefix, clock)
         out.update(labels)
         out["meta/overrides_json"] = encode_overrides(self.overrides)
         if self.spec.corruptions:

@@ -44,7 +44,7 @@ def test_camera_kernels_are_keyed_by_the_geometry_core_too():
     seen: set[str] = set()
     _numba._kernel_sources("simengine.sensors.camera._kernels", seen)
     names = {p.replace("\\", "/").rsplit("/", 1)[-1] for p in seen}
-    assert {"_camera_kernels.py", "_raycast_kernels.py"} <= names
+    assert {"_kernels.py", "_raycast_kernels.py"} <= names
 
 
 def test_cache_can_be_switched_off_or_moved(monkeypatch, tmp_path):

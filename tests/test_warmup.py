@@ -32,7 +32,7 @@ def test_cold_cache_warm_start_fills_the_cache_for_real_samples(tmp_path):
     # a new process: a real sample of another scene loads both kernels, compiling neither
     got = _run(f"""
         from simengine import Engine, _warmup
-        from simengine.sensors.camera.sensor._kernels import render_tiles
+        from simengine.sensors.camera._kernels import render_tiles
         from simengine.geometry._raycast_kernels import cast_kernel
         Engine({str(MINI)!r}, 0).sample(0)
         print(_warmup._state["started"], *(sum(getattr(k.stats, n).values())
@@ -54,6 +54,6 @@ def test_nothing_to_do_when_the_cache_is_off_or_warm_or_no_camera(monkeypatch):
         s for s in lidar_only.sensors if s.kind != "camera")})
     assert _warmup.warm_start(lidar_only) is False and not _warmup._state["started"]
     # this test process has rendered cameras already: the renderer is cached
-    from simengine.sensors.camera.sensor._kernels import render_tiles
+    from simengine.sensors.camera._kernels import render_tiles
     if _warmup._cached(render_tiles):
         assert _warmup.warm_start() is False and _warmup._state["started"]

@@ -16,7 +16,7 @@ Sections:
    4-channel 16 kHz array, 10 impacts, reverberant room, per stage; room impulse response
    against pyroomacoustics (optional: ``pip install -e '.[bench]'``).
 5. Mesh-heavy primary visibility: every pixel ray of a 640 x 480 D435 camera over pybullet_data
-   meshes (``cast_rays``, and the camera's tiled ``render_frame``) against Intel Embree through
+   meshes (``cast_rays``, and the camera's tiled ``shade_frame``) against Intel Embree through
    ``embreex`` on the same world-space triangles (optional: ``pip install -e '.[bench]'``).
 
 6. Training loop and scale-out (``tools/bench_scale.py``): ``simengine.stream`` with 1 and 2
@@ -62,9 +62,9 @@ if str(ROOT) not in sys.path:
     # (spawned render workers inherit sys.path, so they import the same code).
     sys.path.insert(0, str(ROOT))
 
-from simengine.sensors.camera.sensor.sensor import Camera  # noqa: E402
-from simengine.sensors.camera.sensor.shading import render_frame  # noqa: E402
-from simengine.sensors.lidar.sensor.sensor import Lidar, beam_directions  # noqa: E402
+from simengine.sensors.camera.sensor import Camera  # noqa: E402
+from simengine.sensors.camera.shading import shade_frame  # noqa: E402
+from simengine.sensors.lidar.sensor import Lidar, beam_directions  # noqa: E402
 
 import simengine  # noqa: E402
 from simengine._pybullet import pybullet as p  # noqa: E402  (PyBullet without its banner)
@@ -439,7 +439,7 @@ def camera_core(camera: Camera, snap: Snapshot, shadows: bool = True
     near, far = float(camera.params["near"]), float(camera.params["far"])
 
     def run() -> dict[str, np.ndarray]:
-        res = render_frame(camera.model, pose, snap.geometry, near, far, light,
+        res = shade_frame(camera.model, pose, snap.geometry, near, far, light,
                            inst.background, inst.background_bottom, zero_t, tone=0.0,
                            normals=False, distances=False)
         return {"rgb": res.rgb[None], "depth": res.depth[None], "instance": res.instance[None]}
@@ -685,9 +685,9 @@ AUDIO_ROOM = {"size": (5.0, 4.0, 3.0), "wall_material": "plaster", "floor_materi
 def audio_case():
     """1 s of a 4-capsule circular array at 16 kHz in a 5 x 4 x 3 m room of RT60 0.5 s,
     10 impacts of mixed materials at fixed random places (seeded)."""
-    from simengine.sensors.microphone.sensor.labels import AcousticScene
-    from simengine.sensors.microphone.sensor.room import Room
-    from simengine.sensors.microphone.sensor.sensor import MicrophoneArray
+    from simengine.sensors.microphone.labels import AcousticScene
+    from simengine.sensors.microphone.room import Room
+    from simengine.sensors.microphone.sensor import MicrophoneArray
 
     from simengine.physics.events import ContactEvent, Recording
 
@@ -710,7 +710,7 @@ def audio_case():
 
 
 def bench_audio(e2e: EndToEnd, cfg: Settings) -> None:
-    from simengine.sensors.microphone.sensor.room import Room, reflections_ir, schroeder_rt60
+    from simengine.sensors.microphone.room import Room, reflections_ir, schroeder_rt60
 
     rows, notes = [], []
     spec = e2e.engine.spec
@@ -923,7 +923,7 @@ def bench_embree(cfg: Settings) -> None:
         return cast_rays(g, origin, world_rays)
 
     def ours_render():
-        return render_frame(camera.model, pose, g, near, far, light, inst.background,
+        return shade_frame(camera.model, pose, g, near, far, light, inst.background,
                             inst.background_bottom, zero_t, tone=0.0, normals=False)
 
     def ours_cast_1thread():
@@ -941,7 +941,7 @@ def bench_embree(cfg: Settings) -> None:
     mesh_share = float(np.mean(hits.hit & (g.kind[np.maximum(hits.part, 0)] == MESH)))
     size = f"{W}x{H}"
     ours_fns = (("cast_rays", ours_cast),
-                ("render_frame (tone 0, no normals, no shadows)", ours_render),
+                ("shade_frame (tone 0, no normals, no shadows)", ours_render),
                 ("cast_rays on 1 Numba thread", ours_cast_1thread))
     built = embree_scene(triangles)
     rows = []
@@ -973,12 +973,12 @@ def bench_embree(cfg: Settings) -> None:
             res = embree()
             same = all(np.array_equal(res[k], v) for k, v in embree_threads().items())
             e_hit, e_t = res["geomID"] >= 0, res["tfar"].astype(np.float64)
-            # render_frame clips z-depth to [near, far]: compare with Embree's hits in range
+            # shade_frame clips z-depth to [near, far]: compare with Embree's hits in range
             z = e_t * rays_cam[:, 2]
             e_hit_range = e_hit & (z >= near) & (z <= far)
             agreement = {
                 "cast_rays": _agreement(hits.hit, hits.t, e_hit, e_t),
-                "render_frame (tone 0, no normals, no shadows)": _agreement(
+                "shade_frame (tone 0, no normals, no shadows)": _agreement(
                     frame.part.ravel() >= 0, frame.t.ravel(), e_hit_range, e_t)
                 + " (Embree hits with z in [near, far])"}
             for name, fn in ours_fns:
@@ -1012,8 +1012,8 @@ def bench_embree(cfg: Settings) -> None:
              f"{100 * np.mean(hits.hit):.0f} % hit anything",
              "rays: the rgbd_d435_640x480 camera's pixel centres in the world frame, from "
              "its optical centre; "
-             f"cast_rays and Embree unbounded, render_frame within z in [{near}, {far}] m",
-             f"ours: Numba on {numba.get_num_threads()} threads unless noted; render_frame "
+             f"cast_rays and Embree unbounded, shade_frame within z in [{near}, {far}] m",
+             f"ours: Numba on {numba.get_num_threads()} threads unless noted; shade_frame "
              "is the camera's tiled renderer (shading + sRGB codes, no shadow rays)",
              *embree_notes]
     print_table("5. Mesh-heavy primary visibility vs Embree (same rays, same triangles)", rows,

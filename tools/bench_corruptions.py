@@ -13,7 +13,7 @@ context ``apply.py`` gives it:
   audio, two captures).
 
 The reference is ``tools/bench.py``'s ``camera_core`` on tabletop (the tiled
-``render_frame``: rgb, depth and masks at 640 × 480). Times are medians of ``--repeat``
+``shade_frame``: rgb, depth and masks at 640 × 480). Times are medians of ``--repeat``
 calls after one untimed call, interleaved with the render so both see the same machine
 load. Ratio = render / corruption (bench.py's baseline / ours): ≥ 1 meets "no corruption
 slower than a camera render".
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from simengine.sensors.camera.sensor.sensor import Camera  # noqa: E402
+from simengine.sensors.camera.sensor import Camera  # noqa: E402
 
 import simengine  # noqa: E402
 from simengine.corruptions import get, names  # noqa: E402

@@ -32,50 +32,42 @@ from typing import Any
 import numpy as np
 
 from ..seeding import STREAM_CORRUPTION, named_stream, rng_for
-from ..sensors.base import OutputSpec
+from ..sensors.base import OutputSpec, Sensor
+from ..sensors.registry import KINDS, sensor_class, sensor_class_of_prefix
 from ..spec.corruptions import CorruptionSetSpec
 from . import registry
 from .scene_light import SHELTERED, airlight_for, scene_of, sheltered
 
 PARAMS_JSON_BYTES = 16384
-# The arrays each modality's corruptions change, per sensor prefix.
-TARGETS = {"camera": ("camera", ("rgb",)),
-           "lidar": ("lidar", ("range", "intensity", "xyz")),
-           "audio": ("audio", ("waveform",))}
-
-
-def _mask_spec(key: str, spec: OutputSpec) -> OutputSpec:
-    # an image's mask drops the colour axis; a lidar xyz shares the range mask
-    shape = spec.shape[:-1] if key.endswith(("/rgb", "/xyz")) else spec.shape
-    return OutputSpec(shape, "bool", doc="True where the corruption removed or replaced data")
-
-
-POSES = {"camera": "T_world_cam", "lidar": "T_world_lidar"}
-MASK_OF = {"camera": "rgb", "lidar": "range", "audio": "waveform"}  # the array a mask follows
 
 
 def target_keys(cset: CorruptionSetSpec, clean: Mapping[str, OutputSpec]) -> list[str]:
-    """The clean keys a set's corruptions may change, in a fixed order. Cross-sensor
-    corruptions may change every sensor's signal and the recorded poses."""
+    """The clean keys a set's corruptions may change, in a fixed order (sensor kinds in
+    registry order, then keys sorted). A sensor's corruptions change its ``signals``;
+    cross-sensor corruptions may change every sensor's signals and its recorded ``pose``."""
     modalities = {registry.get(c).modality for c in cset.corruptions}
-    if "cross" in modalities:
-        modalities |= set(TARGETS)
+    cross = "cross" in modalities
     keys = []
-    for modality, (prefix, names) in TARGETS.items():
-        if modality not in modalities:
+    for kind in KINDS:
+        sensor = sensor_class(kind)
+        if not cross and sensor.prefix not in modalities:
             continue
-        pose = (POSES.get(modality),) if "cross" in {registry.get(c).modality
-                                                      for c in cset.corruptions} else ()
+        names = (*sensor.signals, *((sensor.pose,) if cross and sensor.pose else ()))
         for key in sorted(clean):
             parts = key.split("/")
-            if (len(parts) == 3 and parts[0] == prefix and parts[2] in (*names, *pose)
+            if (len(parts) == 3 and parts[0] == sensor.prefix and parts[2] in names
                     and (cset.sensors is None or parts[1] in cset.sensors)):
                 keys.append(key)
     return keys
 
 
-def _head_modality(head: str) -> str:
-    return {prefix: m for m, (prefix, _) in TARGETS.items()}[head.split("/", 1)[0]]
+def sensor_of(head: str) -> type[Sensor]:
+    """The model class of a sensor head (``<prefix>/<name>``)."""
+    return sensor_class_of_prefix(head.split("/", 1)[0])
+
+
+def _mask_key(head: str) -> str:
+    return f"{head}/{sensor_of(head).mask_of}"
 
 
 def corrupted_outputs(sets: tuple[CorruptionSetSpec, ...], clean: Mapping[str, OutputSpec]
@@ -83,15 +75,15 @@ def corrupted_outputs(sets: tuple[CorruptionSetSpec, ...], clean: Mapping[str, O
     out: dict[str, OutputSpec] = {}
     for cset in sets:
         targets = target_keys(cset, clean)
-        masked = {k.rsplit("/", 1)[0] + "/" + MASK_OF[_head_modality(k.rsplit("/", 1)[0])]
-                  for k in targets}
+        masked = {_mask_key(k.rsplit("/", 1)[0]) for k in targets}
         for s in range(cset.slots):
             base = f"corrupted/{cset.name}/{s}"
             for key in targets:
                 out[f"{base}/{key}"] = clean[key]
             for key in sorted(masked):
                 if key in clean:
-                    out[f"{base}/{key}_mask"] = _mask_spec(key, clean[key])
+                    out[f"{base}/{key}_mask"] = sensor_of(key.rsplit("/", 1)[0]
+                                                           ).mask_spec(clean[key])
             n = len(cset.corruptions)
             out[f"{base}/applied"] = OutputSpec((n,), "bool")
             out[f"{base}/severity"] = OutputSpec((n,), "int8", doc="1..5, 0 = not applied")
@@ -163,28 +155,32 @@ def _apply(corruption: registry.Corruption, severity: int, data: dict[str, np.nd
     if corruption.modality == "cross":
         return _apply_cross(corruption, severity, data, masks, base, sample, targets, streams,
                             frame_interval_s, rates)
-    prefix, names = TARGETS[corruption.modality]
-    sensors = sorted({key.split("/")[1] for key in targets if key.startswith(prefix + "/")})
+    sensor = sensor_class_of_prefix(corruption.modality)
+    heads = sorted({key.rsplit("/", 1)[0] for key in targets
+                    if key.startswith(sensor.prefix + "/")})
     drawn: dict[str, list[dict[str, float]]] = {}
-    for sensor in sensors:
-        head = f"{prefix}/{sensor}"
-        frames = 1 if corruption.modality == "audio" else data[f"{head}/{names[0]}"].shape[0]
+    for head in heads:
         drawn[head] = []
-        for f in range(frames):
+        for f in range(captures(sensor, data, head)):
             rng = rng_for(*streams, named_stream(head), f)
-            context = context_for(corruption.modality, sample, head, f, frame_interval_s,
-                                  rates)
-            if corruption.modality == "lidar":
-                frame_data = {n: data[f"{head}/{n}"][f] for n in names
-                              if f"{head}/{n}" in data}
-            elif corruption.modality == "camera":
-                frame_data = data[f"{head}/rgb"][f]
-            else:
-                frame_data = data[f"{head}/waveform"]
-            result = corruption(frame_data, severity, rng, context)
-            _store(result, corruption.modality, data, masks, base, head, f)
+            context = context_for(sample, head, f, frame_interval_s, rates)
+            result = corruption(capture_signal(sensor, data, head, f), severity, rng, context)
+            _store(result, sensor, data, masks, base, head, f)
             drawn[head].append(dict(result.params))
     return drawn
+
+
+def captures(sensor: type[Sensor], arrays: Mapping[str, np.ndarray], head: str) -> int:
+    return len(arrays[f"{head}/{sensor.signals[0]}"]) if sensor.framed else 1
+
+
+def capture_signal(sensor: type[Sensor], data: Mapping[str, np.ndarray], head: str, f: int):
+    """What one corruption call gets of capture ``f``: the signal array, or a mapping of
+    the signal arrays for a sensor with several."""
+    arrays = {n: data[f"{head}/{n}"] for n in sensor.signals if f"{head}/{n}" in data}
+    if sensor.framed:
+        arrays = {n: a[f] for n, a in arrays.items()}
+    return arrays if len(sensor.signals) > 1 else arrays[sensor.signals[0]]
 
 
 def _apply_cross(corruption: registry.Corruption, severity: int, data: dict[str, np.ndarray],
@@ -193,7 +189,7 @@ def _apply_cross(corruption: registry.Corruption, severity: int, data: dict[str,
                  rates: Mapping[str, float]) -> dict[str, list[dict[str, float]]]:
     """One draw over the whole rig: the corruption sees every target array at once."""
     heads = sorted({k.rsplit("/", 1)[0] for k in targets})
-    mask_keys = {h: f"{base}/{h}/{MASK_OF[_head_modality(h)]}_mask" for h in heads}
+    mask_keys = {h: f"{base}/{_mask_key(h)}_mask" for h in heads}
     context = rig_context(sample, {h: masks[mask_keys[h]].shape for h in heads},
                           frame_interval_s, rates)
     rng = rng_for(*streams, named_stream("rig"), 0)
@@ -211,75 +207,70 @@ def rig_context(sample: Mapping[str, np.ndarray], mask_shapes: Mapping[str, tupl
     each sensor's own per-capture contexts (one for a recording, which has no frames)."""
     heads = sorted(mask_shapes)
 
-    def frames(h: str) -> int:
-        return 1 if h.startswith("audio/") else len(sample[f"{h}/{MASK_OF[_head_modality(h)]}"])
-
     return {
         "mask_shapes": dict(mask_shapes),
         "frame_interval_s": frame_interval_s,
         "flows": {h: sample[f"{h}/flow"] for h in heads if f"{h}/flow" in sample},
-        "sample_rates": {h: rates[h] for h in heads if h.startswith("audio/") and h in rates},
-        "sensor_contexts": {h: [context_for(_head_modality(h), sample, h, f, frame_interval_s,
-                                            rates) for f in range(frames(h))] for h in heads},
+        "sample_rates": {h: rates[h] for h in heads if h in rates},
+        "sensor_contexts": {h: [context_for(sample, h, f, frame_interval_s, rates)
+                                for f in range(captures(sensor_of(h), sample, h))]
+                            for h in heads},
     }
 
 
 def audio_rates(spec) -> dict[str, float]:
-    """Sample rate of each microphone array of a scene, by head (``audio/<name>``); the
-    rate cannot be randomised, so the spec's value is every sample's."""
+    """Sample rate of each sensor of a scene that records a signal in time (a microphone
+    array), by head (``<prefix>/<name>``); the rate cannot be randomised, so the spec's
+    value is every sample's."""
     from ..spec.distributions import to_plain
 
-    return {f"audio/{s.name}": float(to_plain(s.params["sample_rate"]))
-            for s in spec.sensors if s.kind == "microphone"}
+    rates = {}
+    for s in spec.sensors:
+        sensor = sensor_class(s.kind)
+        rate = sensor.signal_rate({k: to_plain(v) for k, v in s.params.items()})
+        if rate is not None:
+            rates[f"{sensor.prefix}/{s.name}"] = rate
+    return rates
 
 
-def context_for(modality: str, sample: Mapping[str, np.ndarray], head: str, f: int,
+def context_for(sample: Mapping[str, np.ndarray], head: str, f: int,
                 frame_interval_s: float, rates: Mapping[str, float] | None = None
                 ) -> dict[str, Any]:
-    """What a corruption of sensor ``head`` (e.g. ``camera/front``) at frame ``f`` may use,
-    taken from the clean sample (see ``registry.CONTEXT_KEYS``)."""
+    """What a corruption of sensor ``head`` (e.g. ``camera/front``) at capture ``f`` may
+    use, taken from the clean sample (see ``registry.CONTEXT_KEYS``): the sensor's context
+    arrays that the sample holds, and its extras."""
+    sensor = sensor_of(head)
     ctx: dict[str, Any] = {}
-    rates = {} if rates is None else rates
-    if modality == "camera":
-        for name in ("depth", "normals", "instance", "flow"):
-            if f"{head}/{name}" in sample:
-                ctx[name] = sample[f"{head}/{name}"][f]
-        ctx["K"] = sample[f"{head}/K"]
-        if f"{head}/T_world_cam" in sample:
-            ctx["T_world_cam"] = sample[f"{head}/T_world_cam"][f]
-        ctx["frame_interval_s"] = frame_interval_s
-        airlight = airlight_for(sample, head, f)
-        if airlight is not None:
-            ctx["airlight"] = airlight
-    elif modality == "lidar":
-        for name in ("elevation", "azimuth"):
+    for name in sensor.context_per_capture:
+        if f"{head}/{name}" in sample:
+            ctx[name] = sample[f"{head}/{name}"][f]
+    for name in sensor.context_fixed:
+        if f"{head}/{name}" in sample:
             ctx[name] = sample[f"{head}/{name}"]
-        for name in ("semantic", "intensity"):
-            if f"{head}/{name}" in sample:
-                ctx[name] = sample[f"{head}/{name}"][f]
-    else:
-        if f"{head}/mic_positions" in sample:
-            ctx["mic_positions"] = sample[f"{head}/mic_positions"]
-        if head in rates:
-            ctx["sample_rate"] = rates[head]
+    extras = {"frame_interval_s": lambda: frame_interval_s,
+              "airlight": lambda: airlight_for(sample, head, f),
+              "sample_rate": lambda: (rates or {}).get(head)}
+    for name in sensor.context_extras:
+        value = extras[name]()
+        if value is not None:
+            ctx[name] = value
     return ctx
 
 
-def _store(result: registry.Result, modality: str, data: dict[str, np.ndarray],
+def _store(result: registry.Result, sensor: type[Sensor], data: dict[str, np.ndarray],
            masks: dict[str, np.ndarray], base: str, head: str, f: int) -> None:
-    if modality == "lidar":
-        for name, value in result.data.items():
-            data[f"{head}/{name}"][f] = value
-        mask_key = f"{base}/{head}/range_mask"
-    elif modality == "camera":
-        data[f"{head}/rgb"][f] = result.data
-        mask_key = f"{base}/{head}/rgb_mask"
-    else:
-        data[f"{head}/waveform"][...] = result.data
-        mask_key = f"{base}/{head}/waveform_mask"
+    """Write a corruption's result for capture ``f`` back into the working copies."""
+    changed = result.data if isinstance(result.data, Mapping) else {sensor.signals[0]:
+                                                                    result.data}
+    for name, value in changed.items():
+        target = data[f"{head}/{name}"]
+        if sensor.framed:
+            target[f] = value
+        else:
+            target[...] = value
     if result.mask is not None:
-        target = masks[mask_key] if modality == "audio" else masks[mask_key][f]
-        target |= result.mask  # compound sets accumulate what each step removed
+        mask = masks[f"{base}/{head}/{sensor.mask_of}_mask"]
+        (mask[f] if sensor.framed else mask)[...] |= result.mask  # compound sets accumulate
 
 
 def encode_json(value: Any, capacity: int) -> np.ndarray:

@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from .._numba import kernel
-from ..sensors.microphone._room_kernels import sinc_table
+from ..dsp import sinc_table
 from ..sensors.microphone.capsules import capsule_chain
 from .audio_noise import sample_rate, waveform
 from .registry import Result, register

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..sensors.microphone.sensor import P_REF
+from ..dsp import P_REF
 from .audio_noise import capsule_positions, rain_field, sample_rate, waveform
 from .rain_physics import RAIN_RATES, noise_level_db_spl
 from .registry import Result, register

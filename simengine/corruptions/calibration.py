@@ -24,6 +24,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ..sensors.base import OutputSpec
 from . import registry
 
 
@@ -126,16 +127,23 @@ def rig_capture(sample: Mapping[str, np.ndarray], interval: float,
                 rates: Mapping[str, float]) -> tuple[str, dict, dict[str, Any]]:
     """The whole rig as a cross-sensor corruption sees it (data, context), as ``apply.py``
     builds it for a set without a sensor filter."""
-    from .apply import MASK_OF, POSES, TARGETS, _head_modality, rig_context
+    from ..sensors.registry import KIND_OF_PREFIX
+    from .apply import rig_context, sensor_of
 
-    keys = sorted(k for k in sample if len(k.split("/")) == 3 and any(
-        k.startswith(prefix + "/") and k.rsplit("/", 1)[1] in (*names, POSES.get(m))
-        for m, (prefix, names) in TARGETS.items()))
+    def changeable(key: str) -> bool:  # a sensor's signal or its recorded pose
+        parts = key.split("/")
+        if len(parts) != 3 or parts[0] not in KIND_OF_PREFIX:
+            return False
+        sensor = sensor_of(key.rsplit("/", 1)[0])
+        return parts[2] in (*sensor.signals, sensor.pose)
+
+    keys = sorted(k for k in sample if changeable(k))
     heads = sorted({k.rsplit("/", 1)[0] for k in keys})
     shapes = {}
     for h in heads:
-        arr = np.asarray(sample[f"{h}/{MASK_OF[_head_modality(h)]}"])
-        shapes[h] = arr.shape[:-1] if h.startswith("camera/") else arr.shape
+        sensor = sensor_of(h)
+        arr = np.asarray(sample[f"{h}/{sensor.mask_of}"])
+        shapes[h] = sensor.mask_spec(OutputSpec(arr.shape, str(arr.dtype))).shape
     context = rig_context(sample, shapes, interval, rates)
     return "rig", {k: sample[k] for k in keys}, context
 
@@ -168,20 +176,17 @@ def first_capture(sample: Mapping[str, np.ndarray], modality: str, interval: flo
                   ) -> tuple[str, Any, dict[str, Any]] | None:
     """(sensor head, data, context) of the first sensor of ``modality`` in a sample, first
     capture, as ``apply.py`` passes them to a corruption; None without such a sensor."""
-    from .apply import TARGETS, context_for
+    from ..sensors.registry import sensor_class_of_prefix
+    from .apply import capture_signal, context_for
 
-    prefix, keys = TARGETS[modality]
+    sensor = sensor_class_of_prefix(modality)
     heads = [k.rsplit("/", 1)[0] for k in sorted(sample)
-             if k.startswith(prefix + "/") and k.endswith("/" + keys[0])]
+             if k.startswith(sensor.prefix + "/") and k.endswith("/" + sensor.signals[0])]
     if not heads:
         return None
     head = heads[0]
-    context = context_for(modality, sample, head, 0, interval, _recorded_rates(sample))
-    if modality == "camera":
-        return head, sample[f"{head}/rgb"][0], context
-    if modality == "lidar":
-        return head, {k: sample[f"{head}/{k}"][0] for k in keys}, context
-    return head, sample[f"{head}/waveform"], context
+    context = context_for(sample, head, 0, interval, _recorded_rates(sample))
+    return head, capture_signal(sensor, sample, head, 0), context
 
 
 def _recorded_rates(sample: Mapping[str, np.ndarray]) -> dict[str, float]:

@@ -63,9 +63,9 @@ def parse_corruptions(node: Node, sensor_kinds: dict[str, str]) -> tuple[Corrupt
     """Validate the section against the registry and the scene's sensors
     (``sensor_kinds``: sensor name → camera | lidar | microphone)."""
     from ..corruptions import registry  # the registry imports numpy/cv2 code: load lazily
+    from ..sensors.registry import PREFIXES  # a sensor kind's corruptions: its prefix
 
     known = registry.names()
-    modality_of_kind = {"camera": "camera", "lidar": "lidar", "microphone": "audio"}
     sets = []
     for item in node.sequence(min_len=0):
         item.mapping(SET_KEYS, required={"name", "corruptions"})
@@ -91,14 +91,14 @@ def parse_corruptions(node: Node, sensor_kinds: dict[str, str]) -> tuple[Corrupt
         if item.has("sensors"):
             snode = item.get("sensors")
             sensors = tuple(s.string(set(sensor_kinds)) for s in snode.sequence(min_len=1))
-            covered = {modality_of_kind[sensor_kinds[s]] for s in sensors} | {"cross"}
+            covered = {PREFIXES[sensor_kinds[s]] for s in sensors} | {"cross"}
             for i, c in enumerate(corruptions):
                 if registry.get(c).modality not in covered:
                     raise _at(listed, i).error(
                         f"expected a corruption for the listed sensors ({', '.join(sensors)}); "
                         f"{c} is a {registry.get(c).modality} corruption")
         else:
-            present = {modality_of_kind[k_] for k_ in sensor_kinds.values()} | {"cross"}
+            present = {PREFIXES[k_] for k_ in sensor_kinds.values()} | {"cross"}
             for i, c in enumerate(corruptions):
                 if registry.get(c).modality not in present:
                     raise _at(listed, i).error(

@@ -14,7 +14,7 @@ import yaml
 from ..assets import AssetResolver
 from ..errors import SpecError
 from ..materials import MATERIAL_NAMES
-from ..sensors.schemas import SCHEMAS
+from ..sensors.registry import KINDS, params_of
 from .audio import AudioSpec, parse_audio
 from .classes import class_vocabulary
 from .corruptions import parse_corruptions
@@ -386,7 +386,7 @@ def _sensors(node: Node, base_dir: Path) -> tuple[list[SensorMountSpec], list[di
         names.add(name)
         preset_node = s.get("preset")
         if s.has("kind"):
-            kind, preset_data = s.get("kind").string(SCHEMAS), {}
+            kind, preset_data = s.get("kind").string(KINDS), {}
             preset_node.string()
         else:
             kind, preset_data = load_preset(preset_node, base_dir)
@@ -406,7 +406,7 @@ def _sensors(node: Node, base_dir: Path) -> tuple[list[SensorMountSpec], list[di
 
 
 def _sensor_params(kind: str, overrides: Node, merged: Node) -> dict[str, Any]:
-    schema = SCHEMAS[kind]
+    schema = params_of(kind)
     for key in overrides.value:
         if key not in schema and key not in DOC_KEYS:
             raise SpecError(overrides.file, overrides.child_path(key),

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
-from ..sensors.schemas import SCHEMAS
+from ..sensors.registry import params_of
 from .node import Node, unknown_key
 from .scene import SENSOR_KINDS
-from .schema import DOC_KEYS
+from .schema import DOC_KEYS, parse_field
 
 PROJECT_SENSORS = Path(__file__).resolve().parents[2] / "sensors"
 
@@ -69,10 +69,10 @@ def load_preset(node: Node, base_dir: Path) -> tuple[str, dict[str, Any]]:
     kind = pnode.get("kind").string(SENSOR_KINDS)
     # Check the preset's own keys and values here, so that its errors name the preset file
     # (the merged parameters are checked again with the scene's overrides).
-    schema = SCHEMAS[kind]
+    schema = params_of(kind)
     for key, value in pnode.items():
         if key not in schema and key not in DOC_KEYS and key != "kind":
             raise SpecError(value.file, value.path, unknown_key(f"{kind} parameter", key, schema))
         if key in schema and value.value is not None:
-            schema[key].parse(value)
+            parse_field(schema[key], value)
     return kind, {k: v for k, v in data.items() if k != "kind"}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..sensors.registry import KINDS
 from .audio import AudioSpec
 from .distributions import Param
 
@@ -20,7 +21,7 @@ Vec3 = tuple[Param, Param, Param]
 
 SHAPES = ("box", "sphere", "cylinder", "capsule", "mesh", "urdf")
 BLOWUP_POLICIES = ("retry", "fail")
-SENSOR_KINDS = ("camera", "lidar", "microphone")
+SENSOR_KINDS = tuple(KINDS)
 # Classes every scene has: 0 is "no hit"; environment surfaces are stuff classes.
 BUILTIN_CLASSES = ("background", "ground", "wall")
 

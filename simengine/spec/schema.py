@@ -6,9 +6,9 @@ resolved defaults plus Params (numbers may be distributions where ``random`` is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from ..params import Field
 from .distributions import Const, Param, parse_number
 from .node import Node
 
@@ -16,48 +16,37 @@ from .node import Node
 DOC_KEYS = {"device", "source", "notes"}
 
 
-@dataclass(frozen=True)
-class Field:
-    kind: str  # number | integer | string | boolean | numbers | vectors | table
-    default: Any = None
-    required: bool = False
-    minimum: float | None = None
-    maximum: float | None = None
-    positive: bool = False
-    choices: tuple[str, ...] | None = None  # string values; table keys
-    length: int | None = None  # for numbers (exact length) and vectors (components)
-    min_items: int = 1
-    random: bool = True  # may the value be a distribution?
-
-    def parse(self, node: Node) -> Any:
-        bounds = {"minimum": self.minimum, "maximum": self.maximum, "positive": self.positive}
-        if self.kind == "number":
-            return parse_number(node, **bounds) if self.random else Const(node.number(**bounds))
-        if self.kind == "integer":
-            if self.random:
-                return parse_number(node, integer=True, **bounds)
-            value = node.integer(minimum=None if self.minimum is None else int(self.minimum),
-                                 maximum=None if self.maximum is None else int(self.maximum))
-            if self.positive and value <= 0:
-                raise node.error("expected a positive integer")
-            return Const(value)
-        if self.kind == "string":
-            return Const(node.string(self.choices))
-        if self.kind == "boolean":
-            return Const(node.boolean())
-        if self.kind == "numbers":
-            items = node.sequence(self.length or self.min_items,
-                                  self.length if self.length else None)
-            return tuple(parse_number(i, **bounds) if self.random else Const(i.number(**bounds))
-                         for i in items)
-        if self.kind == "table":  # names (a subset of choices) to numbers, e.g. per material
-            node.mapping(set(self.choices or ()))
-            return {k: parse_number(v, **bounds) if self.random else Const(v.number(**bounds))
-                    for k, v in node.items()}
-        if self.kind == "vectors":
-            items = node.sequence(self.min_items)
-            return tuple(tuple(Const(v) for v in i.numbers(self.length or 3)) for i in items)
-        raise AssertionError(self.kind)
+def parse_field(field: Field, node: Node) -> Any:
+    """The value of ``node`` for ``field``: a Param (a distribution where ``field.random``), or a
+    tuple or mapping of Params."""
+    bounds = {"minimum": field.minimum, "maximum": field.maximum, "positive": field.positive}
+    if field.kind == "number":
+        return parse_number(node, **bounds) if field.random else Const(node.number(**bounds))
+    if field.kind == "integer":
+        if field.random:
+            return parse_number(node, integer=True, **bounds)
+        value = node.integer(minimum=None if field.minimum is None else int(field.minimum),
+                             maximum=None if field.maximum is None else int(field.maximum))
+        if field.positive and value <= 0:
+            raise node.error("expected a positive integer")
+        return Const(value)
+    if field.kind == "string":
+        return Const(node.string(field.choices))
+    if field.kind == "boolean":
+        return Const(node.boolean())
+    if field.kind == "numbers":
+        items = node.sequence(field.length or field.min_items,
+                              field.length if field.length else None)
+        return tuple(parse_number(i, **bounds) if field.random else Const(i.number(**bounds))
+                     for i in items)
+    if field.kind == "table":  # names (a subset of choices) to numbers, e.g. per material
+        node.mapping(set(field.choices or ()))
+        return {k: parse_number(v, **bounds) if field.random else Const(v.number(**bounds))
+                for k, v in node.items()}
+    if field.kind == "vectors":
+        items = node.sequence(field.min_items)
+        return tuple(tuple(Const(v) for v in i.numbers(field.length or 3)) for i in items)
+    raise AssertionError(field.kind)
 
 
 def parse_params(node: Node, schema: dict[str, Field]) -> dict[str, Any]:
@@ -68,7 +57,7 @@ def parse_params(node: Node, schema: dict[str, Field]) -> dict[str, Any]:
     for key, field in schema.items():
         # null unsets an optional preset value; a required one must hold a value
         if node.has(key) or field.required:
-            out[key] = field.parse(node.get(key))
+            out[key] = parse_field(field, node.get(key))
         elif field.default is not None:
             out[key] = _const_tree(field.default)
     for key in sorted(DOC_KEYS):

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..sensors.microphone.sensor import LOGMEL_HOP, LOGMEL_WINDOW
+from ..sensors.microphone.params import LOGMEL_HOP, LOGMEL_WINDOW
 from . import images
 from .store_view import NotFoundError, StoreView, Variant
 

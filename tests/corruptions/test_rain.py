@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 import yaml
 from scipy.integrate import quad
-from simengine.sensors.microphone.sensor.sensor import P_REF
 
 from simengine import Engine
 from simengine.corruptions import get, names
 from simengine.corruptions import rain_physics as rp
 from simengine.corruptions.apply import decode_json
 from simengine.corruptions.camera_rain import streak_opacity
+from simengine.dsp import P_REF
 from simengine.spec.loader import scene_from_dict
 
 from ..conftest import MINI

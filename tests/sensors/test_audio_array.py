@@ -13,12 +13,13 @@ import librosa
 import numba
 import numpy as np
 import pytest
-from simengine.sensors.microphone.sensor.labels import AcousticScene
-from simengine.sensors.microphone.sensor.room import Room
-from simengine.sensors.microphone.sensor.sensor import MicrophoneArray
 
 from simengine.instance import SensorInstance
 from simengine.physics.events import ContactEvent, Recording
+from simengine.sensors.base import Capture
+from simengine.sensors.microphone.labels import AcousticScene
+from simengine.sensors.microphone.room import Room
+from simengine.sensors.microphone.sensor import MicrophoneArray
 
 from .test_microphone import gcc_phat
 
@@ -61,7 +62,7 @@ def acoustic_scene(room=None, sources=(), ambient=None, ground_beta=None) -> Aco
 def observe(s: SensorInstance, recording: Recording, scene: AcousticScene | None = None,
             seed: int = 0) -> dict[str, np.ndarray]:
     mic = MicrophoneArray(s, recording.duration, scene=scene, max_events=8)
-    out = mic.observe(recording, np.random.default_rng(seed))
+    out = mic.observe(Capture(recording=recording), np.random.default_rng(seed))
     specs = mic.outputs()
     assert set(out) == set(specs)
     for key, spec in specs.items():

@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 from scipy.signal import butter, sosfilt
-from simengine.sensors.microphone.sensor.room import (
+
+from simengine.sensors.microphone.room import (
     AIR_A_DB,
     Room,
     air_sigma,

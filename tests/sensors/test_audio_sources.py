@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import soundfile
 from scipy.signal import coherence, welch
-from simengine.sensors.microphone.sensor.sources import (
+
+from simengine.sensors.microphone.sources import (
     babble,
     chirp,
     colored_noise,

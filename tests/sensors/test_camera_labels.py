@@ -18,8 +18,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
-from simengine.sensors.camera.sensor.labels import object_labels, optical_flow
-from simengine.sensors.camera.sensor.projection import CameraModel
 
 from simengine.geometry.raycast import cast_rays
 from simengine.geometry.scene_geometry import (
@@ -31,6 +29,8 @@ from simengine.geometry.scene_geometry import (
     PartDesc,
     build_geometry,
 )
+from simengine.sensors.camera.labels import object_labels, optical_flow
+from simengine.sensors.camera.projection import CameraModel
 
 W, H = 160, 120
 PINHOLE = CameraModel.from_params({"width": W, "height": H, "hfov_deg": 70.0})

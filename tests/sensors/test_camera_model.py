@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from simengine.sensors.camera.sensor.projection import CameraModel
-from simengine.sensors.camera.sensor.sensor import intrinsics
+
+from simengine.sensors.camera.projection import CameraModel
+from simengine.sensors.camera.sensor import intrinsics
 
 PINHOLE = (0.0, 0.0, 0.0, 0.0, 0.0)
 BARREL = (-0.3, 0.1, 0.005, -0.005, -0.02)

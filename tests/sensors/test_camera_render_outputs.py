@@ -1,4 +1,4 @@
-"""render_frame's optional outputs: leaving out the ray distances (``distances=False``, what
+"""shade_frame's optional outputs: leaving out the ray distances (``distances=False``, what
 Camera.observe does unless the scene asks for range or flow) must not change anything else,
 and what it does return must still agree with an independent ray cast."""
 
@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from simengine.sensors.camera.sensor.projection import CameraModel
-from simengine.sensors.camera.sensor.shading import Pose, render_frame, srgb_to_linear
 
 from simengine.geometry.raycast import cast_rays
 from simengine.geometry.scene_geometry import (
@@ -19,6 +17,8 @@ from simengine.geometry.scene_geometry import (
     build_geometry,
     subset,
 )
+from simengine.sensors.camera.projection import CameraModel
+from simengine.sensors.camera.shading import Pose, shade_frame, srgb_to_linear
 
 W, H = 96, 72
 MODEL = CameraModel.from_params({"width": W, "height": H, "hfov_deg": 70.0})
@@ -53,8 +53,8 @@ def pose() -> Pose:
 def test_leaving_out_distances_changes_nothing_else(tone):
     g, ps = scene(), pose()
     args = (MODEL, ps, g, 0.1, 10.0, LIGHT, (0.6, 0.7, 0.9), (0.9, 0.9, 0.9), np.zeros(H))
-    full = render_frame(*args, tone=tone)
-    lean = render_frame(*args, tone=tone, distances=False)
+    full = shade_frame(*args, tone=tone)
+    lean = shade_frame(*args, tone=tone, distances=False)
     assert lean.t is None and lean.part is None
     assert full.t is not None and full.part is not None
     for name in ("rgb", "rgb_linear", "depth", "instance", "semantic", "normal"):
@@ -68,7 +68,7 @@ def test_lean_render_agrees_with_the_ray_caster():
     """Every kind (capsules in the per-pixel loop, the others in vector loops) against
     cast_rays on the same rays: the same instance at every pixel, z-depths within 1 µm."""
     g, ps = scene(), pose()
-    res = render_frame(MODEL, ps, g, 0.1, 100.0, LIGHT, (0.6, 0.7, 0.9), None, np.zeros(H),
+    res = shade_frame(MODEL, ps, g, 0.1, 100.0, LIGHT, (0.6, 0.7, 0.9), None, np.zeros(H),
                        tone=0.0, normals=False, distances=False)
     rays = MODEL.pixel_rays()
     ref = cast_rays(g, ps.position, rays @ ps.R_world_cam.T)
@@ -104,7 +104,7 @@ def test_every_lit_pixel_is_shadowed_exactly_when_its_shadow_ray_hits_a_caster(s
     W2, H2 = 160, 128  # 5 × 4 tiles of 32 pixels
     model = CameraModel.from_params({"width": W2, "height": H2, "hfov_deg": 70.0})
     g, ps = scene_fn(), pose()
-    res = render_frame(model, ps, g, 0.1, 100.0, LIGHT, (0.6, 0.7, 0.9), None, np.zeros(H2))
+    res = shade_frame(model, ps, g, 0.1, 100.0, LIGHT, (0.6, 0.7, 0.9), None, np.zeros(H2))
     rays = model.pixel_rays() @ ps.R_world_cam.T
     hit = res.part.ravel() >= 0
     n = res.normal.reshape(-1, 3).astype(np.float64) @ ps.R_world_cam.T

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-from simengine.sensors.camera.sensor.effects import (
+
+from simengine.sensors.camera.effects import (
     develop,
     optical_rays,
     sample_noise_params,

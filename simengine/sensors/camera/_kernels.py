@@ -12,7 +12,7 @@ possible distance lies beyond every pixel's hit; shading then walks the strip's 
 derives each pixel's normal from its hit point, casts its shadow ray (a grid in the
 light's frame, ``shadow_grid``; skipped in tiles that no caster can shadow,
 ``_tile_may_be_shadowed``), applies texture and tone. Rays and the strip's buffers are
-in strip order (camera_render.strip_order: each tile's pixels contiguous). Everything uses
+in strip order (shading.strip_order: each tile's pixels contiguous). Everything uses
 the geometry core's intersection routines, so the camera sees exactly what the lidar sees.
 Every pixel is independent: results do not depend on the thread count.
 """
@@ -33,13 +33,28 @@ from ...geometry._raycast_kernels import (
     SPHERE,
     STACK,
     _cylinder_side,
-    _edges,
     _mesh,
     _sphere,
-    intersect_local,
     normal_to_world,
-    rotate_into,
-    to_local,
+)
+from ._shadow_kernels import (
+    _grid_cell,
+    _in_shadow,
+    _may_shadow,
+    _tile_may_be_shadowed,
+)
+from ._surface_kernels import (
+    _box_face,
+    _box_normal,
+    _box_t,
+    _code,
+    _cylinder_t,
+    _local_normal,
+    _part_ray,
+    _rotate,
+    _sphere_t,
+    _texture_mix,
+    _world_ray,
 )
 
 TILE = 32  # measured against 8, 16 and 64: per-tile overheads vs. looser part lists
@@ -79,224 +94,6 @@ def bin_parts(tile_axis, tile_cos, tile_sin, R_wc, cam_pos, bcenter, bradius, pa
         out_counts[i] = count
 
 
-@kernel
-def shadow_cells(ab, radius, lo, inv_cell, n, start, flat, casters):
-    """Fill the light-frame grid: ``start`` (n·n + 1) CSR offsets, ``flat`` part lists.
-    Called twice: first with ``flat`` empty to count (returns the total), then to fill.
-    Cells are found as in ``_grid_cell``, by multiplying with 1 / the cell size."""
-    counts = np.zeros(n * n, np.int64)
-    fill = flat.shape[0] > 0
-    for k in range(ab.shape[0]):
-        a0 = max(0, min(n - 1, int(np.floor((ab[k, 0] - radius[k] - lo[0]) * inv_cell))))
-        a1 = max(0, min(n - 1, int(np.floor((ab[k, 0] + radius[k] - lo[0]) * inv_cell))))
-        b0 = max(0, min(n - 1, int(np.floor((ab[k, 1] - radius[k] - lo[1]) * inv_cell))))
-        b1 = max(0, min(n - 1, int(np.floor((ab[k, 1] + radius[k] - lo[1]) * inv_cell))))
-        for a in range(a0, a1 + 1):
-            for b in range(b0, b1 + 1):
-                c = a * n + b
-                if fill:
-                    flat[start[c] + counts[c]] = casters[k]
-                counts[c] += 1
-    if not fill:
-        start[0] = 0
-        for c in range(n * n):
-            start[c + 1] = start[c] + counts[c]
-    return start[n * n]
-
-
-@kernel(inline="always")
-def _code(value, thresholds, start):
-    """8-bit code of a linear value through the tone curve (see image_effects.code_tables)."""
-    x = np.float64(value)
-    if not x > 0.0:
-        x = 0.0
-    elif x > 1.0:
-        x = 1.0
-    code = np.int64(start[int(x * (start.shape[0] - 1))])
-    while x >= thresholds[code + 1]:
-        code += 1
-    return np.uint8(code)
-
-
-@kernel(inline="always")
-def _sphere_missed(bcenter, bradius, pad, p, wx, wy, wz, ux, uy, uz, t_min, best):
-    """Cheap rejection: the ray cannot meet part p's (motion-grown) bounding sphere in
-    (t_min, best)."""
-    cx = bcenter[p, 0] - wx
-    cy = bcenter[p, 1] - wy
-    cz = bcenter[p, 2] - wz
-    proj = cx * ux + cy * uy + cz * uz
-    d2 = cx * cx + cy * cy + cz * cz - proj * proj
-    rr = bradius[p] + pad[p]
-    return d2 > rr * rr or proj + rr < t_min or proj - rr > best
-
-
-@kernel(inline="always")
-def _rotate(wx, wy, wz, tau, x, y, z):
-    """Rotate (x, y, z) by the rotation of angular velocity w over tau (Rodrigues)."""
-    a = math.sqrt(wx * wx + wy * wy + wz * wz) * tau
-    if a == 0.0:
-        return x, y, z
-    n = math.sqrt(wx * wx + wy * wy + wz * wz)
-    kx, ky, kz = wx / n, wy / n, wz / n
-    c, s = math.cos(a), math.sin(a)
-    dot = kx * x + ky * y + kz * z
-    cx, cy, cz = ky * z - kz * y, kz * x - kx * z, kx * y - ky * x
-    return (x * c + cx * s + kx * dot * (1 - c), y * c + cy * s + ky * dot * (1 - c),
-            z * c + cz * s + kz * dot * (1 - c))
-
-
-@kernel(inline="always")
-def _part_ray(p, tau, rot, pos, vel, omega, wx, wy, wz, ux, uy, uz):
-    """The world ray in part p's frame at time offset tau (the part moved by v·tau and turned
-    by omega·tau about its origin). The moving case is a call, not inlined code: it is the
-    rare path, and inlining it everywhere costs seconds of compilation."""
-    if tau == 0.0 or (vel[p, 0] == 0.0 and vel[p, 1] == 0.0 and vel[p, 2] == 0.0
-                      and omega[p, 0] == 0.0 and omega[p, 1] == 0.0 and omega[p, 2] == 0.0):
-        return to_local(rot[p], pos[p], wx, wy, wz, ux, uy, uz)
-    return _moving_part_ray(p, tau, rot, pos, vel, omega, wx, wy, wz, ux, uy, uz)
-
-
-@kernel
-def _moving_part_ray(p, tau, rot, pos, vel, omega, wx, wy, wz, ux, uy, uz):
-    qx = wx - pos[p, 0] - vel[p, 0] * tau
-    qy = wy - pos[p, 1] - vel[p, 1] * tau
-    qz = wz - pos[p, 2] - vel[p, 2] * tau
-    qx, qy, qz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], -tau, qx, qy, qz)
-    dx, dy, dz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], -tau, ux, uy, uz)
-    return rotate_into(rot[p], qx, qy, qz, dx, dy, dz)
-
-
-@kernel
-def _hash(ix, iy, iz):
-    h = (ix * 73856093) ^ (iy * 19349663) ^ (iz * 83492791)
-    h = (h ^ (h >> 13)) * 1274126177
-    return ((h ^ (h >> 16)) & 0xFFFFFF) / 16777215.0
-
-
-@kernel
-def _value_noise(x, y, z):
-    """Smooth 3D value noise in [0, 1] (trilinear over a hashed integer lattice)."""
-    fx, fy, fz = math.floor(x), math.floor(y), math.floor(z)
-    ix, iy, iz = int(fx), int(fy), int(fz)
-    tx, ty, tz = x - fx, y - fy, z - fz
-    tx, ty, tz = tx * tx * (3 - 2 * tx), ty * ty * (3 - 2 * ty), tz * tz * (3 - 2 * tz)
-    acc = 0.0
-    for dx in range(2):
-        for dy in range(2):
-            for dz in range(2):
-                w = (tx if dx else 1 - tx) * (ty if dy else 1 - ty) * (tz if dz else 1 - tz)
-                acc += w * _hash(ix + dx, iy + dy, iz + dz)
-    return acc
-
-
-@kernel
-def _texture_mix(kind, scale, axis, lx, ly, lz):
-    """How much of the second colour a point (part frame, metres) shows: 0..1."""
-    if kind == 1:  # checker
-        s = np.floor(lx / scale) + np.floor(ly / scale) + np.floor(lz / scale)
-        return float(int(s) & 1)
-    if kind == 2:  # stripes across the local axis
-        c = lx if axis == 0 else (ly if axis == 1 else lz)
-        return float(int(np.floor(c / scale)) & 1)
-    if kind == 3:  # two octaves of value noise
-        n = 0.65 * _value_noise(lx / scale, ly / scale, lz / scale)
-        n += 0.35 * _value_noise(2 * lx / scale + 17.0, 2 * ly / scale, 2 * lz / scale)
-        return n
-    return 0.0
-
-
-@kernel(inline="always")
-def _grid_cell(x, y, z, o0, o1, o2, e00, e01, e02, e10, e11, e12, inv_cell, grid_n):
-    """Index of the light-frame grid cell holding a point, or -1 outside the grid (origin
-    o, axes e0 and e1; ``inv_cell`` 1 / the cell size: two divisions per lit pixel were
-    a measurable part of the shadow test)."""
-    if grid_n == 0:
-        return -1
-    rx, ry, rz = x - o0, y - o1, z - o2
-    a = rx * e00 + ry * e01 + rz * e02
-    b = rx * e10 + ry * e11 + rz * e12
-    ia = int(np.floor(a * inv_cell))
-    ib = int(np.floor(b * inv_cell))
-    if ia < 0 or ib < 0 or ia >= grid_n or ib >= grid_n:
-        return -1
-    return ia * grid_n + ib
-
-
-@kernel
-def _tile_may_be_shadowed(tb, tp, k0, n, ax, ay, az, cone, wx, wy, wz, reach, lx, ly, lz,
-                          casters, bcenter, bradius, pad):
-    """Can any caster shadow a point that a tile's pixels see? The points lie in the tile's
-    cone of rays (world axis a, half-angle ``cone``) between the nearest and farthest hit
-    distance t0, t1, so within R = t1·2·sin(cone/2) + (t1 − t0)/2 (+ ``reach``: how far
-    the camera moves, and the shadow ray's offset) of the point at (t0 + t1)/2 on the axis.
-    A caster's bounding sphere (b, r) can shadow a point x only if it lies towards the
-    light from x within r of x's ray, so only if it lies so from that centre within r + R.
-    On the benchmark's 20-primitive scene about two thirds of the hit pixels lie in tiles
-    that no caster can shadow (counted with each tile's tightest sphere; this bound is a
-    little looser): they skip the per-pixel test."""
-    t0, t1 = np.inf, -np.inf
-    for k in range(k0, k0 + n):
-        if tp[k] >= 0:
-            t0 = min(t0, tb[k])
-            t1 = max(t1, tb[k])
-    if t1 < t0:
-        return False  # no hit: only sky
-    m = 0.5 * (t0 + t1)
-    cx, cy, cz = wx + m * ax, wy + m * ay, wz + m * az
-    big_r = (t1 * 2.0 * math.sin(0.5 * cone) + 0.5 * (t1 - t0) + reach) * (1.0 + 1e-9) + 1e-9
-    for j in range(casters.shape[0]):
-        q = casters[j]
-        dx, dy, dz = bcenter[q, 0] - cx, bcenter[q, 1] - cy, bcenter[q, 2] - cz
-        proj = -(dx * lx + dy * ly + dz * lz)  # towards the light
-        rr = bradius[q] + pad[q] + big_r
-        if proj >= -rr and dx * dx + dy * dy + dz * dz - proj * proj <= rr * rr:
-            return True
-    return False
-
-
-@kernel(inline="always")
-def _may_shadow(px, py, pz, cell, p, lx, ly, lz, cell_start, cell_parts, kind, bcenter,
-                bradius, pad):
-    """Does the shadow ray from the point (towards -l, l the light's direction) meet the
-    bounding sphere of a caster of its cell? (Testing boxes and spheres exactly here, inline,
-    saved ~3 % of a frame but cost 15 s more compilation.)"""
-    for jj in range(cell_start[cell], cell_start[cell + 1]):
-        q = cell_parts[jj]
-        if (q != p or kind[q] == MESH) and not _sphere_missed(
-                bcenter, bradius, pad, q, px, py, pz, -lx, -ly, -lz, 0.0, np.inf):
-            return True
-    return False
-
-
-@kernel(refcounts=False)
-def _in_shadow(px, py, pz, cell, p, tau, light, cell_start, cell_parts, kind, rot, pos,
-               params, bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min,
-               node_max, node_left, node_start, node_count, tris, stack):
-    """Does anything lie between the point and the light? Only the casters listed in the
-    point's cell of the light-frame grid are tested. A call, not inlined: a second inlined
-    copy of the intersection code costs seconds of compilation. Compiled without reference
-    counts (``kernel(refcounts=False)``): with them, each call updated the counts of its
-    ~20 array arguments on entry and exit, atomically on counters both threads share,
-    ~400 ns a call, about 1 ms of a 20-primitive frame."""
-    for jj in range(cell_start[cell], cell_start[cell + 1]):
-        q = cell_parts[jj]
-        if q == p and kind[q] != MESH:
-            continue  # a convex part cannot shadow its own lit side
-        if _sphere_missed(bcenter, bradius, pad, q, px, py, pz, -light[0], -light[1],
-                          -light[2], 0.0, np.inf):
-            continue
-        ox, oy, oz, dx, dy, dz = _part_ray(q, tau, rot, pos, vel, omega, px, py, pz,
-                                           -light[0], -light[1], -light[2])
-        ts, _, _, _ = intersect_local(kind[q], params[q, 0], params[q, 1], params[q, 2],
-                                      mesh_node[q], mesh_tri[q], ox, oy, oz, dx, dy, dz, 1e-6,
-                                      np.inf, node_min, node_max, node_left, node_start,
-                                      node_count, tris, stack)
-        if ts < np.inf:
-            return True
-    return False
-
-
 @kernel(refcounts=False)
 def _part_frame(p, tau, rot, pos, vel, omega, R_wc, cam_pos, cam_vel, cam_omega, f):
     """The camera's rays in part p's frame at time offset tau, written to ``f`` (12,):
@@ -316,132 +113,6 @@ def _part_frame(p, tau, rot, pos, vel, omega, R_wc, cam_pos, cam_vel, cam_omega,
                                            ux, uy, uz)
         f[k], f[3 + k], f[6 + k] = dx, dy, dz
     f[9], f[10], f[11] = ox, oy, oz
-
-
-@kernel(inline="always")
-def _away_from_zero(d):
-    """d, or ±1e-100 when |d| is smaller: keeps 1 / (dx·dy·dz) finite for any ray."""
-    if abs(d) >= 1e-100:
-        return d
-    return 1e-100 if d >= 0.0 else -1e-100
-
-
-@kernel(inline="always", error_model="numpy")
-def _box_t(ox, oy, oz, dx, dy, dz, hx, hy, hz, tmin, best):
-    """``_box``'s distance alone, branch-free so that a loop of it over a row of pixels
-    compiles to vector instructions: the camera tests every pixel against the ground's box.
-    The three reciprocals come from one division (1/dx = dy·dz / (dx·dy·dz)); a component
-    below 1e-100 is taken as ±1e-100, whose slab then spans ±1e100 m (no constraint) when the
-    origin lies between the planes and excludes everything otherwise, as for a zero one."""
-    dx, dy, dz = _away_from_zero(dx), _away_from_zero(dy), _away_from_zero(dz)
-    inv = 1.0 / (dx * dy * dz)
-    ix, iy, iz = dy * dz * inv, dx * dz * inv, dx * dy * inv
-    ax, bx = (-hx - ox) * ix, (hx - ox) * ix
-    ay, by = (-hy - oy) * iy, (hy - oy) * iy
-    az, bz = (-hz - oz) * iz, (hz - oz) * iz
-    t0 = max(min(ax, bx), min(ay, by), min(az, bz))
-    t1 = min(max(ax, bx), max(ay, by), max(az, bz))
-    t = t0 if t0 > tmin else t1  # the entry, or the exit from inside the box
-    return t if t0 <= t1 and t > tmin and t < best else best
-
-
-@kernel(inline="always", error_model="numpy")
-def _sphere_t(ox, oy, oz, dx, dy, dz, r, tmin, best):
-    """``_sphere``'s distance for a whole sphere, branch-free (see ``_box_t``): the same
-    roots, the nearer one in (tmin, best) or best."""
-    a = dx * dx + dy * dy + dz * dz
-    b = ox * dx + oy * dy + oz * dz
-    c = ox * ox + oy * oy + oz * oz - r * r
-    disc = b * b - a * c
-    s = math.sqrt(max(disc, 0.0))
-    t0 = (-b - s) / a
-    t1 = (-b + s) / a
-    t = t0 if t0 > tmin else t1
-    return t if disc >= 0.0 and t > tmin and t < best else best
-
-
-@kernel(inline="always", error_model="numpy")
-def _cylinder_t(ox, oy, oz, dx, dy, dz, r, h, tmin, best):
-    """``_caps(.., _cylinder_side(..))`` branch-free (see ``_box_t``): the same roots and
-    the same order of tests, so the same distance."""
-    a = dx * dx + dy * dy
-    b = ox * dx + oy * dy
-    c = ox * ox + oy * oy - r * r
-    disc = b * b - a * c
-    s = math.sqrt(max(disc, 0.0))
-    t0 = (-b - s) / a
-    t1 = (-b + s) / a
-    side = a != 0.0 and disc >= 0.0
-    ok0 = side and t0 > tmin and t0 < best and abs(oz + t0 * dz) <= h
-    ok1 = side and t1 > tmin and t1 < best and abs(oz + t1 * dz) <= h
-    best = t0 if ok0 else (t1 if ok1 else best)
-    for zc in (-h, h):  # the caps, each against the nearest so far
-        t = (zc - oz) / dz
-        x = ox + t * dx
-        y = oy + t * dy
-        best = t if dz != 0.0 and t > tmin and t < best and x * x + y * y <= r * r else best
-    return best
-
-
-@kernel(inline="always")
-def _box_face(p0, p1, p2, hx, hy, hz):
-    """(axis, sign) of the face of a box (half extents p) holding the hit point h: the
-    point lies on that face, every other coordinate within its bounds, so the face is the
-    axis of the largest |h_i| / p_i (compared through products, p > 0: no divisions)."""
-    ax, ay, az = abs(hx) * (p1 * p2), abs(hy) * (p0 * p2), abs(hz) * (p0 * p1)
-    if ax >= ay and ax >= az:
-        return 0, math.copysign(1.0, hx)
-    if ay >= az:
-        return 1, math.copysign(1.0, hy)
-    return 2, math.copysign(1.0, hz)
-
-
-@kernel(inline="always")
-def _world_ray(c00, c01, c02, c10, c11, c12, c20, c21, c22, rx, ry, rz, tau, cam_omega):
-    """An optical-frame ray in the world (R_wc = c), turned by the camera's rotation over
-    tau."""
-    ux = c00 * rx + c01 * ry + c02 * rz
-    uy = c10 * rx + c11 * ry + c12 * rz
-    uz = c20 * rx + c21 * ry + c22 * rz
-    if tau != 0.0:
-        ux, uy, uz = _turned(cam_omega[0], cam_omega[1], cam_omega[2], tau, ux, uy, uz)
-    return ux, uy, uz
-
-
-@kernel
-def _turned(wx, wy, wz, tau, x, y, z):
-    """``_rotate`` as a call: the rare moving-camera path of ``_world_ray``, which is
-    inlined at four places of the shading loop (each inlined rotation costs compilation)."""
-    return _rotate(wx, wy, wz, tau, x, y, z)
-
-
-@kernel(inline="always")
-def _box_normal(axis, sign, r00, r01, r02, r10, r11, r12, r20, r21, r22):
-    """World normal of a box's face (``_box_face``) for the box's orientation r: a column
-    of the rotation, already unit."""
-    if axis == 0:
-        return sign * r00, sign * r10, sign * r20
-    if axis == 1:
-        return sign * r01, sign * r11, sign * r21
-    return sign * r02, sign * r12, sign * r22
-
-
-@kernel(inline="always")
-def _local_normal(k, p0, p1, p2, hx, hy, hz, tri, tris):
-    """Part-frame normal (unnormalised) at a hit point (hx, hy, hz) of the surface of a
-    part that is not a box; ``tri`` the hit triangle of a mesh. Which face of a cylinder
-    was hit follows from the point, as for a box."""
-    if k == CYLINDER:  # the cap when the point is relatively nearer the cap's plane
-        if (p1 - abs(hz)) * p0 < (p0 - math.sqrt(hx * hx + hy * hy)) * p1:
-            return 0.0, 0.0, math.copysign(1.0, hz)
-        return hx, hy, 0.0
-    if k == CAPSULE:  # away from the nearest point of the axis segment
-        return hx, hy, hz - min(max(hz, -p1), p1)
-    if k == MESH:  # normal of a scaled triangle: inverse-transpose of the scale
-        e1x, e1y, e1z, e2x, e2y, e2z = _edges(tris, tri)
-        return ((e1y * e2z - e1z * e2y) / p0, (e1z * e2x - e1x * e2z) / p1,
-                (e1x * e2y - e1y * e2x) / p2)
-    return hx, hy, hz  # sphere
 
 
 @kernel(inline="always")
@@ -598,7 +269,7 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
     """Render every pixel of every tile: nearest hit, normal (camera frame), colour.
 
     ``rays`` (3, H·W) unit optical-frame rays by component and ``inv_rz`` (H·W,) their
-    1 / z, both in strip order (camera_render.strip_order: each tile's pixels contiguous);
+    1 / z, both in strip order (shading.strip_order: each tile's pixels contiguous);
     ``row_time`` (H,) time offsets (rolling shutter, motion-blur sample) at which parts and
     camera are posed for each image row; ``albedo`` linear RGB. With ``fused`` the tone
     curve and 8-bit quantisation run here (``thresholds`` and ``code_start`` from

@@ -27,12 +27,12 @@ import numpy as np
 from ...geometry.scene_geometry import SceneGeometry
 from ...geometry.transforms import R_BODY_OPTICAL
 from ...instance import SensorInstance
-from ..base import OutputSpec
+from ..base import Capture, OutputSpec, SampleLayout, Sensor
 from ._mask_kernels import instance_extents
 from .effects import develop, stereo_depth
 from .labels import object_labels, optical_flow
 from .projection import CameraModel
-from .shading import FrameResult, Pose, render_frame
+from .shading import FrameResult, Pose, shade_frame
 
 EFFECTS = ("exposure_gain", "vignetting_strength", "vignetting_cos4", "noise_shot",
            "noise_read", "gamma", "motion_blur_s", "rolling_shutter_s")
@@ -44,8 +44,23 @@ def intrinsics(params: dict) -> np.ndarray:
     return CameraModel.from_params(params).K
 
 
-class Camera:
+class Camera(Sensor):
     kind = "camera"
+    signals = ("rgb",)
+    mask_of = "rgb"
+    pose = "T_world_cam"
+    context_fixed = ("K",)
+    context_per_capture = ("depth", "normals", "instance", "flow", "T_world_cam")
+    context_extras = ("frame_interval_s", "airlight")
+
+    @classmethod
+    def for_scene(cls, sensor: SensorInstance, layout: SampleLayout) -> Camera:
+        return cls(sensor, layout.n_frames, layout.max_objects)
+
+    @classmethod
+    def mask_spec(cls, spec: OutputSpec) -> OutputSpec:
+        # one flag per pixel, not per colour channel
+        return super().mask_spec(OutputSpec(spec.shape[:-1], spec.dtype))
 
     def __init__(self, sensor: SensorInstance, n_frames: int, max_objects: int) -> None:
         self.name = sensor.name
@@ -136,7 +151,7 @@ class Camera:
                 light: dict, background_bottom, *, tone: float | None = None,
                 normals: bool = True, distances: bool = True) -> FrameResult:
         near, far = float(self.params["near"]), float(self.params["far"])
-        return render_frame(self.model, pose, geometry, near, far, light, background,
+        return shade_frame(self.model, pose, geometry, near, far, light, background,
                             background_bottom, offsets, tone=tone, normals=normals,
                             distances=distances)
 
@@ -163,15 +178,10 @@ class Camera:
             linear /= n_blur
         return develop(linear, self.K, image_params, np.random.default_rng([noise_seed, f]))
 
-    def observe(self, frames: list[tuple[SceneGeometry, float]], objects: dict,
-                scene: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Render every capture.
-
-        ``frames``: per capture, the scene geometry and the capture time (s); ``objects``:
-        the object label arrays (``count``, ``position`` (F, M, 3), ``orientation``,
-        ``size``, ``box_center_local``); ``scene``: ``light``, ``background``,
-        ``background_bottom``.
-        """
+    def observe(self, capture: Capture, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Render every capture of ``capture.frames``, lit by ``capture.scene``, with the
+        labels of ``capture.objects``."""
+        frames, objects, scene = capture.frames, capture.objects, capture.scene
         specs = self.outputs()
         out = {k: np.zeros(s.shape, s.dtype) for k, s in specs.items()}
         out["K"][:] = self.K

@@ -1,6 +1,7 @@
-"""One camera frame rendered through the geometry core: tiles, shadow grid, kernel call.
+"""Image formation of one camera frame through the geometry core: tiles, shadow grid, kernel
+call (the shading pass; not a batch render of a store, which is ``simengine render``).
 
-``render_frame`` returns the per-pixel results every camera output derives from: linear
+``shade_frame`` returns the per-pixel results every camera output derives from: linear
 colour, ray distance, z-depth, hit part, instance, class and camera-frame normal.
 """
 
@@ -14,7 +15,8 @@ import numba
 import numpy as np
 
 from ...geometry.scene_geometry import SceneGeometry
-from ._kernels import TILE, bin_parts, render_tiles, shadow_cells
+from ._kernels import TILE, bin_parts, render_tiles
+from ._shadow_kernels import shadow_cells
 from .effects import code_tables
 from .projection import CameraModel
 
@@ -133,7 +135,7 @@ def shadow_grid(geometry: SceneGeometry, light: np.ndarray, pad: np.ndarray
     return lo[0] * e1 + lo[1] * e2, axes, inv_cell, n, start, flat, casters
 
 
-def render_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
+def shade_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
                  far: float, light: dict, background: tuple, background_bottom: tuple | None,
                  row_time: np.ndarray, *, tone: float | None = None,
                  normals: bool = True, distances: bool = True) -> FrameResult:

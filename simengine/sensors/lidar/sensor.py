@@ -28,7 +28,7 @@ from ...geometry.scene_geometry import MESH, SceneGeometry
 from ...geometry.transforms import matrix_to_quat, pose_matrix, rotate_rows
 from ...instance import SensorInstance
 from ...materials import MATERIAL_ID, MATERIALS
-from ..base import OutputSpec
+from ..base import Capture, OutputSpec, SampleLayout, Sensor
 from . import beams as model
 from .returns import Returns, edge_beams, group_returns, single_ray_returns
 from .sweep import cast_sweep, rotate_by
@@ -38,8 +38,17 @@ beam_angles, beam_directions = model.beam_angles, model.beam_directions
 REFLECTIVITY = np.array([m.reflectivity for m in MATERIALS], np.float64)
 
 
-class Lidar:
+class Lidar(Sensor):
     kind = "lidar"
+    signals = ("range", "intensity", "xyz")
+    mask_of = "range"
+    pose = "T_world_lidar"
+    context_fixed = ("elevation", "azimuth")
+    context_per_capture = ("semantic", "intensity")
+
+    @classmethod
+    def for_scene(cls, sensor: SensorInstance, layout: SampleLayout) -> Lidar:
+        return cls(sensor, layout.n_frames, layout.max_objects)
 
     def __init__(self, sensor: SensorInstance, n_frames: int, max_objects: int) -> None:
         self.name = sensor.name
@@ -95,12 +104,11 @@ class Lidar:
             "box3d_orientation_lidar": OutputSpec((F, M, 4), "float64", doc="xyzw"),
         }
 
-    def observe(self, frames: list[tuple[SceneGeometry, float]], objects: dict | None,
-                rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """``frames``: per capture, the scene geometry and the capture time (s); ``objects``:
-        the object labels (count, position, orientation, size, box_center_local) or None;
-        ``rng``: this sensor's stream (range noise, S·R·C normals per capture, drawn
-        whatever is hit)."""
+    def observe(self, capture: Capture, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """One sweep per capture of ``capture.frames``, with the labels of
+        ``capture.objects`` (none when empty); ``rng``: this sensor's stream (range noise,
+        S·R·C normals per capture, drawn whatever is hit)."""
+        frames, objects = capture.frames, capture.objects or None
         specs = self.outputs()
         out = {k: np.zeros(s.shape, s.dtype) for k, s in specs.items()}
         out["elevation"][:], out["azimuth"][:], out["laser_id"][:] = (

@@ -1,14 +1,12 @@
 """Numba kernels of the microphone-array sensor (private: they only compute).
 
-The public module (``microphone.py``) validates inputs, allocates every array and calls
+The public model (``sensor.py``) validates inputs, allocates every array and calls
 these kernels; nothing here allocates its output, draws random numbers or checks arguments.
 """
 
 from __future__ import annotations
 
 import math
-
-import numpy as np
 
 from ..._numba import kernel
 
@@ -30,42 +28,3 @@ def add_modes(out, modes, gain, sample_rate):
             if e < -50.0:  # below 2e-22 of the onset: nothing left to add
                 break
             out[n] += a * math.exp(e) * math.sin(w * n)
-
-
-@kernel
-def add_delayed(out, src, delays, gains, half_width):
-    """Add ``src`` (L,) to each channel of ``out`` (C, N) with a fractional delay and a gain.
-
-    Channel ``c`` receives ``gains[c] * src(n - delays[c])`` where ``delays`` (C,) is in
-    samples (any real number) and ``src`` is band-limited interpolated by a Blackman-windowed
-    sinc of ``2 * half_width`` taps, normalised to unit DC gain.
-    """
-    n_ch = out.shape[0]
-    n_out = out.shape[1]
-    n_src = src.shape[0]
-    n_taps = 2 * half_width
-    taps = np.empty(n_taps)
-    for c in range(n_ch):
-        di = math.floor(delays[c])
-        frac = delays[c] - di
-        # Tap m (m = -half_width + 1 .. half_width) weights src[j - m] for output j + di,
-        # i.e. interpolates src at (j - frac): h(m - frac).
-        total = 0.0
-        for i in range(n_taps):
-            x = (i - half_width + 1) - frac
-            s = 1.0 if x == 0.0 else math.sin(math.pi * x) / (math.pi * x)
-            u = math.pi * x / half_width
-            w = 0.42 + 0.5 * math.cos(u) + 0.08 * math.cos(2.0 * u)
-            if abs(x) >= half_width:
-                w = 0.0
-            taps[i] = s * w
-            total += s * w
-        g = gains[c] / total
-        for i in range(n_taps):
-            m = i - half_width + 1
-            h = g * taps[i]
-            # output index = k + di + m for source sample k
-            k0 = max(0, -(di + m))
-            k1 = min(n_src, n_out - (di + m))
-            for k in range(k0, k1):
-                out[c, k + di + m] += h * src[k]

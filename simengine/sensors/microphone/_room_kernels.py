@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..._numba import kernel
 
 
@@ -168,14 +166,3 @@ def add_moving(out, src, src_start, fs, traj, traj_t0, traj_dt, mic_pos, mic_axi
             cos_t = (mic_axis[ch, n, 0] * (sx - mx) + mic_axis[ch, n, 1] * (sy - my)
                      + mic_axis[ch, n, 2] * (sz - mz)) / rr
             out[ch, n] += gain * (pattern + (1.0 - pattern) * cos_t) / rr * acc
-
-
-def sinc_table(half_width: int, phases: int) -> np.ndarray:
-    """Blackman-windowed sinc table (phases + 1, 2 * half_width), rows normalised to sum 1."""
-    m = np.arange(-half_width + 1, half_width + 1, dtype=np.float64)
-    x = np.arange(phases + 1)[:, None] / phases - m[None, :]
-    u = np.pi * x / half_width
-    w = np.where(np.abs(x) < half_width, 0.42 + 0.5 * np.cos(u) + 0.08 * np.cos(2 * u), 0.0)
-    h = np.sinc(x) * w
-    return np.ascontiguousarray(h / h.sum(axis=1, keepdims=True))
-

@@ -45,8 +45,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...dsp import sinc_table
 from ...materials import material
-from ._room_kernels import air_smooth, ism_taps, sinc_table
+from ._room_kernels import air_smooth, ism_taps
 
 EYRING_K = 0.161  # s/m: 24 ln(10) / 343
 AIR_A_DB = 1.7e-9  # dB / (m Hz^2)

@@ -70,12 +70,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ...dsp import P_REF
 from ...geometry.transforms import quat_to_matrix
-from ...materials import MATERIAL_ID, Material, material
+from ...materials import MATERIAL_ID, material
 from ...physics.events import ContactEvent, Recording, SlideEpisode
-from ..base import OutputSpec
-from ..schemas import MICROPHONE
-from ._kernels import add_modes
+from ..base import Capture, OutputSpec, SampleLayout, Sensor
 from .capsules import PATTERNS, capsule_axes, capsule_chain, snr_gain
 from .labels import (
     KIND_CONTACT,
@@ -86,135 +85,33 @@ from .labels import (
     fill_labels,
     label_specs,
 )
+from .params import LOGMEL_HOP, LOGMEL_WINDOW, PARAMS
 from .propagation import ArrayMotion, Path, late_tail, onset_at_origin, render
 from .sources import diffuse_noise, scene_source
+from .synthesis import (
+    BODY_SHARE,
+    DECAY_SPAN,
+    PA_PER_NS,
+    add_body_ringing,
+    impact_click,
+    noise_rms,
+    synthesize_slide,
+)
 
 if TYPE_CHECKING:  # annotation only: keeps this module's imports light
     from ...instance import SensorInstance
 
-PA_PER_NS = 2.0
-BODY_SHARE = 0.5
-CLICK_LENGTH = 1.5e-3
-CLICK_DECAY = 0.3e-3
-CLICK_GAIN = 0.5
-DECAY_SPAN = 5.0
-MAX_MODE_FRACTION = 0.45
 MIN_DISTANCE = 0.05
 SINC_HALF_WIDTH = 16
-REFERENCE_SIZE = 0.1  # m: the size ``f0_hz`` of the material table refers to
-P_REF = 20e-6  # Pa: 0 dB SPL
-SLIDE_PA = 0.005  # Pa RMS at 1 m per W (N x m/s) of friction-like power
-SLIDE_BAND = (150.0, 6000.0)  # Hz
-SLIDE_RING = 0.1  # s of modal ringing that colours a slide
-LOGMEL_WINDOW, LOGMEL_HOP = 0.025, 0.010  # s
 
 
-def noise_rms(self_noise_db_spl: float) -> float:
-    """RMS pressure (Pa) of a capsule's self-noise given in dB SPL."""
-    return P_REF * 10.0 ** (float(self_noise_db_spl) / 20.0)
-
-
-def _material(m: str | Material) -> Material:
-    if isinstance(m, Material):
-        return m
-    if m not in MATERIAL_ID:
-        raise ValueError(f"unknown material {m!r}; expected one of {sorted(MATERIAL_ID)}")
-    return material(m)
-
-
-def synthesize_impact(material: str | Material, size: float, impulse: float,
-                      sample_rate: int, n: int, *,
-                      rng: np.random.Generator | None = None) -> np.ndarray:
-    """Pressure (Pa) at 1 m of one body of ``material`` and ``size`` struck by ``impulse``.
-
-    This is one body at full scale (``PA_PER_NS * impulse``); an event in
-    :meth:`MicrophoneArray.observe` is ``BODY_SHARE`` times the sum of its two bodies.
-
-    Parameters
-    ----------
-    material : str or Material
-        Name in :mod:`simengine.materials` (or the entry itself).
-    size : float
-        Characteristic size in m (> 0); frequencies scale as ``0.1 / size``.
-    impulse : float
-        Impulse in N·s (>= 0); the pressure is proportional to it.
-    sample_rate : int
-        Samples per second.
-    n : int
-        Number of samples to return (the ringing starts at sample 0).
-    rng : numpy.random.Generator, optional
-        If given, the impulsive click is added (drawn from ``rng``); otherwise the result is
-        the deterministic modal ringing alone.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape (n,), float64, pascals at 1 m.
-    """
-    m = _material(material)
-    if not (math.isfinite(size) and size > 0):
-        raise ValueError(f"size: expected a positive number of metres, got {size!r}")
-    if not (math.isfinite(impulse) and impulse >= 0):
-        raise ValueError(f"impulse: expected a non-negative number of N·s, got {impulse!r}")
-    if int(sample_rate) <= 0 or int(n) < 0:
-        raise ValueError("sample_rate must be positive and n non-negative")
-    out = np.zeros(int(n), np.float64)
-    _add_body(out, m, float(size), PA_PER_NS * float(impulse), float(sample_rate))
-    if rng is not None:
-        click = _click(rng, float(impulse), int(sample_rate))
-        k = min(click.shape[0], out.shape[0])
-        out[:k] += click[:k]
-    return out
-
-
-def _add_body(out: np.ndarray, m: Material, size: float, gain: float, fs: float) -> None:
-    modes = np.array(m.modes, np.float64)  # (K, 3): ratio, decay, amplitude
-    freqs = m.f0_hz * modes[:, 0] * (REFERENCE_SIZE / size)
-    keep = freqs < MAX_MODE_FRACTION * fs
-    norm = gain / modes[:, 2].sum()
-    table = np.ascontiguousarray(np.stack([freqs, modes[:, 1], modes[:, 2]], axis=1)[keep])
-    add_modes(out, table, norm, fs)
-
-
-def _click(rng: np.random.Generator, impulse: float, sample_rate: int) -> np.ndarray:
-    n = max(1, round(CLICK_LENGTH * sample_rate))
-    t = np.arange(n) / sample_rate
-    return rng.standard_normal(n) * (CLICK_GAIN * PA_PER_NS * impulse) * np.exp(-t / CLICK_DECAY)
-
-
-def synthesize_slide(episode: SlideEpisode, fs: float, noise: np.ndarray) -> np.ndarray:
-    """Pressure (Pa at 1 m) of a sliding/rolling contact: ``noise`` (white, one value per
-    output sample of the episode) band-limited to ``SLIDE_BAND`` Hz, with RMS
-    ``SLIDE_PA * force * speed`` following the episode step by step (linear interpolation),
-    coloured by the two bodies' modal ringing (normalised to unit energy) so that a metal
-    scrape rings like metal. A continuous excitation, not a train of clicks."""
-    from scipy.signal import butter, fftconvolve, sosfilt
-
-    n = noise.shape[0]
-    if n == 0:
-        return np.zeros(0)
-    lo, hi = SLIDE_BAND[0], min(SLIDE_BAND[1], MAX_MODE_FRACTION * fs)
-    band = sosfilt(butter(2, [lo, hi], btype="bandpass", fs=fs, output="sos"), noise)
-    band /= max(float(np.sqrt(np.mean(band**2))), 1e-30)
-    t = episode.times[0] + np.arange(n) / fs
-    level = SLIDE_PA * np.interp(t, episode.times, episode.force * episode.speed)
-    ring = np.zeros(max(1, round(SLIDE_RING * fs)))
-    _add_body(ring, material(episode.material_a), episode.size_a, 1.0, fs)
-    _add_body(ring, material(episode.material_b), episode.size_b, 1.0, fs)
-    energy = float(np.sum(ring**2))
-    x = band * level
-    if energy > 0:
-        x = fftconvolve(x, ring / math.sqrt(energy))[:n]
-    return x
-
-
-class MicrophoneArray:
+class MicrophoneArray(Sensor):
     """Microphone array hearing a :class:`Recording` in its acoustic scene.
 
     Parameters
     ----------
     sensor : SensorInstance
-        ``kind == "microphone"``; ``params`` as in :data:`schemas.MICROPHONE`.
+        ``kind == "microphone"``; ``params`` as in :data:`params.PARAMS`.
     duration : float
         Seconds of the recording window; ``N = round(duration * sample_rate)``.
     scene : AcousticScene, optional
@@ -229,6 +126,20 @@ class MicrophoneArray:
     """
 
     kind = "microphone"
+    signals = ("waveform",)
+    mask_of = "waveform"
+    framed = False  # one recording per sample
+    context_fixed = ("mic_positions",)
+    context_extras = ("sample_rate",)
+
+    @classmethod
+    def for_scene(cls, sensor: SensorInstance, layout: SampleLayout) -> MicrophoneArray:
+        return cls(sensor, layout.duration, max_events=layout.max_events,
+                   n_scene_sources=layout.n_scene_sources)
+
+    @classmethod
+    def signal_rate(cls, params) -> float:
+        return float(params["sample_rate"])
 
     def __init__(self, sensor: SensorInstance, duration: float, *,
                  scene: AcousticScene | None = None, max_events: int = 64,
@@ -236,7 +147,7 @@ class MicrophoneArray:
         if sensor.kind != self.kind:
             raise ValueError(f"sensor {sensor.name!r}: expected kind 'microphone', "
                              f"got {sensor.kind!r}")
-        p = {k: f.default for k, f in MICROPHONE.items() if f.default is not None}
+        p = {k: f.default for k, f in PARAMS.items() if f.default is not None}
         p.update(sensor.params)
         where = f"sensor {sensor.name!r}"
         pos = np.asarray(p.get("positions", ()), dtype=np.float64)
@@ -310,16 +221,18 @@ class MicrophoneArray:
                                            f"ms window, {LOGMEL_HOP * 1e3:g} ms hop, re 1 Pa^2")
         return out
 
-    def arrival_times(self, position: tuple[float, float, float]) -> np.ndarray:
-        """Propagation time (s) from ``position`` to each capsule at t = 0, shape (C,)."""
-        r = np.linalg.norm(self.positions_world - np.asarray(position, np.float64), axis=1)
-        return r / self.speed_of_sound
-
     # --- rendering ----------------------------------------------------------------------
-    def observe(self, recording: Recording, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Render the window; random draws in a fixed order: a click per impact, a noise
+    def observe(self, capture: Capture, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Hear ``capture.recording`` in the acoustic scene of ``capture.instance`` (its
+        room, ground, sound sources and class ids; without an instance, the scene given at
+        construction). Random draws in a fixed order: a click per impact, a noise
         per sliding contact, each scene source's own draws, gain then phase mismatch (C
         each), the ambient noise (if the scene has one), the self-noise (C, N)."""
+        recording = capture.recording
+        if recording is None:
+            raise ValueError(f"sensor {self.name!r}: a microphone array needs a recording")
+        if capture.instance is not None:  # this sample's own acoustic scene
+            self.scene = AcousticScene.from_instance(capture.instance, capture.classes)
         if abs(recording.duration - self.duration) * self.sample_rate > 0.5:
             raise ValueError(f"sensor {self.name!r}: recording lasts {recording.duration} s, "
                              f"the sensor was built for {self.duration} s")
@@ -327,7 +240,7 @@ class MicrophoneArray:
         for i, event in enumerate(recording.events):
             _check_event(event, i)
         clock = _Clock()
-        dry = [self._impact(e, _click(rng, e.impulse, fs)) for e in recording.events]
+        dry = [self._impact(e, impact_click(rng, e.impulse, fs)) for e in recording.events]
         dry += [self._slide(s, rng) for s in recording.slides]
         dry += [self._scene_source(k, src, recording, rng)
                 for k, src in enumerate(self.scene.sources)]
@@ -394,8 +307,8 @@ class MicrophoneArray:
         length = math.ceil(min(DECAY_SPAN * max_tau, rest) * fs) + 1
         src = np.zeros(max(length, click.shape[0]), np.float64)
         gain = BODY_SHARE * PA_PER_NS * e.impulse
-        _add_body(src, ma, e.size_a, gain, fs)
-        _add_body(src, mb, e.size_b, gain, fs)
+        add_body_ringing(src, ma, e.size_a, gain, fs)
+        add_body_ringing(src, mb, e.size_b, gain, fs)
         src[:click.shape[0]] += click
         sc = self.scene
         label = (KIND_IMPACT, (e.instance_a, e.instance_b),

@@ -1,0 +1,50 @@
+"""Camera parameters: what a preset or a scene override may set (``sensors/*.yaml``).
+
+A plain declaration, kept apart from the model so that loading and validating a scene never
+compiles a Numba kernel.
+"""
+
+from __future__ import annotations
+
+from ...params import Field
+
+PARAMS = {
+    "width": Field("integer", required=True, minimum=8, maximum=8192, random=False),
+    "height": Field("integer", required=True, minimum=8, maximum=8192, random=False),
+    # Either a horizontal field of view or explicit focal lengths (pixels).
+    "hfov_deg": Field("number", minimum=1.0, maximum=179.0),
+    "fx": Field("number", positive=True),
+    "fy": Field("number", positive=True),
+    "cx": Field("number"),
+    "cy": Field("number"),
+    "near": Field("number", default=0.05, positive=True),
+    "far": Field("number", default=100.0, positive=True),
+    # Lens distortion, Brown–Conrady in OpenCV's order (k1, k2, p1, p2, k3); applied when
+    # the rays are generated, so every output is distorted consistently.
+    "distortion": Field("numbers", length=5),
+    # Image pipeline (see sensors/image_effects.py): exposure gain, vignetting (a strength,
+    # or the natural cos⁴ law), raw Poisson–Gaussian noise (fixed shot/read, or the common
+    # random model), tone curve (gamma; 0 = the sRGB curve).
+    "exposure_gain": Field("number", default=1.0, positive=True),
+    "vignetting": Field("number", default=0.0, minimum=0.0, maximum=1.0),
+    "vignetting_cos4": Field("boolean", default=False),
+    "noise_shot": Field("number", default=0.0, minimum=0.0, maximum=1.0),
+    "noise_read": Field("number", default=0.0, minimum=0.0, maximum=1.0),
+    "noise_random": Field("boolean", default=False),
+    "gamma": Field("number", default=0.0, minimum=0.0, maximum=5.0),
+    # Motion: exposure time for motion blur (0 = off) with its temporal samples, and the
+    # rolling-shutter readout time from the first row to the last (0 = global shutter).
+    "motion_blur_s": Field("number", default=0.0, minimum=0.0, maximum=1.0),
+    "motion_blur_samples": Field("integer", default=8, minimum=2, maximum=64, random=False),
+    "rolling_shutter_s": Field("number", default=0.0, minimum=0.0, maximum=1.0),
+    # Stereo depth sensor: depth noise RMS ≈ Z²·subpixel/(f·B) with holes at grazing angles,
+    # written to `depth_sensor` apart from the ideal `depth` when depth_noise is on.
+    "depth_noise": Field("boolean", default=False, random=False),
+    "depth_baseline_m": Field("number", positive=True),
+    "depth_subpixel": Field("number", positive=True),
+    "depth_max_incidence_deg": Field("number", default=75.0, minimum=1.0, maximum=90.0),
+    # Optional outputs.
+    "output_range": Field("boolean", default=False, random=False),
+    "output_normals": Field("boolean", default=True, random=False),
+    "output_flow": Field("boolean", default=True, random=False),
+}
