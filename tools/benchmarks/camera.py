@@ -34,8 +34,9 @@ def resized(sensor: SensorInstance, width: int, height: int) -> SensorInstance:
 def gl_matrices(camera: Camera) -> tuple[list[float], list[float]]:
     """TinyRenderer view and projection (column-major) whose pixel (u, v) is our pixel (u, v).
 
-    REFERENCE.md: P[0,2] = 1 - 2 cx / W, P[1,2] = 2 (cy + 1) / H - 1 (TinyRenderer samples
-    pixel corners of a row-flipped framebuffer); view = diag(1, -1, -1, 1) inv(T_world_cam).
+    docs/references.md#pybullet-reference: P[0,2] = 1 - 2 cx / W, P[1,2] = 2 (cy + 1) / H - 1
+    (TinyRenderer samples pixel corners of a row-flipped framebuffer);
+    view = diag(1, -1, -1, 1) inv(T_world_cam).
     """
     W, H = camera.width, camera.height
     fx, fy, cx, cy = camera.K[0, 0], camera.K[1, 1], camera.K[0, 2], camera.K[1, 2]

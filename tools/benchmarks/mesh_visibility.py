@@ -211,8 +211,8 @@ def bench_mesh_visibility(cfg: Settings) -> None:
             "rtcIntersect1 per ray in a serial loop, GIL released); on "
             f"{workers} thread(s): the rays cut in {workers} slices run by a thread pool "
             f"(results identical to one call: {'yes' if same else 'NO'})",
-            "REFERENCE.md's ~7 ms for 640x480 is Open3D's RaycastingScene (Embree, "
-            "multi-threaded) on ~12k triangles"]
+            "docs/references.md#benchmark-baselines: ~7 ms for 640x480 with Open3D's "
+            "RaycastingScene (Embree, multi-threaded) on ~12k triangles"]
     notes = [f"median of {cfg.repeat}; scene {snap.spec.name}: {mesh_parts} mesh objects "
              f"({', '.join(Path(m).stem for m, _, _ in CAMERA_MESHES)}) in "
              f"{cfg.mesh_copies} row(s) on the ground, {len(triangles)} world triangles "
