@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pytest
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "data" / "scenes" / "mini.yaml"
@@ -24,6 +29,36 @@ def assert_samples_equal(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> 
         assert x.dtype == y.dtype, key
         assert x.shape == y.shape, key
         assert x.tobytes() == y.tobytes(), key
+
+
+@contextlib.contextmanager
+def numba_threads(n: int) -> Iterator[None]:
+    """Run the block on exactly ``n`` Numba threads, then restore the count. Fails (never
+    skips) when the process cannot have ``n``: Numba's pool is sized at launch by
+    ``NUMBA_NUM_THREADS`` (default: the core count), and a test of thread-count independence
+    that silently ran one thread twice would prove nothing."""
+    import numba
+
+    launched = numba.config.NUMBA_NUM_THREADS
+    assert launched >= n, (f"this test needs {n} Numba threads but the process was launched "
+                           f"with NUMBA_NUM_THREADS={launched}; run it with "
+                           f"NUMBA_NUM_THREADS={n} or more")
+    before = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        assert numba.get_num_threads() == n
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def on_one_and_two_threads(run: Callable[[], T]) -> tuple[T, T]:
+    """``run()`` on one Numba thread and on two: what thread-count independence compares."""
+    with numba_threads(1):
+        one = run()
+    with numba_threads(2):
+        two = run()
+    return one, two
 
 
 def tree_bytes(path: Path) -> dict[str, bytes]:

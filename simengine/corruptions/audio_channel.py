@@ -3,7 +3,8 @@
 Same conventions as :mod:`simengine.corruptions.audio_noise` ((C, N) float32 pascals in,
 a new float32 (C, N) out, ``mask`` True where samples were removed or replaced).
 
-Levels, with their sources (REFERENCE.md, "Audio degradations", audiomentations' defaults):
+Levels, with their sources (docs/references.md#audio-degradations: audiomentations'
+defaults):
 
 - ``clipping``: 1, 5, 10, 20, 40 % of samples clipped (ClippingDistortion's 0–40 %).
 - ``bit_crush``: 10, 8, 7, 6, 5 bits (BitCrush's 5–10 bits).
@@ -14,10 +15,10 @@ Levels, with their sources (REFERENCE.md, "Audio degradations", audiomentations'
 - ``packet_loss``: 20 ms packets (a common VoIP frame) lost with probability 2, 5, 10, 20,
   30 % (our choice: from a good network to a very poor one; no library default).
 - ``dead_channel``, ``gain_phase_mismatch``, ``clock_drift``: no common library models
-  them (REFERENCE.md), so the levels are ours, for orientation: MEMS capsules are commonly
-  specified at ±1 dB sensitivity and a few degrees of phase match (severity 1–2; the top
-  severities are a badly matched or damaged array); crystal oscillators at ±20–100 ppm,
-  RC oscillators at hundreds (severity 5: 500 ppm).
+  them (docs/references.md#audio-degradations), so the levels are ours, for orientation:
+  MEMS capsules are commonly specified at ±1 dB sensitivity and a few degrees of phase
+  match (severity 1–2; the top severities are a badly matched or damaged array); crystal
+  oscillators at ±20–100 ppm, RC oscillators at hundreds (severity 5: 500 ppm).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 corruption returns a new float32 (C, N) array. ``context["sample_rate"]`` (Hz) and, where
 the geometry matters, ``context["mic_positions"]`` ((C, 3), metres) come from ``apply.py``.
 
-Levels (REFERENCE.md, "Audio degradations": audiomentations' defaults, for orientation):
+Levels (docs/references.md#audio-degradations: audiomentations' defaults, for orientation):
 
 - ``gaussian_noise_snr``: SNR 30, 20, 10, 5, 0 dB (audiomentations' AddGaussianSNR spans
   5–40 dB; we go down to 0 dB so the top severity is as loud as the signal).

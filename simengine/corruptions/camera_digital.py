@@ -133,25 +133,26 @@ def smooth_noise_field(rng: np.random.Generator, shape: tuple[int, int], sigma: 
     return cv2.GaussianBlur(noise, (ksize, ksize), sigmaX=sigma, borderType=cv2.BORDER_REFLECT)
 
 
-ELASTIC_SIGMA = 0.01  # of the image size (REFERENCE.md: σ ≈ 0.01·size)
+ELASTIC_SIGMA = 0.01  # of the image size (docs/references.md#imagenet-c: σ ≈ 0.01·size)
 ELASTIC_NOISE = 0.005  # noise amplitude U(−0.005·size, 0.005·size) before smoothing
 
 
 @register("elastic_transform", "camera",
           "k: displacement gain α = 250·k × s on a field smoothed by σ = 0.01·short side "
-          "(REFERENCE.md's table; not the official generator's tuples)",
+          "(docs/references.md#imagenet-c; not the official generator's tuples)",
           (0.05, 0.065, 0.085, 0.1, 0.12))
 def elastic_transform(image: np.ndarray, k: float, rng: np.random.Generator,
                       context: Mapping[str, Any]) -> Result:
     """A smooth random displacement field dx, dy = α·G_σ * U(−a, a), sampled bilinearly.
 
-    REFERENCE.md's row (α = 250·k, σ = 0.01·size, a = 0.005·size, no affine part): at
+    The row of docs/references.md#imagenet-c (α = 250·k, σ = 0.01·size, a = 0.005·size, no
+    affine part): at
     224 px the displacement's RMS per axis is ≈ 0.08·α px (1.0 … 2.4 px). The field is made
     on the 224-scale grid and multiplied by s as it is resized, so displacements scale with
     the image (α × s). The official generator (make_imagenet_c.py) uses (α, σ, affine
     jitter) = 244·(2, .7, .1), 244·(2, .08, .2), 244·(.05, .01, .02), 244·(.07, .01, .02),
     244·(.12, .01, .02): its severities 1–2 are large affine warps and degrade more than 3–5,
-    so it is not monotone; we follow REFERENCE.md.
+    so it is not monotone; we follow docs/references.md#imagenet-c.
     """
     s = size_scale(image)
     alpha = 250.0 * k

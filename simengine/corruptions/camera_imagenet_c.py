@@ -5,11 +5,11 @@ Common Corruptions and Perturbations" (ICLR 2019) and the 4 extras (speckle_nois
 gaussian_blur, spatter, saturate) live in ``camera_noise``, ``camera_blur``,
 ``camera_weather`` and ``camera_digital``; this module holds what they share.
 
-Provenance of the parameter tables: REFERENCE.md "Image corruptions: ImageNet-C parameter
-tables", checked against and completed from the public generator
+Provenance of the parameter tables: docs/references.md#imagenet-c, checked against and
+completed from the public generator
 ``hendrycks/robustness: ImageNet-C/create_c/make_imagenet_c.py`` (snow, spatter and the
 per-severity zoom factors are transcribed from there). Exception: elastic_transform follows
-REFERENCE.md's row (α = 250·k, σ = 0.01·size), which is monotone in severity; the official
+the row there (α = 250·k, σ = 0.01·size), which is monotone in severity; the official
 file's (α, σ, affine) tuples are not (see ``camera_digital.elastic_transform``).
 The code here is our own (numpy + OpenCV); where it departs from the reference generator
 the function's docstring says how.
@@ -35,7 +35,7 @@ Departures from the reference generator (each explained where it is made): glass
 scrambles pixels with a vectorised gather instead of a sequential swap loop; motion_blur
 rebuilds ImageMagick's one-sided kernel with sub-pixel taps; frost uses a procedural texture
 instead of six photographs; jpeg_compression uses OpenCV's libjpeg instead of PIL's;
-elastic_transform follows REFERENCE.md (above).
+elastic_transform follows docs/references.md#imagenet-c (above).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """ImageNet-C noise corruptions: gaussian, shot, impulse and speckle (extra) noise.
 
 Per-pixel, per-channel noise on values in [0, 1]; all parameters are relative to the signal
-range, so none depends on the image size (tables: REFERENCE.md, make_imagenet_c.py; see
+range, so none depends on the image size (tables: docs/references.md#imagenet-c; see
 ``camera_imagenet_c``). Every value drawn comes from the ``rng`` passed in.
 """
 

@@ -238,7 +238,7 @@ def velocity_motion_blur(image: np.ndarray, exposure_s: float, rng: np.random.Ge
                                      "samples": float(n)})
 
 
-# The raw-noise model's noisiest sensor (REFERENCE.md "Camera models"): shot at the top of
+# The raw-noise model's noisiest sensor (docs/references.md#raw-noise): shot at the top of
 # its range, read from the log-linear fit without its scatter.
 LOW_LIGHT_SHOT = SHOT_RANGE[1]
 LOW_LIGHT_READ = math.exp(READ_SLOPE * math.log(LOW_LIGHT_SHOT) + READ_OFFSET)

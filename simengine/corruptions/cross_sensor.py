@@ -4,8 +4,8 @@ Each takes ``data``, the mapping of every sensor array a cross-sensor corruption
 (camera ``rgb`` and ``T_world_cam``, lidar ``range``/``intensity``/``xyz`` and
 ``T_world_lidar``, audio ``waveform``; keys as in the sample, e.g. ``camera/front/rgb``),
 and returns the arrays it changed. ``context["masks"]`` names the mask each data key
-shares (see ``apply.py``). Severities follow REFERENCE.md's cross-sensor table where it has
-numbers (missing frame p = .2/.4/.6; extrinsic rotation 1°/2°/3°) and extend it to five
+shares (see ``apply.py``). Severities follow docs/references.md#cross-sensor-failures where
+it has numbers (missing frame p = .2/.4/.6; extrinsic rotation 1°/2°/3°) and extend it to five
 levels; the rest is stated per corruption.
 
 Sensors are chosen with the rng among those present, so the same severity on another rig
@@ -77,7 +77,8 @@ def _mask_shapes(data: Mapping[str, np.ndarray], context: Mapping[str, Any]
           (0.1, 0.2, 0.4, 0.6, 0.8), needs=("mask_shapes",))
 def frame_drop(data, p, rng, context) -> Result:
     """Each capture of each camera and lidar is lost (zeros, masked) with probability p
-    (REFERENCE.md: missing camera frame p = .2/.4/.6), stratified over the rig's captures
+    (docs/references.md#cross-sensor-failures: missing camera frame p = .2/.4/.6),
+    stratified over the rig's captures
     (``_stratified``)."""
     out: dict[str, np.ndarray] = {}
     masks = _mask_shapes(data, context)
@@ -138,7 +139,8 @@ def sensor_missing(data, p, rng, context) -> Result:
 def extrinsic_error(data, level, rng, context) -> Result:
     """One camera or lidar (drawn) reports a wrong pose: its recorded ``T_world_*`` is
     right-multiplied by a fixed SE(3) error of the level's rotation angle about a random
-    axis and translation length in a random direction (REFERENCE.md: 1°/2°/3°). The data
+    axis and translation length in a random direction
+    (docs/references.md#cross-sensor-failures: 1°/2°/3°). The data
     stay as captured, so fusing them through the recorded pose misaligns them, as a
     miscalibrated rig does. The error is recorded as a rotation vector (rad) and a
     translation (m), in the sensor's frame."""

@@ -28,8 +28,8 @@ limited_fov      half-width of the kept field of view about +x, deg  90 78.75 67
 =================  ================================================  ========================
 
 Sources: Robo3D (Kong et al., ICCV 2023) for the light / moderate / heavy values of motion
-blur, beam missing, crosstalk, incomplete echo and cross-sensor (REFERENCE.md, "Lidar
-corruptions"); REFERENCE.md's cross-sensor failures for the ±90° / ±60° field of view;
+blur, beam missing, crosstalk, incomplete echo and cross-sensor (docs/references.md#robo3d);
+docs/references.md#cross-sensor-failures for the ±90° / ±60° field of view;
 range noise is ours (the OS1 datasheet's ±1.5–10 cm precision as the scale). The crosstalk
 noise N(0, 3 m) is the brief's statement of Robo3D's, not checked against its code.
 """
@@ -237,7 +237,8 @@ def range_noise(data: Mapping[str, np.ndarray], sigma: float, rng: np.random.Gen
 
 
 @register("limited_fov", "lidar", "half-width in degrees of the field of view kept about the "
-          "forward +x axis (REFERENCE cross-sensor failures: ±90°, ±60°; ours down to ±45°)",
+          "forward +x axis (docs/references.md#cross-sensor-failures: ±90°, ±60°; ours down "
+          "to ±45°)",
           (90.0, 78.75, 67.5, 56.25, 45.0), needs=("azimuth",))
 def limited_fov(data: Mapping[str, np.ndarray], half_width: float, rng: np.random.Generator,
                 context: Mapping[str, Any]) -> Result:

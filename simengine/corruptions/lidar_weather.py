@@ -18,7 +18,8 @@ a geometric fog midpoint (β = .02 at severity 2) degraded that room exactly as 
 β = .008 (both lose only the few weakest returns), hence the linear midpoints; a linear snow
 rate (.5 1 1.5 2 2.5) grows the flake cross-section (∝ r^0.57) by only 13 % from 4 to 5,
 inside the two-draw noise of the metric, hence equal ratios (×1.5) between levels. The
-water heights .6 and 1.5 mm and the heavy 2.0 mm are ours (REFERENCE names only 0.2 mm).
+water heights .6 and 1.5 mm and the heavy 2.0 mm are ours (docs/references.md#robo3d names
+only 0.2 mm).
 
 **Powers and the detection floor.** Returns are compared in the lidar model's units
 (``sensors/lidar_model``): P = ρ·cosθ·exp(−2αR)/R², recovered from the intensity as
@@ -58,7 +59,8 @@ OS1 2.3 mrad; the context has none) and returns ρ_snow = 0.9 × f; the hard tar
 slot 0 only). All returns are attenuated by the snow's extinction 2κ (extinction
 efficiency 2 for particles ≫ wavelength) both ways and lost below the floor. Only the
 beam's axis is tested against flakes (Hahner et al. sample the whole beam cone), so flakes
-that clip the footprint's edge are missed. The fall speed (REFERENCE: 0.5 mm/h at 2 m/s)
+that clip the footprint's edge are missed. The fall speed (docs/references.md#lidar-snow:
+0.5 mm/h at 2 m/s)
 does not enter a single sweep.
 
 **Wet ground.** A film of water of height h on the ground: at the film's surface the
@@ -181,7 +183,8 @@ def snow_rate_per_m(rate: float) -> tuple[float, float]:
 
 
 @register("lidar_snow", "lidar", "snowfall rate in mm/h water equivalent (Hahner et al. "
-          "2022; REFERENCE: 0.5 mm/h light, up to 2.5 mm/h; equal ratios ×1.5 between "
+          "2022; docs/references.md#lidar-snow: 0.5 mm/h light, up to 2.5 mm/h; equal "
+          "ratios ×1.5 between "
           "severities)", (0.5, 0.75, 1.12, 1.67, 2.5), precipitation=True)
 def lidar_snow(data: Mapping[str, np.ndarray], rate: float, rng: np.random.Generator,
                context: Mapping[str, Any]) -> Result:
@@ -285,7 +288,8 @@ def ground_returns(r: np.ndarray, xyz: np.ndarray, context: Mapping[str, Any]
     return down & (np.abs(z - z_ground) < GROUND_BAND_M), False
 
 
-@register("wet_ground", "lidar", "water film height on the ground in mm (REFERENCE: ≈ 0.2 mm "
+@register("wet_ground", "lidar", "water film height on the ground in mm "
+          "(docs/references.md#robo3d: ≈ 0.2 mm "
           "light; ours up to 1.3 mm heavy: on outdoor_yard's ground every return is gone "
           "from ≈ 1.4 mm, so higher levels would add nothing)", (0.2, 0.4, 0.6, 0.9, 1.3))
 def wet_ground(data: Mapping[str, np.ndarray], height_mm: float, rng: np.random.Generator,

@@ -127,9 +127,10 @@ def test_reverberation_rt60_of_a_click(severity):
     energy = np.sum(out[:, 200:] ** 2, axis=0)
     measured = _schroeder_t30(energy, FS)
     assert abs(measured / r.params["rt60_s"] - 1) < 0.15, (measured, dict(r.params))
-    # the drawn room is in REFERENCE.md's shoebox ranges, the level met within 20 %
-    # (the model is calibrated at generic points, the array sits at a drawn one: measured
-    # 0.89–1.04 × the level over 30 draws)
+    # the drawn room is in audiomentations' shoebox ranges
+    # (docs/references.md#audio-degradations), the level met within 20 % (the model is
+    # calibrated at generic points, the array sits at a drawn one: measured 0.89–1.04 × the
+    # level over 30 draws)
     assert 3.6 <= r.params["room_x_m"] <= 5.6 and 3.6 <= r.params["room_y_m"] <= 3.9
     assert 2.4 <= r.params["room_z_m"] <= 3.0
     level = get("reverberation").level(severity)

@@ -14,7 +14,7 @@ from simengine.corruptions.calibration import metric_for, psnr
 
 from .camera_scene import tabletop_capture
 
-IMAGENET_C = {  # REFERENCE.md "Image corruptions" / make_imagenet_c.py, severity 1 → 5
+IMAGENET_C = {  # docs/references.md#imagenet-c (make_imagenet_c.py), severity 1 → 5
     "gaussian_noise": (0.08, 0.12, 0.18, 0.26, 0.38),
     "shot_noise": (60, 25, 12, 5, 3),
     "impulse_noise": (0.03, 0.06, 0.09, 0.17, 0.27),

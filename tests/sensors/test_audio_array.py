@@ -10,7 +10,6 @@ import math
 from itertools import combinations
 
 import librosa
-import numba
 import numpy as np
 import pytest
 
@@ -20,6 +19,7 @@ from simengine.sensors.base import Capture
 from simengine.sensors.microphone.labels import AcousticScene
 from simengine.sensors.microphone.room import Room
 from simengine.sensors.microphone.sensor import MicrophoneArray
+from tests.conftest import on_one_and_two_threads
 
 from .test_microphone import gcc_phat
 
@@ -238,14 +238,7 @@ def test_deterministic_and_thread_count_independent() -> None:
     scene = acoustic_scene(ROOM, [scene_source("babble", (1.0, 1.5, 1.6), voices=2)],
                            ambient={"color": "brown", "snr_db": None, "level_db_spl": 40.0})
     rec = Recording((impact(0.1, (1.0, -1.0, 0.0)), impact(0.3, (-1.0, 0.5, 0.7))), 0.5)
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        a = observe(s, rec, scene, seed=5)
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        b = observe(s, rec, scene, seed=5)
-    finally:
-        numba.set_num_threads(before)
+    a, b = on_one_and_two_threads(lambda: observe(s, rec, scene, seed=5))
     for key in a:
         assert a[key].tobytes() == b[key].tobytes(), key
     c = observe(s, rec, scene, seed=6)

@@ -4,14 +4,15 @@ One scene of primitives (boxes, spheres, cylinders at different depths, some occ
 others, most on the ground) is rendered by ``Engine.sample``; the same view is rendered by
 ``getCameraImage`` (TinyRenderer) in a fresh DIRECT client holding the same bodies at the
 poses the sample reports, built from the sample's decoded scene instance. The projection
-follows shared/REFERENCE.md ("Using PyBullet as a reference"): P[0,2] = 1 − 2·cx/W,
+follows docs/references.md#pybullet-reference: P[0,2] = 1 − 2·cx/W,
 P[1,2] = 2·(cy + 1)/H − 1, view = diag(1, −1, −1, 1)·inverse(T_world_cam), and metric depth
 z = far·near / (far − (far − near)·d) from its depth buffer d.
 
 TinyRenderer draws spheres and cylinders as inscribed convex hulls: their reference depth is
-never nearer than the true surface and up to several centimetres farther (REFERENCE: ≈ 1 cm
-on a 0.2 m sphere at 2 m, mask IoU ≈ 0.93), so curved bodies get one-sided, looser bounds,
-and spheres are also checked against the exact ray–sphere formula.
+never nearer than the true surface and up to several centimetres farther
+(docs/references.md#pybullet-reference: ≈ 1 cm on a 0.2 m sphere at 2 m, mask IoU ≈ 0.93),
+so curved bodies get one-sided, looser bounds, and spheres are also checked against the
+exact ray–sphere formula.
 """
 
 from __future__ import annotations

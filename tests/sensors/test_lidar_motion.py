@@ -4,7 +4,7 @@ The firing time of every beam is rebuilt here from the preset (VLP-16: columns t
 clockwise at rotation_hz, the capture instant is when the head faces +x, lasers fire 2.304 µs
 apart in table order); a wall seen by a sensor translating towards it must then be sheared
 by velocity × firing time, a wall moving towards a static sensor likewise, and the
-motion-compensated sweep must be flat again. Determinism: 1 vs all Numba threads.
+motion-compensated sweep must be flat again. Determinism: 1 vs 2 Numba threads.
 """
 
 from __future__ import annotations

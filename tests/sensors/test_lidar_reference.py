@@ -6,10 +6,11 @@ DIRECT client holding the same collision shapes at the poses the sample reports.
 directions are rebuilt here from the sample's ``elevation``/``azimuth`` outputs (body frame
 x forward, y left, z up, azimuth counter-clockwise from x) and ``T_world_lidar``; each ray is
 the segment from the sensor origin to max_range, range = hit fraction × segment length.
-PyBullet is fed at most 16,383 rays per call (shared/REFERENCE.md: 16,384 fails silently).
+PyBullet is fed at most 16,383 rays per call (16,384 fails silently).
 
-REFERENCE.md: boxes and planes match an analytic caster exactly (box edges up to ≈ 3 mm),
-spheres to ≈ 0.15 mm median with up to ≈ 16 mm on grazing rays. Curved bodies are therefore
+Measured (docs/references.md#pybullet-reference): boxes and planes match an analytic caster
+exactly (box edges up to ≈ 3 mm), spheres to ≈ 0.15 mm median with up to ≈ 16 mm on grazing
+rays. Curved bodies are therefore
 compared on beams that meet the surface at a moderate angle (incidence from the exact
 surface normal, computed here), with documented looser bounds.
 """

@@ -3,7 +3,7 @@ against the datasheet figures, strongest/last returns at an object's edge.
 
 Independent references: plane and sphere geometry, the lidar equation written out here
 (ρ·cos θ·exp(−2αR)/R², floor ρ_d/R_d²), the VLP-16 and OS1-64 accuracy figures of
-shared/REFERENCE.md (±3 cm; ±3 cm at SNR 100 and ±10 cm at SNR 12).
+docs/references.md#os1-64 (±3 cm; ±3 cm at SNR 100 and ±10 cm at SNR 12).
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ b. vignetting: ``x *= V(u, v)`` with ``V = cos⁴θ`` (natural falloff, θ the a
    pixel centre;
 c. raw noise, heteroscedastic Gaussian: ``x += sqrt(shot * max(x, 0) + read) * N(0, 1)``.
    This is the Poisson–Gaussian model's two-moment approximation used by Brooks et al.,
-   "Unprocessing Images for Learned Raw Denoising" (CVPR 2019), the source of REFERENCE.md's
-   random model (natural logs). Exact Poisson sampling is ~4x slower and is not offered;
+   "Unprocessing Images for Learned Raw Denoising" (CVPR 2019), the source of the random
+   model in docs/references.md#raw-noise (natural logs). Exact Poisson sampling is ~4x
+   slower and is not offered;
 d. clip to [0, 1];
 e. tone curve: ``x ** (1 / gamma)`` or the IEC 61966-2-1 sRGB curve;
 f. quantise: ``floor(255 * y + 0.5)`` (round half up, no dithering).
@@ -37,7 +38,7 @@ from numba import prange
 
 from ..._numba import kernel
 
-# REFERENCE.md "Camera models": Brooks et al. 2019 random raw-noise model (natural logs).
+# docs/references.md#raw-noise: Brooks et al. 2019 random raw-noise model (natural logs).
 SHOT_RANGE = (1e-4, 0.012)
 READ_SLOPE, READ_OFFSET, READ_LOG_STD = 2.18, 1.20, 0.26
 SRGB_THRESHOLD = 0.0031308
@@ -240,7 +241,8 @@ def stereo_depth(depth: np.ndarray, normals_cam: np.ndarray, rays_cam: np.ndarra
 
     Disparity d = fx·B/Z gets Gaussian noise N(0, subpixel²) (px) and is converted back,
     Z' = fx·B/d', so the RMS depth error is ≈ Z²·subpixel/(fx·B) (RealSense D435 at 848 px:
-    fx ≈ 447 px, B = 0.05 m, subpixel ≈ 0.08 -> ≈ 4/15/60 mm at 1/2/4 m, REFERENCE.md).
+    fx ≈ 447 px, B = 0.05 m, subpixel ≈ 0.08 -> ≈ 4/15/60 mm at 1/2/4 m,
+    docs/references.md#d435).
     Disparities are not quantised (the subpixel noise stands for the matcher's resolution).
 
     Holes (0 in the output, True in the mask) where the input depth is 0 or not finite (no

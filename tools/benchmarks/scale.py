@@ -1,7 +1,7 @@
-"""Section 6 of tools/bench.py: training-loop generation, Dask vs the local pool, and store
-reads against per-sample .npz files. Runnable alone:
+"""Section 6, training loop and scale-out: training-loop generation, Dask vs the local pool, and
+store reads against per-sample .npz files. Runnable alone, from the repository root:
 
-    python tools/bench_scale.py [--scene scenes/tabletop.yaml] [--samples N] [--quick]
+    python -m tools.benchmarks.scale [--scene scenes/tabletop.yaml] [--samples N] [--quick]
 
 - generation: ``simengine.stream`` with 1 and 2 worker processes, steady state (the first
   batch of each worker, paying spawn and Numba cache loading, is not timed);
@@ -16,23 +16,19 @@ reads against per-sample .npz files. Runnable alone:
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import simengine
+from simengine.errors import UserError
+from simengine.render import render
 
-import simengine  # noqa: E402
-from simengine.errors import UserError  # noqa: E402
-from simengine.render import render  # noqa: E402
+from .settings import SCENES, settings
+from .table import Row, median_seconds, print_table
 
 BATCH = 8
 
@@ -75,33 +71,23 @@ def _cluster_start_seconds() -> float | None:
     return time.perf_counter() - start
 
 
-def _median(fn: Callable[[], Any], repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def bench_scale(scene: Path, samples: int, repeat: int, row, print_table, *,
-                seed: int = 0, engine: simengine.Engine | None = None) -> None:
+def bench_scale(scene: Path, samples: int, repeat: int, *, seed: int = 0,
+                engine: simengine.Engine | None = None) -> None:
     engine = simengine.Engine(scene, seed) if engine is None else engine
     rows = []
     # --- generation ---
     one, _ = generation_rate(engine, 1, samples)
     two, _ = generation_rate(engine, 2, samples)
-    rows.append(row("stream workers=1, per sample", 1000 / one,
+    rows.append(Row("stream workers=1, per sample", 1000 / one,
                     note=f"{one:.2f} samples/s (1 process, Numba threads = all cores)"))
-    rows.append(row("stream workers=2, per sample", 1000 / two, 1000 / one,
+    rows.append(Row("stream workers=2, per sample", 1000 / two, 1000 / one,
                     note=f"{two:.2f} samples/s; ratio = speed-up over workers=1"))
     with tempfile.TemporaryDirectory(prefix="simengine-bench-scale-") as tmp:
         # --- render: local pool vs Dask LocalCluster, a short and a 3x longer run ---
         for n in (samples, 3 * samples) if samples >= 16 else (samples,):
             local = render(engine, str(Path(tmp) / f"local{n}.zarr"), n, workers=2,
                            block_size=4, progress=False)
-            rows.append(row(f"render {n} samples, local pool workers=2, per sample",
+            rows.append(Row(f"render {n} samples, local pool workers=2, per sample",
                             1000 * local.seconds / n,
                             note=f"{local.samples_per_second:.2f} samples/s, "
                                  f"{local.seconds:.1f} s"))
@@ -109,15 +95,15 @@ def bench_scale(scene: Path, samples: int, repeat: int, row, print_table, *,
                 dask = render(engine, str(Path(tmp) / f"dask{n}.zarr"), n, dask_workers=2,
                               block_size=4, progress=False)
             except UserError as exc:  # dask not installed
-                rows.append(row("render Dask LocalCluster", None, note=str(exc)))
+                rows.append(Row("render Dask LocalCluster", None, note=str(exc)))
                 break
-            rows.append(row(f"render {n} samples, Dask LocalCluster 2x1, per sample",
+            rows.append(Row(f"render {n} samples, Dask LocalCluster 2x1, per sample",
                             1000 * dask.seconds / n, 1000 * local.seconds / n,
                             note=f"{dask.samples_per_second:.2f} samples/s, {dask.seconds:.1f} "
                             "s incl. cluster start; ratio = local/dask time"))
         startup = _cluster_start_seconds()
         if startup is not None:
-            rows.append(row("Dask LocalCluster 2x1 start + client + close", 1000 * startup,
+            rows.append(Row("Dask LocalCluster 2x1 start + client + close", 1000 * startup,
                             note="the fixed cost inside every Dask row above"))
         # --- reads: store vs per-sample npz ---
         keys = _read_keys(engine)
@@ -152,16 +138,16 @@ def bench_scale(scene: Path, samples: int, repeat: int, row, print_table, *,
                     {k: np.stack([s[k] for s in loaded]) for k in loaded[0]}
             return run
 
-        t_store = _median(read_store, repeat)
+        t_store = median_seconds(read_store, repeat)
 
         def rate(t: float) -> str:
             return f"{samples / t:.0f} samples/s, {nbytes / t / 1e6:.0f} MB/s"
 
-        rows.append(row(f"read store (zarr), per batch of {BATCH}",
+        rows.append(Row(f"read store (zarr), per batch of {BATCH}",
                         1000 * t_store * BATCH / samples, note=f"store: {rate(t_store)}"))
         for kind, d in npz_dirs.items():
-            t = _median(read_npz(d), repeat)
-            rows.append(row(f"  vs per-sample np.{kind} files", 1000 * t_store * BATCH / samples,
+            t = median_seconds(read_npz(d), repeat)
+            rows.append(Row(f"  vs per-sample np.{kind} files", 1000 * t_store * BATCH / samples,
                             1000 * t * BATCH / samples, f"npz: {rate(t)}"))
     notes = [f"scene {scene.name}, {samples} samples; generation timed after each worker's "
              "first sample (spawn + Numba cache load not timed)",
@@ -174,18 +160,15 @@ def bench_scale(scene: Path, samples: int, repeat: int, row, print_table, *,
 
 
 def main(argv: list[str] | None = None) -> int:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from bench import Row, print_table
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scene", type=Path, default=ROOT / "scenes" / "tabletop.yaml")
+    parser.add_argument("--scene", type=Path, default=SCENES / "tabletop.yaml")
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    samples = args.samples or (8 if args.quick else 32)
-    bench_scale(args.scene, samples, 1 if args.quick else 5, Row, print_table)
+    cfg = settings(quick=args.quick, samples=args.samples, repeat=1 if args.quick else 5)
+    bench_scale(args.scene, cfg.samples, cfg.repeat)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,6 +1,7 @@
-"""Section 7 of tools/bench.py: every registered corruption timed beside one camera render.
+"""Section 7, corruptions: every registered corruption timed beside one camera render. Runnable
+alone, from the repository root:
 
-    python tools/bench_corruptions.py [--repeat 5] [--severities 3 5] [--only NAME ...]
+    python -m tools.benchmarks.corruptions [--repeat 5] [--severities 3 5] [--only NAME ...]
 
 Each corruption runs on the capture its modality names in the issue's bar, with the
 context ``apply.py`` gives it:
@@ -12,47 +13,33 @@ context ``apply.py`` gives it:
 - cross-sensor: indoor_room's whole rig (640 × 480 camera, the 64 × 1024 lidar, 1.6 s of
   audio, two captures).
 
-The reference is ``tools/bench.py``'s ``camera_core`` on tabletop (the tiled
+The reference is the camera section's ``camera_core`` on tabletop (the tiled
 ``shade_frame``: rgb, depth and masks at 640 × 480). Times are medians of ``--repeat``
 calls after one untimed call, interleaved with the render so both see the same machine
-load. Ratio = render / corruption (bench.py's baseline / ours): ≥ 1 meets "no corruption
+load. Ratio = render / corruption (baseline / ours): ≥ 1 meets "no corruption
 slower than a camera render".
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import simengine
+from simengine.corruptions import get, names
+from simengine.corruptions.apply import audio_rates
+from simengine.corruptions.calibration import first_capture, rig_capture
+from simengine.sensors.camera.sensor import Camera
 
-from simengine.sensors.camera.sensor import Camera  # noqa: E402
+from .camera import camera_core
+from .settings import SCENES
+from .snapshot import snapshot
+from .table import Row, median_seconds_pair, print_table
 
-import simengine  # noqa: E402
-from simengine.corruptions import get, names  # noqa: E402
-from simengine.corruptions.apply import audio_rates  # noqa: E402
-from simengine.corruptions.calibration import first_capture, rig_capture  # noqa: E402
-
-SCENES = ROOT / "scenes"
 MODALITY_ORDER = ("camera", "lidar", "audio", "cross")
-
-
-def load_bench() -> Any:
-    """tools/bench.py as a module (for ``snapshot``, ``camera_core``, the table)."""
-    spec = importlib.util.spec_from_file_location("simengine_bench", ROOT / "tools" / "bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
 
 
 def _camera_capture(sample: dict[str, np.ndarray]) -> tuple[np.ndarray, dict, str]:
@@ -88,17 +75,17 @@ def captures() -> dict[str, tuple[Any, dict, str]]:
     return out
 
 
-def render_reference(bench: Any) -> Callable[[], Any]:
+def render_reference() -> Callable[[], Any]:
     engine = simengine.Engine(SCENES / "tabletop.yaml", 0)
-    snap = bench.snapshot(engine)
+    snap = snapshot(engine)
     sensor = next(s for s in snap.instance.sensors if s.kind == "camera")
-    return bench.camera_core(Camera(sensor, 1, snap.spec.max_objects), snap)
+    return camera_core(Camera(sensor, 1, snap.spec.max_objects), snap)
 
 
-def bench_corruptions(bench: Any, repeat: int, severities: Sequence[int] = (3, 5),
+def bench_corruptions(repeat: int, severities: Sequence[int] = (3, 5),
                       only: Sequence[str] | None = None) -> None:
     """Print section 7's table (see the module docstring)."""
-    render = render_reference(bench)
+    render = render_reference()
     caps = captures()
     rows, slower = [], []
     selected = set(only) if only else None
@@ -113,13 +100,13 @@ def bench_corruptions(bench: Any, repeat: int, severities: Sequence[int] = (3, 5
                 def run(c=corruption, s=severity, d=data, ctx=context) -> None:
                     c(d, s, np.random.default_rng(0), ctx)
 
-                ours, base = bench.median_seconds_pair(run, render, repeat)
-                rows.append(bench.Row(f"{modality:6s} {name} sev{severity}", 1000 * ours,
+                ours, base = median_seconds_pair(run, render, repeat)
+                rows.append(Row(f"{modality:6s} {name} sev{severity}", 1000 * ours,
                                       1000 * base, note=described if first else ""))
                 first = False
                 if ours > base:
                     slower.append(f"{name} sev{severity} ({ours / base:.2f}x a render)")
-    bench.print_table("7. Corruptions, each beside one 640x480 camera render (tabletop)",
+    print_table("7. Corruptions, each beside one 640x480 camera render (tabletop)",
                       rows, [
         "baseline = the camera render (rgb, depth, masks); ratio = render / corruption, "
         ">= 1: no slower than a render",
@@ -132,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--severities", type=int, nargs="+", default=[3, 5])
     parser.add_argument("--only", nargs="*", default=None)
     args = parser.parse_args(argv)
-    bench_corruptions(load_bench(), args.repeat, args.severities, args.only)
+    bench_corruptions(args.repeat, args.severities, args.only)
 
 
 if __name__ == "__main__":
