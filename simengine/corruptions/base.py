@@ -1,7 +1,7 @@
-"""The corruption registry: every corruption is a pure, labelled function.
+"""What a corruption is: a pure, labelled function of one capture.
 
-A corruption is registered with its modality, the physical parameter it varies and that
-parameter's value for each severity level 1..5 (``levels``). It is called as
+A corruption is declared (``register``) with its modality, the physical parameter it varies
+and that parameter's value for each severity level 1..5 (``levels``). It is called as
 ``fn(data, level, rng, context) -> Result``: ``data`` is one capture of one sensor, read-only
 (clean data is never overwritten): a camera's (H, W, 3) uint8 RGB, a lidar's mapping of
 ``range``, ``intensity`` and ``xyz`` (a leading returns axis in dual-return mode; the result
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 import numpy as np
@@ -48,7 +48,7 @@ CONTEXT_KEYS = {
     # audio capture
     "sample_rate": "samples per second",
     "mic_positions": "(M, 3) capsule positions, metres",
-    # cross-sensor (data is the mapping of every sensor's arrays, see cross_sensor.py)
+    # cross-sensor (data is the mapping of every sensor's arrays, see cross/sensor.py)
     "mask_shapes": "sensor head (e.g. camera/front) → shape of its removed-data mask",
     "flows": "camera head → (F, H, W, 2) optical flow",
     "sample_rates": "audio head → samples per second",
@@ -105,13 +105,12 @@ def _read_only(array) -> np.ndarray:
     return view
 
 
-_REGISTRY: dict[str, Corruption] = {}
-
-
 def register(name: str, modality: str, parameter: str, levels, needs=(), doc: str = "",
              precipitation: bool = False
              ) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
-    """Decorator: add ``fn(data, level, rng, context) -> Result`` to the registry."""
+    """Decorator: label ``fn(data, level, rng, context) -> Result`` as the corruption ``name``
+    (its ``corruption`` attribute). The registry collects the labelled functions of the
+    modules its modality subpackages list; the function itself is returned unchanged."""
     if modality not in MODALITIES:
         raise ValueError(f"{name}: modality must be one of {MODALITIES}, got {modality!r}")
     levels = tuple(levels)
@@ -121,42 +120,16 @@ def register(name: str, modality: str, parameter: str, levels, needs=(), doc: st
     if unknown:
         raise ValueError(f"{name}: unknown context keys {sorted(unknown)}")
 
-    def add(fn: Callable[..., Result]) -> Callable[..., Result]:
-        if name in _REGISTRY:
-            raise ValueError(f"corruption {name!r} registered twice")
-        _REGISTRY[name] = Corruption(name, modality, parameter, levels, fn,
-                                     frozenset(needs), doc or (fn.__doc__ or "").strip(),
-                                     precipitation)
+    def label(fn: Callable[..., Result]) -> Callable[..., Result]:
+        fn.corruption = Corruption(name, modality, parameter, levels, fn, frozenset(needs),
+                                   doc or (fn.__doc__ or "").strip(), precipitation)
         return fn
 
-    return add
+    return label
 
 
-def get(name: str) -> Corruption:
-    _load_all()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"unknown corruption {name!r}; known: {', '.join(sorted(_REGISTRY))}"
-                       ) from None
-
-
-def names(modality: str | None = None) -> list[str]:
-    _load_all()
-    return sorted(n for n, c in _REGISTRY.items() if modality in (None, c.modality))
-
-
-# Modules of this package that define no corruptions.
-_NOT_CORRUPTIONS = {"registry", "apply", "calibration", "rain_physics", "scene_light"}
-
-
-def _load_all() -> None:
-    """Import every corruption module of the package (they register on import; importing
-    them here rather than at the top keeps ``registry`` free of import cycles)."""
-    import importlib
-    import pkgutil
-
-    package = __name__.rsplit(".", 1)[0]
-    for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
-        if info.name not in _NOT_CORRUPTIONS:
-            importlib.import_module(f"{package}.{info.name}")
+def declared_in(module: ModuleType) -> list[Corruption]:
+    """The corruptions a module declares itself (not those it imports from another)."""
+    return [value.corruption for value in vars(module).values()
+            if isinstance(getattr(value, "corruption", None), Corruption)
+            and value.__module__ == module.__name__]

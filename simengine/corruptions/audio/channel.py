@@ -1,6 +1,6 @@
 """Audio corruptions of the recording chain: converter, transmission and array faults.
 
-Same conventions as :mod:`simengine.corruptions.audio_noise` ((C, N) float32 pascals in,
+Same conventions as :mod:`simengine.corruptions.audio.noise` ((C, N) float32 pascals in,
 a new float32 (C, N) out, ``mask`` True where samples were removed or replaced).
 
 Levels, with their sources (REFERENCE.md, "Audio degradations", audiomentations' defaults):
@@ -27,11 +27,11 @@ import math
 
 import numpy as np
 
-from .._numba import kernel
-from ..sensors._room_kernels import sinc_table
-from ..sensors.audio_capsules import capsule_chain
-from .audio_noise import sample_rate, waveform
-from .registry import Result, register
+from ..._numba import kernel
+from ...sensors._room_kernels import sinc_table
+from ...sensors.audio_capsules import capsule_chain
+from ..base import Result, register
+from .noise import sample_rate, waveform
 
 PACKET_SECONDS = 0.02
 CONCEALMENT_DECAY = 0.5  # gain of a repeated packet falls by this per lost packet

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from ..sensors import audio_sources, room_acoustics
-from .registry import Result, register
+from ...sensors import audio_sources, room_acoustics
+from ..base import Result, register
 
 SPEED_OF_SOUND = 343.0  # m/s, as the microphone model's default
 COLORS = ("white", "pink", "brown")
@@ -48,7 +48,7 @@ SOURCE_DISTANCE = 1.5  # m from the array centre (less where the room is too sma
 IR_LENGTH_RT60 = 1.0  # impulse response rendered to the model's RT60 (-60 dB)
 
 
-# -- shared helpers (also used by audio_channel) --------------------------------------------
+# -- shared helpers (also used by channel) --------------------------------------------
 
 def waveform(data: Any) -> np.ndarray:
     """The recording as a new (C, N) float64 array (the read-only input is never written)."""

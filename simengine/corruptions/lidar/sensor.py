@@ -1,5 +1,5 @@
 """Lidar sensor corruptions (Robo3D's sensor-side set, Kong et al. 2023) and the helpers
-the lidar weather corruptions share (``lidar_weather``).
+the lidar weather corruptions share (``weather``).
 
 Input: one capture of one lidar, the mapping ``range`` (R, C), ``intensity`` (R, C) and
 ``xyz`` (R, C, 3), or with a leading return-slot axis of 2 in dual-return mode (slot 0 =
@@ -12,7 +12,7 @@ corruption creates a return on a beam that had none. In dual mode every return g
 same physics; a return removed from slot 0 is just zeroed (slot 1 keeps its own return).
 
 Severities: Robo3D's light / moderate / heavy are severities 1 / 3 / 5; 2 and 4 are
-interpolated (linearly here; see ``lidar_weather`` for the weather corruptions):
+interpolated (linearly here; see ``weather`` for the weather corruptions):
 
 =================  ================================================  ========================
 corruption         parameter                                         severity 1 … 5
@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from .registry import Result, register
+from ..base import Result, register
 
 # The intensity is ρ·cosθ·exp(−2αR)·min(1, (R_ref/R)²) (sensors/lidar_model.py); without
 # ``intensity_reference_range_m`` in the context the schema default 10 m is assumed.

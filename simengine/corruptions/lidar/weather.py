@@ -1,6 +1,6 @@
 """Lidar weather corruptions: fog (Hahner et al., ICCV 2021), snowfall (Hahner et al., CVPR
 2022) and a wet ground, on one capture (shapes, dual-return handling and the along-beam
-update of ``xyz``: see ``lidar_sensor``).
+update of ``xyz``: see ``sensor``).
 
 Severities: Robo3D's light / moderate / heavy are severities 1 / 3 / 5; 2 and 4 are
 interpolated linearly for the fog and the water film, geometrically for the snowfall rate:
@@ -25,7 +25,7 @@ water heights .6 and 1.5 mm and the heavy 2.0 mm are ours (REFERENCE names only 
 intensity / min(R, R_ref)² (R_ref = ``context["intensity_reference_range_m"]``, default
 10 m). A return is lost when its new power falls below the detection floor; the capture
 does not carry the preset's floor, so it is ``context["detection_floor"]`` when given and
-otherwise the weakest clean return's power (``lidar_sensor.detection_floor``: an upper
+otherwise the weakest clean return's power (``sensor.detection_floor``: an upper
 bound — in a small room, where every clean return is far above the device's floor, losses
 come sooner than the device would have them).
 
@@ -81,8 +81,10 @@ from typing import Any
 
 import numpy as np
 
-from ..spec.scene import BUILTIN_CLASSES
-from .lidar_sensor import (
+from ...spec.scene import BUILTIN_CLASSES
+from ..base import Result, register
+from ..rain_physics import RAIN_RATES, beam_meet_rate, draw_diameters
+from .sensor import (
     along_beam,
     arrays,
     detection_floor,
@@ -91,8 +93,6 @@ from .lidar_sensor import (
     power,
     reference_range,
 )
-from .rain_physics import RAIN_RATES, beam_meet_rate, draw_diameters
-from .registry import Result, register
 
 LIGHT_SPEED = 299_792_458.0
 FOG_R1, FOG_R2 = 0.9, 1.0  # m: overlap ramp ξ(R) (Hahner et al. 2021)
