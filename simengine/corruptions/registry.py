@@ -35,12 +35,15 @@ def names(modality: str | None = None) -> list[str]:
 
 @functools.cache
 def _loaded() -> dict[str, Corruption]:
-    from . import audio, camera, cross, lidar
+    from .audio import MODULES as AUDIO
+    from .camera import MODULES as CAMERA
+    from .cross import MODULES as CROSS
+    from .lidar import MODULES as LIDAR
 
     registry: dict[str, Corruption] = {}
-    for package, modality in ((camera, "camera"), (lidar, "lidar"), (audio, "audio"),
-                              (cross, "cross")):
-        for module in package.MODULES:
+    for modules, modality in ((CAMERA, "camera"), (LIDAR, "lidar"), (AUDIO, "audio"),
+                              (CROSS, "cross")):
+        for module in modules:
             for corruption in declared_in(module):
                 if corruption.modality != modality:
                     raise ValueError(f"{module.__name__}: {corruption.name} is a "
