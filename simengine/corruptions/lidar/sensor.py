@@ -30,8 +30,10 @@ limited_fov      half-width of the kept field of view about +x, deg  90 78.75 67
 Sources: Robo3D (Kong et al., ICCV 2023) for the light / moderate / heavy values of motion
 blur, beam missing, crosstalk, incomplete echo and cross-sensor (REFERENCE.md, "Lidar
 corruptions"); REFERENCE.md's cross-sensor failures for the ±90° / ±60° field of view;
-range noise is ours (the OS1 datasheet's ±1.5–10 cm precision as the scale). The crosstalk
-noise N(0, 3 m) is the brief's statement of Robo3D's, not checked against its code.
+range noise is ours (the OS1 datasheet's ±1.5–10 cm precision as the scale). Robo3D's
+crosstalk adds N(0, (3 m)²) to x, y, z and the intensity of the chosen points
+(crosstalk/gen_crosstalk.py); ours adds it to the range, along the beam. Its motion blur's
+per-point jitter is 0.1 σ (x, y) and 0.05 σ (z) (motion_blur/gen_motion_blur.py); ours σ.
 """
 
 from __future__ import annotations

@@ -2,15 +2,17 @@
 2022) and a wet ground, on one capture (shapes, dual-return handling and the along-beam
 update of ``xyz``: see ``sensor``).
 
-Severities: Robo3D's light / moderate / heavy are severities 1 / 3 / 5; 2 and 4 are
-interpolated linearly for the fog and the water film, geometrically for the snowfall rate:
+Severities: Robo3D's light / moderate / heavy (its scripts' values) are the fog's severities
+1 / 3 / 5, 2 and 4 linearly between; the snowfall rate goes geometrically from Robo3D's light
+to its heavy (severity 3 is 1.12 mm/h, Robo3D's moderate 1.0); the water film starts at
+Robo3D's light and is ours above it (Robo3D: moderate 1.0 mm, heavy 1.2 mm):
 
 ==========  ============================================  =================================
 corruption  parameter                                     severity 1 … 5
 ==========  ============================================  =================================
 lidar_fog   extinction coefficient β (α in Hahner), 1/m   .008 .029 .05 .125 .2 (MOR 374 … 15 m)
 lidar_snow  snowfall rate, mm/h water equivalent          .5 .75 1.12 1.67 2.5
-wet_ground  water film height on the ground, mm            .2 .6 1.0 1.5 2.0
+wet_ground  water film height on the ground, mm            .2 .4 .6 .9 1.3
 ==========  ============================================  =================================
 
 Mapping notes (measured with ``calibration.point_loss_chamfer`` on indoor_room's OS1-64):
@@ -18,7 +20,10 @@ a geometric fog midpoint (β = .02 at severity 2) degraded that room exactly as 
 β = .008 (both lose only the few weakest returns), hence the linear midpoints; a linear snow
 rate (.5 1 1.5 2 2.5) grows the flake cross-section (∝ r^0.57) by only 13 % from 4 to 5,
 inside the two-draw noise of the metric, hence equal ratios (×1.5) between levels. The
-water heights .6 and 1.5 mm and the heavy 2.0 mm are ours (REFERENCE names only 0.2 mm).
+water heights above 0.2 mm are ours: on outdoor_yard's ground every return is gone from
+≈ 1.4 mm, so higher levels would add nothing. Robo3D's β is its backscattering coefficient
+(the attenuation drawn per scan from 0 … 0.06 /m); ours uses its three numbers as the
+extinction coefficient.
 
 **Powers and the detection floor.** Returns are compared in the lidar model's units
 (``sensors/lidar_model``): P = ρ·cosθ·exp(−2αR)/R², recovered from the intensity as
