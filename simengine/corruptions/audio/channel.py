@@ -7,7 +7,7 @@ Levels, with their sources (REFERENCE.md, "Audio degradations", audiomentations'
 
 - ``clipping``: 1, 5, 10, 20, 40 % of samples clipped (ClippingDistortion's 0–40 %).
 - ``bit_crush``: 10, 8, 7, 6, 5 bits (BitCrush's 5–10 bits).
-- ``resample_aliasing``: 12, 8, 6, 4, 3 kHz (Resample's 8–30 kHz, extended down to the
+- ``resample_aliasing``: 12, 8, 6, 4, 3 kHz (Resample's 8–44.1 kHz, extended down to the
   rates of narrow-band telephony and below so that a 16 kHz recording aliases).
 - ``band_limit``: 100–6000 … 400–2000 Hz (BandPassFilter centres 200–4000 Hz; telephone
   300–3400 Hz at severity 3).
