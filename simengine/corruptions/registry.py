@@ -1,162 +1,55 @@
-"""The corruption registry: every corruption is a pure, labelled function.
+"""The corruption registry: every corruption of the four modality subpackages, by name.
 
-A corruption is registered with its modality, the physical parameter it varies and that
-parameter's value for each severity level 1..5 (``levels``). It is called as
-``fn(data, level, rng, context) -> Result``: ``data`` is one capture of one sensor, read-only
-(clean data is never overwritten): a camera's (H, W, 3) uint8 RGB, a lidar's mapping of
-``range``, ``intensity`` and ``xyz`` (a leading returns axis in dual-return mode; the result
-maps the arrays it changed), or a microphone array's (C, N) float32 waveform in pascals.
-``level`` is the entry of ``levels`` for the severity, ``rng`` the corruption's own stream
-and ``context`` a mapping of what a physically grounded corruption needs (see
-``CONTEXT_KEYS``). The result records the exact values drawn, and a
-mask where data was removed or replaced.
+Each subpackage (``camera``, ``lidar``, ``audio``, ``cross``) lists the modules that declare
+its corruptions in ``MODULES``; the registry collects what those modules declare
+(``base.register``) and nothing else. Adding a corruption module means adding it to its
+subpackage's ``MODULES``. A corruption must belong to the modality of its subpackage, and a
+name may be declared once.
 
-``precipitation`` marks corruptions of falling rain or snow: ``apply`` does not apply them
-in a scene whose sky is closed (a ``world.room``) and labels them as not applied, with why.
+The subpackages are loaded on the first lookup, not when this module is imported: they bring
+cv2, scipy and Numba kernels, which code that only reads the registry's types (stores,
+reports, scene specs) does not need.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any
+import functools
 
-import numpy as np
+from .base import CONTEXT_KEYS, MODALITIES, SEVERITIES, Corruption, Result, declared_in
 
-MODALITIES = ("camera", "lidar", "audio", "cross")
-SEVERITIES = (1, 2, 3, 4, 5)
-
-# What a context may hold (all optional; a corruption lists the keys it needs).
-CONTEXT_KEYS = {
-    # camera capture
-    "depth": "(H, W) float32 metric z-depth, 0 where nothing was hit",
-    "normals": "(H, W, 3) float32 camera-frame unit normals",
-    "instance": "(H, W) int32 instance mask, 0 = background",
-    "flow": "(H, W, 2) float32 forward optical flow to the next capture, pixels",
-    "K": "(3, 3) intrinsics",
-    "T_world_cam": "(4, 4) camera pose at the capture (OpenCV camera frame to world)",
-    "frame_interval_s": "seconds between captures (flow's time base)",
-    "airlight": "(3,) float32 linear RGB a fog or rain veil converges to: the scene's sky "
-                "or, in a closed room, fog lit by its light, as the camera renders it "
-                "(scene_light.py); absent for a bare image (then a grey 0.8)",
-    # lidar capture
-    "elevation": "(R,) beam elevations, degrees",
-    "azimuth": "(C,) column azimuths, degrees",
-    "semantic": "per-pixel / per-point class id",
-    "intensity": "lidar intensity image",
-    # audio capture
-    "sample_rate": "samples per second",
-    "mic_positions": "(M, 3) capsule positions, metres",
-    # cross-sensor (data is the mapping of every sensor's arrays, see cross_sensor.py)
-    "mask_shapes": "sensor head (e.g. camera/front) → shape of its removed-data mask",
-    "flows": "camera head → (F, H, W, 2) optical flow",
-    "sample_rates": "audio head → samples per second",
-    "sensor_contexts": "sensor head → the per-capture contexts its own corruptions get (one "
-                       "for a microphone array's recording)",
-}
-
-
-@dataclass(frozen=True)
-class Result:
-    """A corrupted capture, the exact parameter values used, and where data was removed or
-    replaced (None when every value was only perturbed)."""
-
-    data: Any  # ndarray, or a mapping of the arrays changed (lidar, cross-sensor)
-    params: Mapping[str, float]
-    mask: Any = None  # ndarray; for cross-sensor corruptions sensor head → ndarray
-
-
-@dataclass(frozen=True)
-class Corruption:
-    name: str
-    modality: str
-    parameter: str  # what ``levels`` holds, with units
-    levels: tuple  # parameter value per severity 1..5
-    fn: Callable[..., Result] = field(repr=False)
-    needs: frozenset[str] = frozenset()
-    doc: str = ""
-    precipitation: bool = False  # rain or snow: falls only under an open sky
-
-    def level(self, severity: int) -> Any:
-        if severity not in SEVERITIES:
-            raise ValueError(f"{self.name}: severity must be 1..5, got {severity!r}")
-        return self.levels[severity - 1]
-
-    def __call__(self, data: np.ndarray, severity: int, rng: np.random.Generator,
-                 context: Mapping[str, Any] | None = None) -> Result:
-        context = {} if context is None else context
-        missing = sorted(self.needs - set(context))
-        if missing:
-            raise ValueError(f"{self.name}: needs {', '.join(missing)} in its context")
-        if isinstance(data, Mapping):  # a lidar capture: range, intensity, xyz, ...
-            clean = {k: _read_only(v) for k, v in data.items()}
-        else:
-            clean = _read_only(data)
-        result = self.fn(clean, self.level(severity), rng, context)
-        params = {"severity": float(severity), **{k: float(v) for k, v in
-                                                  result.params.items()}}
-        return Result(result.data, MappingProxyType(params), result.mask)
-
-
-def _read_only(array) -> np.ndarray:
-    view = np.asarray(array).view()
-    view.flags.writeable = False  # the clean capture is never changed in place
-    return view
-
-
-_REGISTRY: dict[str, Corruption] = {}
-
-
-def register(name: str, modality: str, parameter: str, levels, needs=(), doc: str = "",
-             precipitation: bool = False
-             ) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
-    """Decorator: add ``fn(data, level, rng, context) -> Result`` to the registry."""
-    if modality not in MODALITIES:
-        raise ValueError(f"{name}: modality must be one of {MODALITIES}, got {modality!r}")
-    levels = tuple(levels)
-    if len(levels) != len(SEVERITIES):
-        raise ValueError(f"{name}: needs one level per severity 1..5, got {len(levels)}")
-    unknown = set(needs) - set(CONTEXT_KEYS)
-    if unknown:
-        raise ValueError(f"{name}: unknown context keys {sorted(unknown)}")
-
-    def add(fn: Callable[..., Result]) -> Callable[..., Result]:
-        if name in _REGISTRY:
-            raise ValueError(f"corruption {name!r} registered twice")
-        _REGISTRY[name] = Corruption(name, modality, parameter, levels, fn,
-                                     frozenset(needs), doc or (fn.__doc__ or "").strip(),
-                                     precipitation)
-        return fn
-
-    return add
+__all__ = ["CONTEXT_KEYS", "MODALITIES", "SEVERITIES", "Corruption", "Result", "get", "names"]
 
 
 def get(name: str) -> Corruption:
-    _load_all()
+    registry = _loaded()
     try:
-        return _REGISTRY[name]
+        return registry[name]
     except KeyError:
-        raise KeyError(f"unknown corruption {name!r}; known: {', '.join(sorted(_REGISTRY))}"
+        raise KeyError(f"unknown corruption {name!r}; known: {', '.join(sorted(registry))}"
                        ) from None
 
 
 def names(modality: str | None = None) -> list[str]:
-    _load_all()
-    return sorted(n for n, c in _REGISTRY.items() if modality in (None, c.modality))
+    return sorted(n for n, c in _loaded().items() if modality in (None, c.modality))
 
 
-# Modules of this package that define no corruptions.
-_NOT_CORRUPTIONS = {"registry", "apply", "calibration", "rain_physics", "scene_light"}
+@functools.cache
+def _loaded() -> dict[str, Corruption]:
+    from .audio import MODULES as AUDIO
+    from .camera import MODULES as CAMERA
+    from .cross import MODULES as CROSS
+    from .lidar import MODULES as LIDAR
 
-
-def _load_all() -> None:
-    """Import every corruption module of the package (they register on import; importing
-    them here rather than at the top keeps ``registry`` free of import cycles)."""
-    import importlib
-    import pkgutil
-
-    package = __name__.rsplit(".", 1)[0]
-    for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
-        if info.name not in _NOT_CORRUPTIONS:
-            importlib.import_module(f"{package}.{info.name}")
+    registry: dict[str, Corruption] = {}
+    for modules, modality in ((CAMERA, "camera"), (LIDAR, "lidar"), (AUDIO, "audio"),
+                              (CROSS, "cross")):
+        for module in modules:
+            for corruption in declared_in(module):
+                if corruption.modality != modality:
+                    raise ValueError(f"{module.__name__}: {corruption.name} is a "
+                                     f"{corruption.modality} corruption in the {modality} "
+                                     "subpackage")
+                if corruption.name in registry:
+                    raise ValueError(f"corruption {corruption.name!r} declared twice")
+                registry[corruption.name] = corruption
+    return registry

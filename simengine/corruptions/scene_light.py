@@ -17,7 +17,7 @@ infinitely deep column of the lit fog, which is what the horizon sky looks like 
 
 A is then taken through the camera as its sky is: × the exposure gain, clipped to [0, 1],
 through its tone curve (sRGB, or x^(1/γ)), and decoded with the sRGB curve, as the
-corruptions decode images (``camera_physical.decode_srgb``). Vignetting is left out.
+corruptions decode images (``camera.physical.decode_srgb``). Vignetting is left out.
 
 **Shelter.** A room is closed (``physics.bodies``: four walls and a ceiling) and sensors
 are inside it (``simengine.placement``): rain and snow do not fall on them.

@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..corruptions import registry  # its corruption modules load on the first lookup
+from ..sensors.registry import PREFIXES  # a sensor kind's corruptions: its prefix
 from .distributions import Param, parse_number
 from .node import Node
 
@@ -62,8 +64,6 @@ class CorruptionSetSpec:
 def parse_corruptions(node: Node, sensor_kinds: dict[str, str]) -> tuple[CorruptionSetSpec, ...]:
     """Validate the section against the registry and the scene's sensors
     (``sensor_kinds``: sensor name → camera | lidar | microphone)."""
-    from ..corruptions import registry  # the registry imports numpy/cv2 code: load lazily
-    from ..sensors.registry import PREFIXES  # a sensor kind's corruptions: its prefix
 
     known = registry.names()
     sets = []

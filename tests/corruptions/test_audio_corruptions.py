@@ -59,6 +59,105 @@ def test_all_audio_corruptions_registered():
     assert set(AUDIO) <= set(names("audio"))
 
 
+# --- severity tables, pinned to their sources ------------------------------------------
+# No audio benchmark publishes a five-level table. Ours are written here literally, with
+# the published numbers they are anchored on: the default ranges of audiomentations
+# (github.com/iver56/audiomentations at commit 73b94488279feda6542a2813c70ed0d00b49ee4f,
+# audiomentations/augmentations/<transform>.py, the __init__ defaults), telephony standards,
+# and, where no source exists (REFERENCE.md: no library models array faults), ours alone.
+AUDIOMENTATIONS = {  # transform: (min, max) of its default range
+    "AddGaussianSNR": (5.0, 40.0),  # min_snr_db, max_snr_db
+    "AddColorNoise": (5.0, 40.0),  # min_snr_db, max_snr_db
+    "AddBackgroundNoise": (3.0, 30.0),  # min_snr_db, max_snr_db
+    "RoomSimulator": (0.15, 0.8),  # min_target_rt60, max_target_rt60 (s)
+    "ClippingDistortion": (0, 40),  # min_percentile_threshold, max_percentile_threshold (%)
+    "BitCrush": (5, 10),  # min_bit_depth, max_bit_depth
+    "Resample": (8000, 44100),  # min_sample_rate, max_sample_rate (Hz)
+}
+TELEPHONE_BAND_HZ = (300.0, 3400.0)  # ITU-T G.712: the voice channel of telephony
+NARROWBAND_RATE_HZ = 8000.0  # ITU-T G.711: narrow-band telephony's sample rate
+RTP_PACKET_S = 0.020  # RFC 3551 §4.2: the default packetisation interval, 20 ms
+AMS_LIGHT_RAIN_MAX, VIOLENT_SHOWER = 2.5, 50.0  # mm/h, as the lidar rain test
+
+
+def levels(name: str) -> list:
+    return list(get(name).levels)
+
+
+@pytest.mark.parametrize("name,transform", [("gaussian_noise_snr", "AddGaussianSNR"),
+                                            ("colored_noise_snr", "AddColorNoise")])
+def test_noise_snr_levels(name, transform):
+    # ours: 30 dB down to audiomentations' lowest SNR at severity 4, then 0 dB (noise as
+    # loud as the signal)
+    low, high = AUDIOMENTATIONS[transform]
+    assert levels(name) == [30.0, 20.0, 10.0, 5.0, 0.0]
+    assert all(low <= snr <= high for snr in levels(name)[:4]) and levels(name)[3] == low
+
+
+def test_background_snr_levels():
+    # ours: AddBackgroundNoise's range shifted to end at 0 dB
+    low, high = AUDIOMENTATIONS["AddBackgroundNoise"]
+    assert levels("background_scene") == [20.0, 15.0, 10.0, 5.0, 0.0]
+    assert all(low <= snr <= high for snr in levels("background_scene")[:4])
+
+
+def test_reverberation_spans_room_simulator_rt60():
+    # RoomSimulator's RT60 range at severities 1 and 5, ours in 0.15 s steps between
+    low, high = AUDIOMENTATIONS["RoomSimulator"]
+    assert levels("reverberation") == [low, 0.3, 0.45, 0.6, high]
+
+
+def test_clipping_tops_at_clipping_distortion_max():
+    _, high = AUDIOMENTATIONS["ClippingDistortion"]
+    assert levels("clipping") == [0.01, 0.05, 0.1, 0.2, high / 100]
+
+
+def test_bit_crush_spans_bit_crush_range():
+    low, high = AUDIOMENTATIONS["BitCrush"]
+    assert levels("bit_crush") == [high, 8, 7, 6, low]
+
+
+def test_resample_rates():
+    # severity 2 is narrow-band telephony, Resample's lowest default rate; ours below it
+    # so that a 16 kHz recording aliases
+    assert AUDIOMENTATIONS["Resample"][0] == NARROWBAND_RATE_HZ
+    assert levels("resample_aliasing") == [12000.0, NARROWBAND_RATE_HZ, 6000.0, 4000.0, 3000.0]
+
+
+def test_band_limit_is_the_telephone_band_at_severity_3():
+    assert levels("band_limit") == [(100.0, 6000.0), (150.0, 4500.0), TELEPHONE_BAND_HZ,
+                                    (350.0, 2600.0), (400.0, 2000.0)]
+
+
+def test_packet_loss_levels_and_packet():
+    # the packet is RTP's default; the loss probabilities are ours (good to very poor link)
+    from simengine.corruptions.audio.channel import PACKET_SECONDS
+
+    assert PACKET_SECONDS == RTP_PACKET_S
+    assert levels("packet_loss") == [0.02, 0.05, 0.1, 0.2, 0.3]
+
+
+def test_array_fault_levels_are_ours():
+    # No published source (REFERENCE.md: no common library models them); audio/channel.py
+    # states the orientation: MEMS capsules at ±1 dB sensitivity and a few degrees of phase
+    # match (severities 1–2), crystal clocks at ±20–100 ppm (severities 1–3), RC clocks at
+    # hundreds (severity 5).
+    mems_sensitivity_db, crystal_ppm = 1.0, (20.0, 100.0)
+    assert levels("dead_channel") == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert levels("gain_phase_mismatch") == [(0.5, 2.0), (1.0, 5.0), (2.0, 10.0),
+                                             (4.0, 20.0), (6.0, 30.0)]
+    assert levels("gain_phase_mismatch")[1][0] == mems_sensitivity_db
+    assert levels("clock_drift") == [20.0, 50.0, 100.0, 200.0, 500.0]
+    assert levels("clock_drift")[0] == crystal_ppm[0] and levels("clock_drift")[2] == crystal_ppm[1]
+
+
+def test_rain_noise_rates():
+    # the rain rates of every rain corruption (test_lidar_corruptions: AMS intensities)
+    rates = levels("rain_noise")
+    assert rates == [2.5, 5.0, 10.0, 25.0, 50.0]
+    assert rates[0] == AMS_LIGHT_RAIN_MAX and rates[4] == VIOLENT_SHOWER
+
+
 @pytest.mark.parametrize("name", ["gaussian_noise_snr", "colored_noise_snr",
                                   "background_scene"])
 def test_noise_snr_is_the_level(name):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from simengine.corruptions import get
-from simengine.corruptions.camera_imagenet_c import motion_kernel
+from simengine.corruptions.camera.imagenet_c import motion_kernel
 
 from .camera_scene import linear_to_srgb_code, srgb_to_linear, tabletop_capture
 
@@ -222,7 +222,7 @@ def test_depth_fog_koschmieder(severity):
 @pytest.mark.parametrize("severity", [1, 2, 3])
 def test_low_light_noise_matches_raw_model(severity):
     """Linear light 2^−stops with noise variance shot·x + read (decoded from the codes)."""
-    from simengine.corruptions.camera_physical import LOW_LIGHT_READ, LOW_LIGHT_SHOT
+    from simengine.corruptions.camera.physical import LOW_LIGHT_READ, LOW_LIGHT_SHOT
 
     x = 2.0 ** -severity
     out = srgb_to_linear(apply("low_light", flat(255), severity).data)

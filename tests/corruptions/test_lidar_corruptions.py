@@ -46,6 +46,115 @@ def test_all_lidar_corruptions_registered():
     assert set(LIDAR) <= set(names("lidar"))
 
 
+# --- severity tables, pinned to their published sources --------------------------------
+# Robo3D (Kong et al., ICCV 2023), the corruption scripts of github.com/ldkong1205/Robo3D at
+# commit eb81d5cd3e593a38f6e1dcdfce475dd457842465, create/semantickitti_c/<dir>/ (the light /
+# moderate / heavy values are written in each script's comments and .sh file). Ours are
+# severities 1 / 3 / 5 = light / moderate / heavy, 2 and 4 between (ROBO3D_MIDPOINTS).
+ROBO3D = {  # name: (light, moderate, heavy)
+    # fog/fog_simulation.py "beta = [0.008, 0.05, 0.2]": there the backscattering
+    # coefficient, with the attenuation α drawn per scan from {0, .005, .01, .02, .03, .06};
+    # ours uses the numbers as the extinction coefficient (lidar/weather.py)
+    "lidar_fog": (0.008, 0.05, 0.2),
+    # motion_blur/gen_motion_blur.py "light:[0.2, 0.2, 0.2]; moderate:[0.25, ...]; heavy:
+    # [0.3, ...]": trans_std, metres
+    "lidar_motion_blur": (0.2, 0.25, 0.3),
+    # beam_missing/gen_beam_missing.py "beam lost (light: 16, moderate: 32, heavy: 48)", of
+    # SemanticKITTI's 64 rings
+    "beam_missing": (16 / 64, 32 / 64, 48 / 64),
+    # crosstalk/gen_crosstalk.py "light: 0.006, moderate: 0.008, heavy: 0.01"
+    "crosstalk": (0.006, 0.008, 0.01),
+    # incomplete_echo/gen_incomplete_echo.py "(light: 0.75, moderate: 0.85, heavy: 0.95)"
+    "incomplete_echo": (0.75, 0.85, 0.95),
+    # cross_sensor/gen_cross_sensor.py "cross sensor (light: 16, moderate: 32, heavy: 48)"
+    "cross_sensor": (16 / 64, 32 / 64, 48 / 64),
+    # snow/simulation.py "light: snowfall_rate = '0.5' ...; moderate: snowfall_rate = '1.0'
+    # ...; heavy: snowfall_rate = '2.5'", mm/h water equivalent
+    "lidar_snow": (0.5, 1.0, 2.5),
+    # wet_ground/augmentation.py "light: water_height=0.2mm ...; moderate: water_height=
+    # 1.0mm ...; heavy: water_height=1.2mm"
+    "wet_ground": (0.2, 1.0, 1.2),
+}
+# Severities 2 and 4 halfway between Robo3D's neighbouring levels.
+ROBO3D_MIDPOINTS = ("lidar_fog", "lidar_motion_blur", "beam_missing", "crosstalk",
+                    "incomplete_echo", "cross_sensor")
+
+
+def levels(name: str) -> np.ndarray:
+    return np.asarray(get(name).levels, np.float64)
+
+
+def assert_table(name: str, expected) -> None:
+    np.testing.assert_allclose(levels(name), np.asarray(expected, np.float64), rtol=0,
+                               atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("name", ROBO3D_MIDPOINTS)
+def test_levels_are_robo3d_with_midpoints(name):
+    light, moderate, heavy = ROBO3D[name]
+    assert_table(name, (light, (light + moderate) / 2, moderate, (moderate + heavy) / 2, heavy))
+
+
+def test_snow_levels_are_robo3d_light_and_heavy_geometrically_between():
+    # ours between: equal ratios from Robo3D's light to its heavy, rounded to 0.01 mm/h
+    # (lidar/weather.py: a linear rate grows the flake cross-section too little at the top)
+    light, _, heavy = ROBO3D["lidar_snow"]
+    assert_table("lidar_snow", [round(light * (heavy / light) ** (k / 4), 2) for k in range(5)])
+
+
+def test_wet_ground_light_is_robo3d():
+    # severity 1 is Robo3D's light 0.2 mm; the rest is ours (lidar/weather.py: on
+    # outdoor_yard's ground every return is gone from ≈ 1.4 mm, so the top level is 1.3 mm)
+    assert_table("wet_ground", (ROBO3D["wet_ground"][0], 0.4, 0.6, 0.9, 1.3))
+
+
+@pytest.mark.xfail(strict=True, reason="ours differ from Robo3D's moderate (and heavy): "
+                   "snow 1.12 vs 1.0 mm/h, wet ground 0.6 vs 1.0 and 1.3 vs 1.2 mm")
+@pytest.mark.parametrize("name", ["lidar_snow", "wet_ground"])
+def test_moderate_and_heavy_are_robo3d(name):
+    _, moderate, heavy = ROBO3D[name]
+    assert levels(name)[[2, 4]].tolist() == [moderate, heavy]
+
+
+def test_limited_fov_starts_at_the_published_half_field():
+    # Yu et al., "Benchmarking the Robustness of LiDAR-Camera Fusion for 3D Object
+    # Detection" (2022), github.com/ADLab-AutoDrive/lidar-camera-robust-benchmark at
+    # eee230811a462fe0ede23a7c7c5a578cc2cd3d3f, Toolkit_nuscenes_English.md "Limited LiDAR
+    # FOV": point_cloud_angle_range = [-90, 90] or [-60, 60] degrees. Severity 1 is ±90°;
+    # ours then narrow linearly to ±45° (±60° is not one of our levels: it lies between
+    # severities 3 and 4).
+    published = (90.0, 60.0)
+    assert_table("limited_fov", (published[0], 78.75, 67.5, 56.25, 45.0))
+    assert levels("limited_fov")[3] < published[1] < levels("limited_fov")[2]
+
+
+def test_range_noise_is_scaled_by_the_os1_precision():
+    # No published table: ours, scaled by the Ouster OS1-64 (gen 1) datasheet's range
+    # precision, ±1.5 cm at high SNR, ±3 cm at SNR 100, ±10 cm at SNR 12: severity 1 is
+    # just above the best case, 3 the SNR-12 precision, 5 twice it.
+    os1_precision_m = (0.015, 0.03, 0.10)
+    assert_table("range_noise", (0.02, 0.05, 0.10, 0.15, 0.20))
+    assert levels("range_noise")[0] > os1_precision_m[0]
+    assert levels("range_noise")[2] == os1_precision_m[2]
+    assert levels("range_noise")[4] == 2 * os1_precision_m[2]
+
+
+# Rain rates, mm/h, of every rain corruption (lidar_rain, rain_noise, camera rain,
+# weather_rain). No published severity table: ours, on the AMS Glossary of Meteorology's
+# "Rain" intensities (light up to 2.5 mm/h, moderate 2.6–7.6, heavy above 7.6) and the
+# violent shower of 50 mm/h (Robo3D snow/simulation.py, commit above: "rainfall_rate:
+# Varies from 0.5 (slight rain) to 50 (violent shower) [mm/h]").
+RAIN_RATES = (2.5, 5.0, 10.0, 25.0, 50.0)
+AMS_LIGHT_MAX, AMS_HEAVY_FROM, VIOLENT_SHOWER = 2.5, 7.6, 50.0
+
+
+def test_rain_rates_span_light_to_violent():
+    assert_table("lidar_rain", RAIN_RATES)
+    rates = levels("lidar_rain")
+    assert rates[0] == AMS_LIGHT_MAX and AMS_LIGHT_MAX < rates[1] < AMS_HEAVY_FROM
+    assert rates[2] > AMS_HEAVY_FROM and rates[4] == VIOLENT_SHOWER
+
+
 # --- fog ------------------------------------------------------------------------------
 @pytest.mark.parametrize("severity", [1, 3, 5])
 def test_fog_attenuation_and_detection_range(severity):

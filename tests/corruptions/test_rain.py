@@ -18,7 +18,7 @@ from simengine import Engine
 from simengine.corruptions import get, names
 from simengine.corruptions import rain_physics as rp
 from simengine.corruptions.apply import decode_json
-from simengine.corruptions.camera_rain import streak_opacity
+from simengine.corruptions.camera.rain import streak_opacity
 from simengine.dsp import P_REF
 from simengine.spec.loader import scene_from_dict
 

@@ -1,6 +1,6 @@
 """Audio corruptions of the recording chain: converter, transmission and array faults.
 
-Same conventions as :mod:`simengine.corruptions.audio_noise` ((C, N) float32 pascals in,
+Same conventions as :mod:`simengine.corruptions.audio.noise` ((C, N) float32 pascals in,
 a new float32 (C, N) out, ``mask`` True where samples were removed or replaced).
 
 Levels, with their sources (docs/references.md#audio-degradations: audiomentations'
@@ -8,7 +8,7 @@ defaults):
 
 - ``clipping``: 1, 5, 10, 20, 40 % of samples clipped (ClippingDistortion's 0–40 %).
 - ``bit_crush``: 10, 8, 7, 6, 5 bits (BitCrush's 5–10 bits).
-- ``resample_aliasing``: 12, 8, 6, 4, 3 kHz (Resample's 8–30 kHz, extended down to the
+- ``resample_aliasing``: 12, 8, 6, 4, 3 kHz (Resample's 8–44.1 kHz, extended down to the
   rates of narrow-band telephony and below so that a 16 kHz recording aliases).
 - ``band_limit``: 100–6000 … 400–2000 Hz (BandPassFilter centres 200–4000 Hz; telephone
   300–3400 Hz at severity 3).
@@ -28,11 +28,11 @@ import math
 
 import numpy as np
 
-from .._numba import kernel
-from ..dsp import sinc_table
-from ..sensors.microphone.capsules import capsule_chain
-from .audio_noise import sample_rate, waveform
-from .registry import Result, register
+from ..._numba import kernel
+from ...dsp import sinc_table
+from ...sensors.microphone.capsules import capsule_chain
+from ..base import Result, register
+from .noise import sample_rate, waveform
 
 PACKET_SECONDS = 0.02
 CONCEALMENT_DECAY = 0.5  # gain of a repeated packet falls by this per lost packet
@@ -239,7 +239,7 @@ def gain_phase_mismatch(data, sigmas, rng, context) -> Result:
 @kernel
 def _drift_resample(out, x, ratio, table):
     """out[n] = x(n·ratio) by windowed-sinc interpolation: ``table`` (P + 1, 2·hw) is
-    ``_room_kernels.sinc_table`` (Blackman-windowed sinc, rows of unit DC gain), read at the
+    ``dsp.sinc_table`` (Blackman-windowed sinc, rows of unit DC gain), read at the
     fractional delay with linear interpolation between its P phases (error O(1/P²));
     positions past the end read zeros."""
     n_out = out.shape[0]

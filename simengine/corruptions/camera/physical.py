@@ -37,10 +37,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..sensors.camera.effects import READ_OFFSET, READ_SLOPE, SHOT_RANGE, develop
-from .camera_blur import disk_kernel
-from .camera_imagenet_c import check_rgb8
-from .registry import Result, register
+from ...sensors.camera.effects import READ_OFFSET, READ_SLOPE, SHOT_RANGE, develop
+from ..base import Result, register
+from .blur import disk_kernel
+from .imagenet_c import check_rgb8
 
 
 @functools.cache

@@ -25,11 +25,16 @@ is not applied and its label says so (``apply``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
-from .rain_physics import RAIN_RATES, extinction_per_m, noise_level_db_spl
-from .registry import Result, get, register
+from ..audio.rain import rain_noise
+from ..base import Result, register
+from ..camera.physical import depth_fog
+from ..camera.rain import rain
+from ..lidar.weather import lidar_fog, lidar_rain
+from ..rain_physics import RAIN_RATES, extinction_per_m, noise_level_db_spl
 
 LIDAR_KEYS = ("range", "intensity", "xyz")
 
@@ -42,7 +47,7 @@ def weather_fog(data, mor_m, rng, context) -> Result:
     draws come from the rig's stream in sensor, then frame order."""
     beta = math.log(20.0) / mor_m
     return _every_sensor(data, rng, context, {"mor_m": mor_m, "extinction_per_m": beta},
-                         camera=("depth_fog", mor_m), lidar=("lidar_fog", beta))
+                         camera=(depth_fog, mor_m), lidar=(lidar_fog, beta))
 
 
 @register("weather_rain", "cross", "rain rate in mm/h for every sensor at once "
@@ -55,21 +60,21 @@ def weather_rain(data, rate, rng, context) -> Result:
                          {"rate_mm_per_h": rate, "extinction_per_m": alpha,
                           "mor_m": math.log(20.0) / alpha,
                           "noise_level_db_spl": noise_level_db_spl(rate)},
-                         camera=("rain", rate), lidar=("lidar_rain", rate),
-                         audio=("rain_noise", rate))
+                         camera=(rain, rate), lidar=(lidar_rain, rate),
+                         audio=(rain_noise, rate))
 
 
 def _every_sensor(data, rng, context, params: dict[str, float], *,
-                  camera: tuple[str, float], lidar: tuple[str, float],
-                  audio: tuple[str, float] | None = None) -> Result:
-    """Each sensor's own corruption (name, level) on each of its captures, drawing from the
+                  camera: tuple[Callable, float], lidar: tuple[Callable, float],
+                  audio: tuple[Callable, float] | None = None) -> Result:
+    """Each sensor's own corruption (function, level) on each of its captures, drawing from the
     rig's stream in sensor, then frame order; records the lidar's mean lost fraction."""
     out: dict[str, np.ndarray] = {}
     masks = {h: np.zeros(s, bool) for h, s in context["mask_shapes"].items()}
     lost = []
     for head, frames in sorted(context["sensor_contexts"].items()):
         if head.startswith("camera/"):
-            fn, level = get(camera[0]).fn, camera[1]
+            fn, level = camera
             rgb = np.array(data[f"{head}/rgb"])
             for f, ctx in enumerate(frames):
                 result = fn(rgb[f], level, rng, ctx)
@@ -77,7 +82,7 @@ def _every_sensor(data, rng, context, params: dict[str, float], *,
                 masks[head][f] |= result.mask
             out[f"{head}/rgb"] = rgb
         elif head.startswith("lidar/"):
-            fn, level = get(lidar[0]).fn, lidar[1]
+            fn, level = lidar
             arrays = {k: np.array(data[f"{head}/{k}"]) for k in LIDAR_KEYS}
             for f, ctx in enumerate(frames):
                 result = fn({k: v[f] for k, v in arrays.items()}, level, rng, ctx)
@@ -87,7 +92,8 @@ def _every_sensor(data, rng, context, params: dict[str, float], *,
                 lost.append(float(result.params["lost_fraction"]))
             out.update({f"{head}/{k}": v for k, v in arrays.items()})
         elif head.startswith("audio/") and audio is not None:
-            result = get(audio[0]).fn(data[f"{head}/waveform"], audio[1], rng, frames[0])
+            fn, level = audio
+            result = fn(data[f"{head}/waveform"], level, rng, frames[0])
             out[f"{head}/waveform"] = result.data
     if lost:
         params["lidar_lost_fraction"] = float(np.mean(lost))

@@ -2,15 +2,15 @@
 
 The 15 corruptions of Hendrycks & Dietterich, "Benchmarking Neural Network Robustness to
 Common Corruptions and Perturbations" (ICLR 2019) and the 4 extras (speckle_noise,
-gaussian_blur, spatter, saturate) live in ``camera_noise``, ``camera_blur``,
-``camera_weather`` and ``camera_digital``; this module holds what they share.
+gaussian_blur, spatter, saturate) live in ``noise``, ``blur``,
+``weather`` and ``digital``; this module holds what they share.
 
 Provenance of the parameter tables: docs/references.md#imagenet-c, checked against and
 completed from the public generator
 ``hendrycks/robustness: ImageNet-C/create_c/make_imagenet_c.py`` (snow, spatter and the
 per-severity zoom factors are transcribed from there). Exception: elastic_transform follows
 the row there (α = 250·k, σ = 0.01·size), which is monotone in severity; the official
-file's (α, σ, affine) tuples are not (see ``camera_digital.elastic_transform``).
+file's (α, σ, affine) tuples are not (see ``digital.elastic_transform``).
 The code here is our own (numpy + OpenCV); where it departs from the reference generator
 the function's docstring says how.
 

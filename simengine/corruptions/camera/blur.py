@@ -1,7 +1,7 @@
 """ImageNet-C blur corruptions: defocus, glass, motion, zoom and gaussian (extra) blur.
 
 Lengths in the tables are pixels of a 224-px image and are multiplied here by
-s = short side / 224 (``camera_imagenet_c``); zoom factors are relative and used as is.
+s = short side / 224 (``imagenet_c``); zoom factors are relative and used as is.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .camera_imagenet_c import gaussian, motion_blur, size_scale, to_uint8, to_unit
-from .registry import Result, register
+from ..base import Result, register
+from .imagenet_c import gaussian, motion_blur, size_scale, to_uint8, to_unit
 
 
 def disk_kernel(radius: float, alias_sigma: float) -> np.ndarray:
@@ -77,7 +77,7 @@ def glass_blur(image: np.ndarray, level: tuple[float, int, int], rng: np.random.
           "(both × s); angle ~ U(−45°, 45°)", ((10, 3), (15, 5), (15, 8), (15, 12), (20, 15)))
 def motion_blur_corruption(image: np.ndarray, level: tuple[float, float],
                            rng: np.random.Generator, context: Mapping[str, Any]) -> Result:
-    """A one-sided linear motion kernel (``camera_imagenet_c.motion_kernel``: 2·ceil(r)+1
+    """A one-sided linear motion kernel (``imagenet_c.motion_kernel``: 2·ceil(r)+1
     taps weighted exp(−i²/2σ²)) at a random angle, applied with cv2.filter2D. The reference
     called ImageMagick through Wand; this reimplements that kernel."""
     s = size_scale(image)

@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from ..sensors.microphone import room as room_acoustics
-from ..sensors.microphone import sources as audio_sources
-from .registry import Result, register
+from ...sensors.microphone import room as room_acoustics
+from ...sensors.microphone import sources as audio_sources
+from ..base import Result, register
 
 SPEED_OF_SOUND = 343.0  # m/s, as the microphone model's default
 COLORS = ("white", "pink", "brown")
@@ -49,7 +49,7 @@ SOURCE_DISTANCE = 1.5  # m from the array centre (less where the room is too sma
 IR_LENGTH_RT60 = 1.0  # impulse response rendered to the model's RT60 (-60 dB)
 
 
-# -- shared helpers (also used by audio_channel) --------------------------------------------
+# -- shared helpers (also used by channel) --------------------------------------------
 
 def waveform(data: Any) -> np.ndarray:
     """The recording as a new (C, N) float64 array (the read-only input is never written)."""

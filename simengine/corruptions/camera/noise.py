@@ -2,7 +2,7 @@
 
 Per-pixel, per-channel noise on values in [0, 1]; all parameters are relative to the signal
 range, so none depends on the image size (tables: docs/references.md#imagenet-c; see
-``camera_imagenet_c``). Every value drawn comes from the ``rng`` passed in.
+``imagenet_c``). Every value drawn comes from the ``rng`` passed in.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .camera_imagenet_c import check_rgb8, to_uint8, to_unit
-from .registry import Result, register
+from ..base import Result, register
+from .imagenet_c import check_rgb8, to_uint8, to_unit
 
 
 @register("gaussian_noise", "camera", "σ of additive N(0, σ²) noise, fraction of full scale",

@@ -1,5 +1,5 @@
 """Lidar sensor corruptions (Robo3D's sensor-side set, Kong et al. 2023) and the helpers
-the lidar weather corruptions share (``lidar_weather``).
+the lidar weather corruptions share (``weather``).
 
 Input: one capture of one lidar, the mapping ``range`` (R, C), ``intensity`` (R, C) and
 ``xyz`` (R, C, 3), or with a leading return-slot axis of 2 in dual-return mode (slot 0 =
@@ -12,7 +12,7 @@ corruption creates a return on a beam that had none. In dual mode every return g
 same physics; a return removed from slot 0 is just zeroed (slot 1 keeps its own return).
 
 Severities: Robo3D's light / moderate / heavy are severities 1 / 3 / 5; 2 and 4 are
-interpolated (linearly here; see ``lidar_weather`` for the weather corruptions):
+interpolated (linearly here; see ``weather`` for the weather corruptions):
 
 =================  ================================================  ========================
 corruption         parameter                                         severity 1 … 5
@@ -30,8 +30,10 @@ limited_fov      half-width of the kept field of view about +x, deg  90 78.75 67
 Sources: Robo3D (Kong et al., ICCV 2023) for the light / moderate / heavy values of motion
 blur, beam missing, crosstalk, incomplete echo and cross-sensor (docs/references.md#robo3d);
 docs/references.md#cross-sensor-failures for the ±90° / ±60° field of view;
-range noise is ours (the OS1 datasheet's ±1.5–10 cm precision as the scale). The crosstalk
-noise N(0, 3 m) is the brief's statement of Robo3D's, not checked against its code.
+range noise is ours (the OS1 datasheet's ±1.5–10 cm precision as the scale). Robo3D's
+crosstalk adds N(0, (3 m)²) to x, y, z and the intensity of the chosen points
+(crosstalk/gen_crosstalk.py); ours adds it to the range, along the beam. Its motion blur's
+per-point jitter is 0.1 σ (x, y) and 0.05 σ (z) (motion_blur/gen_motion_blur.py); ours σ.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from .registry import Result, register
+from ..base import Result, register
 
 # The intensity is ρ·cosθ·exp(−2αR)·min(1, (R_ref/R)²) (sensors/lidar_model.py); without
 # ``intensity_reference_range_m`` in the context the schema default 10 m is assumed.

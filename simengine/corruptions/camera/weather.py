@@ -2,7 +2,7 @@
 
 Each adds a random texture layer. Layers are made on the 224-scale grid with the published
 parameters and resized to the image (lengths × s = short side / 224, see
-``camera_imagenet_c``); the snow flakes are zoomed and streaked at full size for crisp
+``imagenet_c``); the snow flakes are zoomed and streaked at full size for crisp
 edges, with zoom and streak lengths × s. Frost uses a procedural texture instead of
 ImageNet-C's six frost photographs (``frost_texture``).
 """
@@ -16,7 +16,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .camera_imagenet_c import (
+from ..base import Result, register
+from .imagenet_c import (
     gaussian,
     motion_blur,
     plasma_fractal,
@@ -26,7 +27,6 @@ from .camera_imagenet_c import (
     to_uint8,
     to_unit,
 )
-from .registry import Result, register
 
 PLASMA_SIZE = 256  # the reference's map (periodic), tiled to cover a non-square image
 

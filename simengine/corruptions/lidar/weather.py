@@ -1,16 +1,18 @@
 """Lidar weather corruptions: fog (Hahner et al., ICCV 2021), snowfall (Hahner et al., CVPR
 2022) and a wet ground, on one capture (shapes, dual-return handling and the along-beam
-update of ``xyz``: see ``lidar_sensor``).
+update of ``xyz``: see ``sensor``).
 
-Severities: Robo3D's light / moderate / heavy are severities 1 / 3 / 5; 2 and 4 are
-interpolated linearly for the fog and the water film, geometrically for the snowfall rate:
+Severities: Robo3D's light / moderate / heavy (its scripts' values) are the fog's severities
+1 / 3 / 5, 2 and 4 linearly between; the snowfall rate goes geometrically from Robo3D's light
+to its heavy (severity 3 is 1.12 mm/h, Robo3D's moderate 1.0); the water film starts at
+Robo3D's light and is ours above it (Robo3D: moderate 1.0 mm, heavy 1.2 mm):
 
 ==========  ============================================  =================================
 corruption  parameter                                     severity 1 … 5
 ==========  ============================================  =================================
 lidar_fog   extinction coefficient β (α in Hahner), 1/m   .008 .029 .05 .125 .2 (MOR 374 … 15 m)
 lidar_snow  snowfall rate, mm/h water equivalent          .5 .75 1.12 1.67 2.5
-wet_ground  water film height on the ground, mm            .2 .6 1.0 1.5 2.0
+wet_ground  water film height on the ground, mm            .2 .4 .6 .9 1.3
 ==========  ============================================  =================================
 
 Mapping notes (measured with ``calibration.point_loss_chamfer`` on indoor_room's OS1-64):
@@ -18,15 +20,17 @@ a geometric fog midpoint (β = .02 at severity 2) degraded that room exactly as 
 β = .008 (both lose only the few weakest returns), hence the linear midpoints; a linear snow
 rate (.5 1 1.5 2 2.5) grows the flake cross-section (∝ r^0.57) by only 13 % from 4 to 5,
 inside the two-draw noise of the metric, hence equal ratios (×1.5) between levels. The
-water heights .6 and 1.5 mm and the heavy 2.0 mm are ours (docs/references.md#robo3d names
-only 0.2 mm).
+water heights above 0.2 mm are ours (docs/references.md#robo3d): on outdoor_yard's ground
+every return is gone from ≈ 1.4 mm, so higher levels would add nothing. Robo3D's β is its
+backscattering coefficient (the attenuation drawn per scan from 0 … 0.06 /m); ours uses its
+three numbers as the extinction coefficient.
 
 **Powers and the detection floor.** Returns are compared in the lidar model's units
 (``sensors/lidar_model``): P = ρ·cosθ·exp(−2αR)/R², recovered from the intensity as
 intensity / min(R, R_ref)² (R_ref = ``context["intensity_reference_range_m"]``, default
 10 m). A return is lost when its new power falls below the detection floor; the capture
 does not carry the preset's floor, so it is ``context["detection_floor"]`` when given and
-otherwise the weakest clean return's power (``lidar_sensor.detection_floor``: an upper
+otherwise the weakest clean return's power (``sensor.detection_floor``: an upper
 bound — in a small room, where every clean return is far above the device's floor, losses
 come sooner than the device would have them).
 
@@ -83,8 +87,10 @@ from typing import Any
 
 import numpy as np
 
-from ..spec.scene import BUILTIN_CLASSES
-from .lidar_sensor import (
+from ...spec.scene import BUILTIN_CLASSES
+from ..base import Result, register
+from ..rain_physics import RAIN_RATES, beam_meet_rate, draw_diameters
+from .sensor import (
     along_beam,
     arrays,
     detection_floor,
@@ -93,8 +99,6 @@ from .lidar_sensor import (
     power,
     reference_range,
 )
-from .rain_physics import RAIN_RATES, beam_meet_rate, draw_diameters
-from .registry import Result, register
 
 LIGHT_SPEED = 299_792_458.0
 FOG_R1, FOG_R2 = 0.9, 1.0  # m: overlap ramp ξ(R) (Hahner et al. 2021)

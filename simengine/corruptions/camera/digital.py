@@ -6,7 +6,7 @@ hue and saturation held, skimage's ``hsv2rgb(rgb2hsv(x))`` with a new value V' s
 by V'/V, and with a new saturation S' (hue and V held) moves each channel as
 ``V − (V − x)·S'/S``; grey pixels (S = 0) have hue 0 (red), as in skimage. Tests compare both
 with OpenCV's HSV conversion. Only elastic_transform has lengths in pixels (× s, see
-``camera_imagenet_c``).
+``imagenet_c``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .camera_imagenet_c import (
+from ..base import Result, register
+from .imagenet_c import (
     REFERENCE_SHORT_SIDE,
     channel_max_min,
     check_rgb8,
@@ -28,7 +29,6 @@ from .camera_imagenet_c import (
     to_uint8,
     to_unit,
 )
-from .registry import Result, register
 
 
 @register("brightness", "camera", "added to HSV value V (fraction of full scale)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from .._numba import kernel
+from ..._numba import kernel
 
 
 @kernel

@@ -21,8 +21,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..geometry.transforms import rotation_about
-from .registry import Result, register
+from ...geometry.transforms import rotation_about
+from ..base import Result, register
 
 POSE_KEYS = ("T_world_cam", "T_world_lidar")
 

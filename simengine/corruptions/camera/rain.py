@@ -1,7 +1,7 @@
 """Rain on a camera, from the rain rate: the rain's extinction veils the scene by depth and
 the drops within reach of the lens leave streaks during the exposure.
 
-- **Veil.** Koschmieder on metric depth (``camera_physical.koschmieder``, as ``depth_fog``)
+- **Veil.** Koschmieder on metric depth (``physical.koschmieder``, as ``depth_fog``)
   with MOR = ln 20 / α, α the rain's optical extinction (``rain_physics``): ≈ 4.6 km at
   2.5 mm/h, 0.7 km at 50 mm/h, so the veil only shows on far surfaces and the sky.
 - **Streaks** (after Garg & Nayar, "Photorealistic rendering of rain streaks", 2006, much
@@ -30,8 +30,16 @@ from typing import Any
 
 import numpy as np
 
+from ..base import Result, register
+from ..rain_physics import (
+    RAIN_RATES,
+    draw_diameters,
+    extinction_per_m,
+    fall_speed,
+    number_density,
+)
 from ._rain_kernels import splat_streaks
-from .camera_physical import (
+from .physical import (
     CONTRAST_THRESHOLD,
     airlight_of,
     airlight_params,
@@ -39,14 +47,6 @@ from .camera_physical import (
     encode_srgb,
     koschmieder,
 )
-from .rain_physics import (
-    RAIN_RATES,
-    draw_diameters,
-    extinction_per_m,
-    fall_speed,
-    number_density,
-)
-from .registry import Result, register
 
 NEAREST_DROP_M = 0.3
 MIN_DROP_MM = 0.5

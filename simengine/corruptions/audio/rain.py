@@ -1,6 +1,6 @@
 """Rain heard by a microphone array, from the rain rate.
 
-The field is ``audio_noise``'s procedural rain (diffuse pink hiss plus drop crackle at the
+The field is ``noise``'s procedural rain (diffuse pink hiss plus drop crackle at the
 real capsule positions); its loudness follows the rain's kinetic-energy flux,
 ``rain_physics.noise_level_db_spl`` (≈ 50 dB SPL at 2.5 mm/h, 66 dB at 50 mm/h), as an
 absolute pressure added to the recording in pascals — unlike ``background_scene``, which
@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ..dsp import P_REF
-from .audio_noise import capsule_positions, rain_field, sample_rate, waveform
-from .rain_physics import RAIN_RATES, noise_level_db_spl
-from .registry import Result, register
+from ...dsp import P_REF
+from ..base import Result, register
+from ..rain_physics import RAIN_RATES, noise_level_db_spl
+from .noise import capsule_positions, rain_field, sample_rate, waveform
 
 
 @register("rain_noise", "audio", "rain rate in mm/h (rain noise at an absolute level from "
