@@ -7,12 +7,11 @@ maximum object count (``objects/count`` says how many are real), events to
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from .geometry.transforms import quat_to_matrix
 from .instance import SceneInstance
+from .json_buffer import decode_json, json_bytes, padded
 from .materials import MATERIAL_ID
 from .physics.events import event_arrays
 from .physics.world import SimulationResult
@@ -104,16 +103,13 @@ def compute_labels(spec: SceneSpec, instance: SceneInstance, result: SimulationR
 
 
 def encode_instance(instance: SceneInstance, capacity: int) -> np.ndarray:
-    data = json.dumps(instance.to_dict(), separators=(",", ":"), sort_keys=True).encode("utf-8")
+    data = json_bytes(instance.to_dict())
     if len(data) > capacity:
         raise RuntimeError(f"scene instance JSON is {len(data)} bytes, over the {capacity} "
                            "reserved: raise labels.instance_json_capacity")
-    buf = np.zeros(capacity, np.uint8)
-    buf[:len(data)] = np.frombuffer(data, np.uint8)
-    return buf
+    return padded(data, capacity)
 
 
 def decode_instance(buffer: np.ndarray) -> SceneInstance:
     """The SceneInstance stored in a sample's ``meta/instance_json``."""
-    raw = np.asarray(buffer, np.uint8).tobytes().rstrip(b"\0")
-    return SceneInstance.from_dict(json.loads(raw.decode("utf-8")))
+    return SceneInstance.from_dict(decode_json(buffer))

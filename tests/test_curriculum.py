@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from simengine import Engine
-from simengine.corruptions.apply import decode_json
 from simengine.errors import SpecError
+from simengine.json_buffer import decode_json
 from simengine.spec.loader import scene_from_dict
 from simengine.spec.overrides import decode_overrides
 

@@ -25,12 +25,12 @@ another's draws. The clean arrays are only read.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from ..json_buffer import json_bytes, padded
 from ..seeding import STREAM_CORRUPTION, named_stream, rng_for
 from ..sensors.base import OutputSpec, Sensor
 from ..sensors.registry import KINDS, sensor_class, sensor_class_of_prefix
@@ -274,15 +274,8 @@ def _store(result: registry.Result, sensor: type[Sensor], data: dict[str, np.nda
 
 
 def encode_json(value: Any, capacity: int) -> np.ndarray:
-    raw = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    raw = json_bytes(value)
     if len(raw) > capacity:
         raise ValueError(f"corruption parameters take {len(raw)} bytes, more than the "
                          f"{capacity} reserved")
-    out = np.zeros(capacity, np.uint8)
-    out[:len(raw)] = np.frombuffer(raw, np.uint8)
-    return out
-
-
-def decode_json(array: np.ndarray) -> Any:
-    raw = np.asarray(array, np.uint8).tobytes().rstrip(b"\0")
-    return json.loads(raw.decode()) if raw else {}
+    return padded(raw, capacity)

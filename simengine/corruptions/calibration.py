@@ -24,6 +24,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ..json_buffer import decode_json
 from ..sensors.base import OutputSpec
 from . import registry
 
@@ -192,7 +193,6 @@ def first_capture(sample: Mapping[str, np.ndarray], modality: str, interval: flo
 def _recorded_rates(sample: Mapping[str, np.ndarray]) -> dict[str, float]:
     """The microphone arrays' sample rates by head, from the resolved instance the sample
     records (``meta/instance_json``; the arrays themselves do not carry their rate)."""
-    from .apply import decode_json
 
     if "meta/instance_json" not in sample:
         return {}

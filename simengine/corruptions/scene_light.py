@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from ..json_buffer import decode_json
+
 SHELTERED = "closed room (world.room): no open sky over the sensors, so no rain or snow"
 
 
@@ -37,7 +39,6 @@ def scene_of(sample: Mapping[str, np.ndarray]) -> dict[str, Any] | None:
     """The resolved scene instance a sample records, as plain JSON data (None without)."""
     if "meta/instance_json" not in sample:
         return None
-    from .apply import decode_json
 
     return decode_json(sample["meta/instance_json"])
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SpecError
+from ..json_buffer import decode_json, json_bytes, padded
 from .loader import scene_from_dict
 from .scene import SceneSpec
 
@@ -122,16 +123,13 @@ def plain_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
 
 def encode_overrides(overrides: Mapping[str, Any],
                      capacity: int = OVERRIDES_JSON_CAPACITY) -> np.ndarray:
-    data = json.dumps(dict(overrides), separators=(",", ":"), sort_keys=True).encode("utf-8")
+    data = json_bytes(dict(overrides))
     if len(data) > capacity:
         raise SpecError(SOURCE, "", f"overrides take {len(data)} bytes as JSON, over the "
                         f"{capacity} recorded per sample")
-    buf = np.zeros(capacity, np.uint8)
-    buf[:len(data)] = np.frombuffer(data, np.uint8)
-    return buf
+    return padded(data, capacity)
 
 
 def decode_overrides(buffer: np.ndarray) -> dict[str, Any]:
     """The overrides recorded in a sample's ``meta/overrides_json``."""
-    raw = np.asarray(buffer, np.uint8).tobytes().rstrip(b"\0")
-    return json.loads(raw.decode("utf-8")) if raw else {}
+    return decode_json(buffer)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..corruptions.apply import decode_json
+from ..json_buffer import decode_json
 from ..store.reader import StoreReader
 from .labels import flatten_instance
 from .store_view import StoreView

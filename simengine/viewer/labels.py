@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..corruptions.apply import decode_json
+from ..json_buffer import decode_json
 from .audio import events as audio_events
 from .store_view import StoreView
 

@@ -16,7 +16,7 @@ import zarr
 from simengine import Engine
 from simengine.cli import main
 from simengine.corruptions import get
-from simengine.corruptions.apply import decode_json
+from simengine.json_buffer import decode_json
 from simengine.seeding import STREAM_CORRUPTION, named_stream, rng_for
 from simengine.spec.loader import scene_from_dict
 

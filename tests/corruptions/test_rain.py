@@ -17,9 +17,9 @@ from scipy.integrate import quad
 from simengine import Engine
 from simengine.corruptions import get, names
 from simengine.corruptions import rain_physics as rp
-from simengine.corruptions.apply import decode_json
 from simengine.corruptions.camera.rain import streak_opacity
 from simengine.dsp import P_REF
+from simengine.json_buffer import decode_json
 from simengine.spec.loader import scene_from_dict
 
 from ..conftest import MINI

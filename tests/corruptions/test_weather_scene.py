@@ -14,7 +14,7 @@ import pytest
 
 from simengine import Engine
 from simengine.corruptions import get
-from simengine.corruptions.apply import decode_json
+from simengine.json_buffer import decode_json
 from simengine.spec.loader import scene_from_dict
 
 from ..conftest import MINI

@@ -17,7 +17,8 @@ from simengine.instance import SensorInstance
 from simengine.materials import material
 from simengine.physics.events import ContactEvent, Recording
 from simengine.sensors.base import Capture
-from simengine.sensors.microphone.sensor import MicrophoneArray, synthesize_impact
+from simengine.sensors.microphone.sensor import MicrophoneArray
+from simengine.sensors.microphone.synthesis import synthesize_impact
 
 C_SOUND = 343.0
 

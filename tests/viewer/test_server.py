@@ -23,7 +23,7 @@ import zarr
 from PIL import Image
 
 from simengine.cli import main
-from simengine.corruptions.apply import decode_json
+from simengine.json_buffer import decode_json
 
 from .conftest import NOT_DONE
 
