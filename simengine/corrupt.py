@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from .engine import Engine
+from .engine import Engine, signal_rates
 from .errors import StoreError, UserError
 from .spec.corruptions import parse_corruptions
 from .spec.loader import read_yaml, scene_from_dict
@@ -96,7 +96,7 @@ def corrupt_store(source: str, target: str, sets_file: str, *, resume: bool = Fa
 def corrupt_block(source: str, target: str, block: int, engine: Engine) -> int:
     """Copy block ``block``'s clean arrays and write its corrupted variants, shards whole,
     ``meta/done`` last."""
-    from .corruptions.apply import audio_rates, corrupt_sample
+    from .corruptions.apply import corrupt_sample
 
     dst = zarr.open_group(target, mode="r+")
     attrs = dst.attrs[ATTR]
@@ -113,7 +113,7 @@ def corrupt_block(source: str, target: str, block: int, engine: Engine) -> int:
     times = engine.spec.schedule.capture_times
     interval = float(times[1] - times[0]) if len(times) > 1 else 0.0
     variants = [corrupt_sample(engine.spec.corruptions, {k: v[j] for k, v in clean.items()},
-                               specs, engine.seed, k, interval, audio_rates(engine.spec))
+                               specs, engine.seed, k, interval, signal_rates(engine.spec))
                 for j, k in enumerate(indices)]
     data = dict(clean)
     data.update({key: np.stack([v[key] for v in variants]) for key in variants[0]})

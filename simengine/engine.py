@@ -25,6 +25,7 @@ from .placement import instance_problem
 from .seeding import STREAM_SENSOR, named_stream, rng_for
 from .sensors.base import Capture, OutputSpec, SampleLayout, Sensor
 from .sensors.registry import PREFIXES, sensor_class
+from .spec.distributions import to_plain
 from .spec.loader import load_scene
 from .spec.overrides import (
     OVERRIDES_JSON_CAPACITY,
@@ -156,12 +157,12 @@ class Engine:
         out.update(labels)
         out["meta/overrides_json"] = encode_overrides(self.overrides)
         if self.spec.corruptions:
-            from .corruptions.apply import audio_rates, corrupt_sample
+            from .corruptions.apply import corrupt_sample
 
             times = self.spec.schedule.capture_times
             interval = float(times[1] - times[0]) if len(times) > 1 else 0.0
             out.update(corrupt_sample(self.spec.corruptions, out, self.outputs(), self.seed, k,
-                                      interval, audio_rates(self.spec)))
+                                      interval, signal_rates(self.spec)))
             clock = self._tick("corruptions", clock)
         self._check_layout(out)
         return out
@@ -181,3 +182,16 @@ class Engine:
             if a.shape != spec.shape or a.dtype != np.dtype(spec.dtype):
                 raise RuntimeError(f"{key}: produced {a.shape} {a.dtype}, declared "
                                    f"{spec.shape} {spec.dtype}")
+
+
+def signal_rates(spec: SceneSpec) -> dict[str, float]:
+    """Sample rate of each sensor of a scene that records a signal in time (a microphone
+    array), by head (``<prefix>/<name>``); the rate cannot be randomised, so the spec's
+    value is every sample's."""
+    rates = {}
+    for s in spec.sensors:
+        sensor = sensor_class(s.kind)
+        rate = sensor.signal_rate({k: to_plain(v) for k, v in s.params.items()})
+        if rate is not None:
+            rates[f"{sensor.prefix}/{s.name}"] = rate
+    return rates

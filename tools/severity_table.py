@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 
 from simengine import Engine  # noqa: E402
 from simengine.corruptions import get, names  # noqa: E402
-from simengine.corruptions.apply import audio_rates  # noqa: E402
 from simengine.corruptions.calibration import (  # noqa: E402
     SIDE_METRIC,
     degradation_by_severity,
@@ -34,6 +33,7 @@ from simengine.corruptions.calibration import (  # noqa: E402
     metric_for,
     rig_capture,
 )
+from simengine.engine import signal_rates  # noqa: E402
 
 DEFAULT_SCENES = [ROOT / "scenes" / f"{n}.yaml" for n in ("tabletop", "indoor_room",
                                                           "outdoor_yard")]
@@ -47,7 +47,7 @@ def table(scenes: list[Path], seeds: int) -> str:
         times = engine.spec.schedule.capture_times
         interval = float(times[1] - times[0]) if len(times) > 1 else 0.0
         sample = engine.sample(0)
-        rates = audio_rates(engine.spec)
+        rates = signal_rates(engine.spec)
         for name in names():
             modality = get(name).modality
             found = (rig_capture(sample, interval, rates) if modality == "cross"

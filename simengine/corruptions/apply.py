@@ -26,7 +26,7 @@ another's draws. The clean arrays are only read.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,9 +34,11 @@ from ..json_buffer import json_bytes, padded
 from ..seeding import STREAM_CORRUPTION, named_stream, rng_for
 from ..sensors.base import OutputSpec, Sensor
 from ..sensors.registry import KINDS, sensor_class, sensor_class_of_prefix
-from ..spec.corruptions import CorruptionSetSpec
 from . import registry
 from .scene_light import SHELTERED, airlight_for, scene_of, sheltered
+
+if TYPE_CHECKING:  # annotations only
+    from ..spec.corruptions import CorruptionSetSpec
 
 PARAMS_JSON_BYTES = 16384
 
@@ -110,7 +112,7 @@ def corrupt_sample(sets: tuple[CorruptionSetSpec, ...], sample: Mapping[str, np.
                    frame_interval_s: float, rates: Mapping[str, float] | None = None
                    ) -> dict[str, np.ndarray]:
     """Every corrupted array of one sample (keys as :func:`corrupted_outputs`);
-    ``rates``: the microphone arrays' sample rates by head (:func:`audio_rates`)."""
+    ``rates``: the microphone arrays' sample rates by head (``engine.signal_rates``)."""
     rates = {} if rates is None else rates
     out: dict[str, np.ndarray] = {}
     closed = sheltered(scene_of(sample))
@@ -216,21 +218,6 @@ def rig_context(sample: Mapping[str, np.ndarray], mask_shapes: Mapping[str, tupl
                                 for f in range(captures(sensor_of(h), sample, h))]
                             for h in heads},
     }
-
-
-def audio_rates(spec) -> dict[str, float]:
-    """Sample rate of each sensor of a scene that records a signal in time (a microphone
-    array), by head (``<prefix>/<name>``); the rate cannot be randomised, so the spec's
-    value is every sample's."""
-    from ..spec.distributions import to_plain
-
-    rates = {}
-    for s in spec.sensors:
-        sensor = sensor_class(s.kind)
-        rate = sensor.signal_rate({k: to_plain(v) for k, v in s.params.items()})
-        if rate is not None:
-            rates[f"{sensor.prefix}/{s.name}"] = rate
-    return rates
 
 
 def context_for(sample: Mapping[str, np.ndarray], head: str, f: int,

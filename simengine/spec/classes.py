@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .scene import BUILTIN_CLASSES
+from ..builtin_classes import BUILTIN_CLASSES
 
 
 def object_classes(scene: Mapping[str, Any]) -> list[str]:

@@ -22,8 +22,6 @@ Vec3 = tuple[Param, Param, Param]
 SHAPES = ("box", "sphere", "cylinder", "capsule", "mesh", "urdf")
 BLOWUP_POLICIES = ("retry", "fail")
 SENSOR_KINDS = tuple(KINDS)
-# Classes every scene has: 0 is "no hit"; environment surfaces are stuff classes.
-BUILTIN_CLASSES = ("background", "ground", "wall")
 
 
 TEXTURES = ("none", "checker", "stripes", "noise")

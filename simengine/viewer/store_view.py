@@ -186,7 +186,7 @@ class StoreView:
 
     def audio_rate(self, name: str) -> float:
         """Sample rate of microphone array ``name``, from the sensor spec in the attributes
-        (plain numbers there; the rate cannot be randomised, see ``audio_rates``)."""
+        (plain numbers there; the rate cannot be randomised, see ``engine.signal_rates``)."""
         return float(self.sensors[name]["params"]["sample_rate"])
 
 

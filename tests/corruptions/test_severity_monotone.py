@@ -14,13 +14,13 @@ import pytest
 
 from simengine import Engine
 from simengine.corruptions import get, names
-from simengine.corruptions.apply import audio_rates
 from simengine.corruptions.calibration import (
     degradation_by_severity,
     first_capture,
     metric_for,
     rig_capture,
 )
+from simengine.engine import signal_rates
 from simengine.spec.loader import load_scene
 
 SCENES = Path(__file__).resolve().parents[2] / "scenes"
@@ -42,7 +42,7 @@ def test_degradation_grows_with_severity(name):
     modality = get(name).modality
     scene = SCENE_FOR.get(modality, DEFAULT)
     sample, interval = shipped_sample(scene)
-    found = (rig_capture(sample, interval, audio_rates(load_scene(scene)))
+    found = (rig_capture(sample, interval, signal_rates(load_scene(scene)))
              if modality == "cross" else first_capture(sample, modality, interval))
     assert found is not None, f"{scene.name} has no sensor for {name}"
     _, data, context = found

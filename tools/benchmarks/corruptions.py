@@ -30,8 +30,8 @@ import numpy as np
 
 import simengine
 from simengine.corruptions import get, names
-from simengine.corruptions.apply import audio_rates
 from simengine.corruptions.calibration import first_capture, rig_capture
+from simengine.engine import signal_rates
 from simengine.sensors.camera.sensor import Camera
 
 from .camera import camera_core
@@ -69,7 +69,7 @@ def captures() -> dict[str, tuple[Any, dict, str]]:
     fs = int(context["sample_rate"])
     out["audio"] = (np.ascontiguousarray(wave[:, :fs]), context,
                     f"1 s x {wave.shape[0]} ch at {fs} Hz {head}")
-    _, rig, context = rig_capture(sample, interval, audio_rates(room.spec))
+    _, rig, context = rig_capture(sample, interval, signal_rates(room.spec))
     out["cross"] = (rig, context, "indoor_room rig: " + ", ".join(
         sorted({k.rsplit("/", 1)[0] for k in rig})))
     return out

@@ -73,7 +73,7 @@ incidence angle from vertical: cosθ = −d_z, assuming a level sensor), and as 
 fills the surface texture the diffuse return gives way to a specular one: the diffuse
 share is exp(−h/h_r) with h_r = 1 mm (a road's mean texture depth is 0.5–1.5 mm; our
 choice). Ground intensity × T(θ)²·exp(−h/h_r); returns whose power falls below the floor
-vanish. Ground = the class ``ground`` (``spec.scene.BUILTIN_CLASSES``, id 1: the ground
+vanish. Ground = the class ``ground`` (``builtin_classes.BUILTIN_CLASSES``, id 1: the ground
 plane and a room's floor) when ``context["semantic"]`` matches the capture; otherwise
 returns below the sensor within 0.15 m of the ground height (median of the lowest 5 % of
 the downward beams' z) — a height band, exact only for a level sensor over flat ground.
@@ -87,7 +87,7 @@ from typing import Any
 
 import numpy as np
 
-from ...spec.scene import BUILTIN_CLASSES
+from ...builtin_classes import BUILTIN_CLASSES
 from ..base import Result, register
 from ..rain_physics import RAIN_RATES, beam_meet_rate, draw_diameters
 from .sensor import (

@@ -22,17 +22,21 @@ render, rolling shutter included, so they line up with the image.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ...geometry.scene_geometry import SceneGeometry
 from ...geometry.transforms import R_BODY_OPTICAL
-from ...instance import SensorInstance
 from ..base import Capture, OutputSpec, SampleLayout, Sensor
 from ._mask_kernels import instance_extents
 from .effects import develop, stereo_depth
 from .labels import object_labels, optical_flow
 from .projection import CameraModel
 from .shading import FrameResult, Pose, shade_frame
+
+if TYPE_CHECKING:  # annotations only
+    from ...instance import SensorInstance
 
 EFFECTS = ("exposure_gain", "vignetting_strength", "vignetting_cos4", "noise_shot",
            "noise_read", "gamma", "motion_blur_s", "rolling_shutter_s")

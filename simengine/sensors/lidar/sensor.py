@@ -22,16 +22,20 @@ at the capture instant.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ...geometry.scene_geometry import MESH, SceneGeometry
 from ...geometry.transforms import matrix_to_quat, pose_matrix, rotate_rows
-from ...instance import SensorInstance
 from ...materials import MATERIAL_ID, MATERIALS
 from ..base import Capture, OutputSpec, SampleLayout, Sensor
 from . import beams as model
 from .returns import Returns, edge_beams, group_returns, single_ray_returns
 from .sweep import cast_sweep, rotate_by
+
+if TYPE_CHECKING:  # annotations only
+    from ...instance import SensorInstance
 
 # re-exported: the beam layout is part of the lidar's public face (tools/bench.py uses it)
 beam_angles, beam_directions = model.beam_angles, model.beam_directions

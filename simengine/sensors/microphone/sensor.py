@@ -73,7 +73,6 @@ import numpy as np
 from ...dsp import P_REF
 from ...geometry.transforms import quat_to_matrix
 from ...materials import MATERIAL_ID, material
-from ...physics.events import ContactEvent, Recording, SlideEpisode
 from ..base import Capture, OutputSpec, SampleLayout, Sensor
 from .capsules import PATTERNS, capsule_axes, capsule_chain, snr_gain
 from .labels import (
@@ -100,6 +99,7 @@ from .synthesis import (
 
 if TYPE_CHECKING:  # annotation only: keeps this module's imports light
     from ...instance import SensorInstance
+    from ...physics.events import ContactEvent, Recording, SlideEpisode
 
 MIN_DISTANCE = 0.05
 SINC_HALF_WIDTH = 16

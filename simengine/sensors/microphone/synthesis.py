@@ -7,13 +7,16 @@ scene (``sensor.py``, whose docstring gives the constants' reasons).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ...dsp import P_REF
 from ...materials import MATERIAL_ID, Material, material
-from ...physics.events import SlideEpisode
 from ._kernels import add_modes
+
+if TYPE_CHECKING:  # annotations only
+    from ...physics.events import SlideEpisode
 
 PA_PER_NS = 2.0
 BODY_SHARE = 0.5
