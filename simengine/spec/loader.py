@@ -138,8 +138,8 @@ def scene_from_dict(data: Any, source: str = "<scene>",
 
     classes = class_vocabulary(data)  # built-in, object, then sound-only classes
 
-    # fixed objects apart, sensors outside fixed geometry (placement builds on instance.py,
-    # which imports the spec: imported here)
+    # fixed objects apart, sensors outside fixed geometry (placement builds on the instance
+    # package, which imports the spec: imported here)
     from ..placement import check_placements
 
     check_placements(source, world, tuple(groups), tuple(sensors), schedule)
