@@ -101,6 +101,18 @@ def _check_lidar(params: dict[str, Any], merged: Node) -> None:
             raise sub("laser_spacing_us").error(
                 f"expected the column's firings ((lasers - 1) x laser_spacing_us = {span:g} us)"
                 " to fit in firing_cycle_us")
+    if params["scan"].value == "spin":
+        # The head turns one column (horizontal_fov_deg / columns) between the firings of
+        # consecutive columns (sensors/lidar_model.firing_times): every laser of a column
+        # must have fired by then.
+        span = (len(params["elevations_deg"]) - 1) * params["laser_spacing_us"].support()[1]
+        column_us = 1e6 * params["horizontal_fov_deg"].support()[0] / (
+            params["columns"].value * 360.0 * params["rotation_hz"].support()[1])
+        if span > column_us:
+            raise sub("laser_spacing_us").error(
+                f"expected the column's firings ((lasers - 1) x laser_spacing_us = {span:g} us)"
+                f" to fit in the time the head turns one column (horizontal_fov_deg / columns"
+                f" at rotation_hz: {column_us:g} us)")
     if "snr_noise" in params:
         points = [(s.value, n.value) for s, n in params["snr_noise"]]
         floor = params["range_noise_std"].support()[1]
