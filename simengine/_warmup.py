@@ -52,7 +52,7 @@ def _tiny_frame():
 
     spec = scene_from_dict(_TINY_SCENE, source="simengine warm-up")
     engine = Engine(spec, 0)
-    instance, result = simulate(lambda a: engine.instance(0, a), spec.schedule, spec.world)
+    result = simulate(instance := engine.instance(0), spec.schedule, spec.world)
     geometry = build_geometry(posed_parts(instance, result.snapshots[0], result.object_parts,
                                           result.environment, spec.classes))
     sensor = next(s for s in instance.sensors if s.kind == "camera")

@@ -21,8 +21,9 @@ import zarr
 from .engine import Engine, signal_rates
 from .errors import StoreError, UserError
 from .spec.corruptions import parse_corruptions
-from .spec.loader import read_yaml, scene_from_dict
+from .spec.loader import scene_from_dict
 from .spec.node import Node
+from .spec.yaml_file import read_yaml
 from .store.assets import local_asset_files
 from .store.blocks import write_block
 from .store.layout import ATTR, block_range

@@ -15,13 +15,12 @@ from typing import Any
 import numpy as np
 
 from ._warmup import warm_start
+from .attempts import simulate_sample
 from .errors import SpecError
 from .geometry.scene_geometry import build_geometry
 from .instance import SceneInstance, SensorInstance, sample_instance
 from .labels import compute_labels, label_outputs
 from .physics.parts import posed_parts
-from .physics.world import RejectedInstanceError, simulate
-from .placement import instance_problem
 from .seeding import STREAM_SENSOR, named_stream, rng_for
 from .sensors.base import Capture, OutputSpec, SampleLayout, Sensor
 from .sensors.registry import PREFIXES, sensor_class
@@ -113,16 +112,6 @@ class Engine:
     def instance(self, k: int, attempt: int = 0) -> SceneInstance:
         return sample_instance(self.spec, self.seed, k, attempt)
 
-    def placed_instance(self, k: int, attempt: int = 0) -> SceneInstance:
-        """``instance(k, attempt)``, or RejectedInstanceError when the draw put a sensor inside
-        fixed geometry or left a fixed object without a free spot (``simulate`` then draws
-        the next attempt; ``simengine.placement``)."""
-        instance = self.instance(k, attempt)
-        problem = instance_problem(self.spec, instance)
-        if problem is not None:
-            raise RejectedInstanceError(problem)
-        return instance
-
     def sample(self, k: int) -> dict[str, np.ndarray]:
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
             raise ValueError(f"sample index must be a non-negative integer, got {k!r}")
@@ -130,8 +119,7 @@ class Engine:
         spec = self.spec
         warm_start(spec)  # a cold Numba cache: compile the two big kernels side by side
         clock = time.perf_counter()
-        instance, result = simulate(lambda a: self.placed_instance(k, a), spec.schedule,
-                                    spec.world)
+        instance, result = simulate_sample(spec, self.seed, k)
         geometries = [build_geometry(posed_parts(instance, snap, result.object_parts,
                                                  result.environment, spec.classes))
                       for snap in result.snapshots]

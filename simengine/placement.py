@@ -13,12 +13,12 @@ The checks run twice:
   are numbers (sizes may be random: the smallest draw is checked, so a refusal means every
   draw fails; a mesh or URDF needs a fixed scale). The error names the scene file, the key
   path and the other object;
-- **on every drawn instance** (``instance_problem``, from the engine) on what was drawn:
-  the engine then draws the sample again from the next attempt stream (recorded in
-  ``meta/attempt``), up to ``world.max_attempts`` times, and stops with the same kind of
-  error (exit 2) when no attempt succeeds.
+- **on every drawn instance** (``instance_problem``, from the attempt loop,
+  ``simengine.attempts``) on what was drawn: the sample is then drawn again from the next
+  attempt stream (recorded in ``meta/attempt``), up to ``world.max_attempts`` times, and
+  stops with the same kind of error (exit 2) when no attempt succeeds.
 
-Overlap of fixed objects is judged as the spawner judges it (``instance.boxes_overlap``:
+Overlap of fixed objects is judged as the spawner judges it (``instance.spawn.boxes_overlap``:
 world bounding boxes closer than ``SPAWN_GAP``), so validation refuses exactly what the
 spawner would drop.
 """

@@ -10,12 +10,12 @@ import math
 import numpy as np
 import pytest
 
+from simengine.attempts import RejectedInstanceError, placed_instance, simulate_sample
 from simengine.cli import main
 from simengine.engine import Engine
 from simengine.errors import SpecError
 from simengine.geometry.transforms import quat_to_matrix
 from simengine.instance import sample_instance
-from simengine.physics.world import RejectedInstanceError, simulate
 from simengine.spec.loader import load_scene, scene_from_dict
 
 CAMERA = {"name": "cam", "preset": "rgbd_d435_640x480", "overrides": {"width": 32, "height": 24},
@@ -72,10 +72,9 @@ def test_fixed_objects_without_room_are_drawn_again_then_refused(tmp_path, capsy
     for attempt in range(3):
         assert engine.instance(5, attempt).extra["unplaced_fixed"] == ["crates"]
         with pytest.raises(RejectedInstanceError):
-            engine.placed_instance(5, attempt)
+            placed_instance(engine.spec, engine.seed, 5, attempt)
     with pytest.raises(SpecError) as info:
-        simulate(lambda a: engine.placed_instance(5, a), engine.spec.schedule,
-                 engine.spec.world)
+        simulate_sample(engine.spec, engine.seed, 5)
     message = str(info.value)
     assert info.value.path == "objects[0]"
     assert message.startswith(f"{tmp_path / 't.yaml'}: objects[0]: fixed object 'crates'")
@@ -111,13 +110,13 @@ def test_a_camera_drawn_inside_a_fixed_object_is_drawn_again():
         if _inside_pillar(position):
             rejected += 1
             with pytest.raises(RejectedInstanceError, match=r"sensors\[0\]\.pose\.position"):
-                engine.placed_instance(k)
+                placed_instance(engine.spec, engine.seed, k)
         else:
-            assert engine.placed_instance(k) == engine.instance(k)
+            assert placed_instance(engine.spec, engine.seed, k) == engine.instance(k)
     assert 3 <= rejected <= 30
     # the physics runs on the first acceptable draw
     k = next(k for k in range(40) if _inside_pillar(engine.instance(k).sensors[0].position))
-    instance, _ = simulate(lambda a: engine.placed_instance(k, a), spec.schedule, spec.world)
+    instance, _ = simulate_sample(engine.spec, engine.seed, k)
     assert instance.attempt >= 1 and not _inside_pillar(instance.sensors[0].position)
     assert instance == engine.instance(k, instance.attempt)
 
@@ -127,7 +126,7 @@ def test_a_camera_always_drawn_inside_is_refused_naming_the_key_path(tmp_path):
                                                      {"uniform": [-0.1, 0.1]})]), tmp_path)
     engine = Engine(spec, seed=0)
     with pytest.raises(SpecError) as info:
-        simulate(lambda a: engine.placed_instance(2, a), spec.schedule, spec.world)
+        simulate_sample(engine.spec, engine.seed, 2)
     assert info.value.path == "sensors[0].pose.position"
     assert "inside fixed object 'pillar' (objects[0], instance 1)" in str(info.value)
     assert "no acceptable draw in 3 attempt(s)" in str(info.value)
@@ -160,10 +159,10 @@ def test_a_fixed_position_in_a_drawn_room_is_refused_only_when_always_outside():
     for k in range(30):
         inside = engine.instance(k).room["size"][0] / 2 > 1.8
         if inside:
-            engine.placed_instance(k)
+            placed_instance(engine.spec, engine.seed, k)
         else:
             with pytest.raises(RejectedInstanceError, match="outside the room"):
-                engine.placed_instance(k)
+                placed_instance(engine.spec, engine.seed, k)
     mics["pose"]["position"] = [2.01, 0.0, 1.2]  # beyond even the largest room
     with pytest.raises(SpecError, match=r"sensors\[0\]\.pose\.position: outside the room"):
         spec_of(scene([ball], [mics], world=room))
@@ -203,8 +202,8 @@ def test_outdoor_yard_sample_540_had_its_camera_inside_a_pedestrian():
            < o.radius]
     assert len(hit) == 1
     with pytest.raises(RejectedInstanceError, match=r"sensors\[1\]\.pose\.position"):
-        engine.placed_instance(540)
-    assert engine.placed_instance(540, 1) == engine.instance(540, 1)
+        placed_instance(engine.spec, engine.seed, 540)
+    assert placed_instance(engine.spec, engine.seed, 540, 1) == engine.instance(540, 1)
 
 
 def test_indoor_room_sample_71_walked_its_camera_into_the_wall():
@@ -216,7 +215,7 @@ def test_indoor_room_sample_71_walked_its_camera_into_the_wall():
     at_end = np.asarray(cam.position) + 1.6 * np.asarray(cam.linear_velocity)
     assert abs(at_end[0]) > first.room["size"][0] / 2
     with pytest.raises(RejectedInstanceError, match=r"at t = 1\.6 s: outside the room"):
-        engine.placed_instance(71)
+        placed_instance(engine.spec, engine.seed, 71)
 
 
 def test_a_drawn_position_inside_a_urdf_part_is_refused_per_instance():
@@ -228,10 +227,10 @@ def test_a_drawn_position_inside_a_urdf_part_is_refused_per_instance():
     engine = Engine(spec, seed=0)
     with pytest.raises(SpecError, match=r"sensors\[1\]\.pose\.position: drawn at .* inside "
                                         r"fixed object 'table'"):
-        simulate(lambda a: engine.placed_instance(0, a), spec.schedule, spec.world)
+        simulate_sample(engine.spec, engine.seed, 0)
     mics["pose"]["position"][2] = 0.3  # under the top, between the legs
     engine = Engine(spec_of(scene([table], [CAMERA, mics])), seed=0)
-    assert engine.placed_instance(0) == engine.instance(0)
+    assert placed_instance(engine.spec, engine.seed, 0) == engine.instance(0)
 
 
 def test_copies_of_a_fixed_primitive_at_one_position_are_refused_whatever_their_yaw():

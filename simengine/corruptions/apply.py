@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..instance.draw import draw
 from ..json_buffer import json_bytes, padded
 from ..seeding import STREAM_CORRUPTION, named_stream, rng_for
 from ..sensors.base import OutputSpec, Sensor
@@ -104,7 +105,7 @@ def choose(cset: CorruptionSetSpec, rng: np.random.Generator) -> list[list[tuple
     else:
         k = 1 if cset.policy == "one" else cset.k
         picks = [[int(i)] for i in rng.choice(n, size=k, replace=False)]
-    return [[(i, int(cset.severity.sample(rng))) for i in slot] for slot in picks]
+    return [[(i, int(draw(cset.severity, rng))) for i in slot] for slot in picks]
 
 
 def corrupt_sample(sets: tuple[CorruptionSetSpec, ...], sample: Mapping[str, np.ndarray],

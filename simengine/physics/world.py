@@ -2,7 +2,8 @@
 
 A fresh DIRECT-mode client per sample (save/restoreState is not deterministic in PyBullet),
 closed by the ``with`` block. Blow-ups are detected at every capture and at the end of the
-run; the policy (``world.on_blowup``) is applied by the caller (``simulate``).
+run and reported as ``BlowUpError``; what to do then (``world.on_blowup``) is the caller's
+policy (``simengine.attempts``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._pybullet import pybullet as p
-from ..errors import SimulationError, SpecError, UserError
 from ..geometry.scene_geometry import PartDesc
 from ..instance import SceneInstance
 from ..spec.scene import ScheduleSpec, WorldSpec
@@ -25,16 +25,6 @@ from .snapshot import ObjectState, Snapshot, read_object_state
 
 class BlowUpError(Exception):
     """The simulation produced NaNs, flung bodies out of bounds or exceeded max speed."""
-
-
-class RejectedInstanceError(Exception):
-    """A drawn instance that cannot be rendered (a sensor inside fixed geometry, a fixed
-    object without a free spot: ``simengine.placement``); ``error`` is the UserError to
-    report when no attempt of the sample is accepted."""
-
-    def __init__(self, error: UserError) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 @dataclass(frozen=True)
@@ -144,41 +134,8 @@ class World:
                 raise BlowUpError(f"object {obj.index} ({obj.class_name}) exceeds max_speed")
 
 
-def simulate(instance_for_attempt, schedule: ScheduleSpec, world: WorldSpec
-             ) -> tuple[SceneInstance, SimulationResult]:
-    """Run the physics, applying the blow-up policy.
-
-    ``instance_for_attempt(a)`` gives the scene instance of attempt ``a``, or raises
-    ``RejectedInstanceError``: such a draw is always made again, up to ``world.max_attempts``
-    attempts in all, and when none is accepted the last rejection's error is raised (a
-    UserError: exit 2). Policy ``retry`` re-draws the scene (attempt 1, 2, ...) after a
-    blow-up too, within the same ``world.max_attempts``; the attempt number is part of
-    the sample's labels, and because it is drawn from the seed stream the result stays
-    deterministic. Policy ``fail`` (and exhausted retries) raise ``SimulationError``:
-    nothing is written for that sample.
-    """
-    reason = ""
-    blowups = 0
-    rejected: UserError | None = None
-    for attempt in range(world.max_attempts):
-        try:
-            instance = instance_for_attempt(attempt)
-        except RejectedInstanceError as exc:
-            rejected = exc.error
-            continue
-        rejected = None
-        try:
-            with World(instance, schedule, world) as w:
-                return instance, w.run()
-        except BlowUpError as exc:
-            reason = str(exc)
-            blowups += 1
-            if world.on_blowup != "retry":
-                break
-    if rejected is not None:
-        note = f"; no acceptable draw in {world.max_attempts} attempt(s) (world.max_attempts)"
-        if isinstance(rejected, SpecError):
-            raise SpecError(rejected.file, rejected.path, rejected.expectation + note)
-        raise UserError(f"{rejected}{note}")
-    raise SimulationError(f"physics blew up on {blowups} attempt(s): {reason}")
-
+def simulate(instance: SceneInstance, schedule: ScheduleSpec, world: WorldSpec
+             ) -> SimulationResult:
+    """Run the physics of one instance on the schedule; BlowUpError when it blows up."""
+    with World(instance, schedule, world) as w:
+        return w.run()

@@ -30,12 +30,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 from ..assets import AssetResolver
-from .distributions import Param, parse_number, sample_tree
+from .distributions import Param, parse_number
 from .node import Node
 
 SOURCE_KINDS = ("tone", "hum", "chirp", "noise_burst", "babble", "clip")
@@ -164,38 +161,4 @@ def _check_readable(node: Node, path: Path) -> None:
         raise node.error("expected a readable WAV, FLAC or OGG file") from None
     if info.frames < 1:
         raise node.error("expected an audio file holding at least one sample")
-
-
-def sample_audio(audio: AudioSpec, objects: tuple[Any, ...], rng: np.random.Generator
-                 ) -> dict[str, Any]:
-    """Resolve every distribution of ``audio`` (plain data for ``SceneInstance.extra``).
-
-    ``attach_instance`` is the instance id of the followed object, 0 for a fixed source,
-    -1 when the group has no object at that index in this sample (the source is silent).
-    """
-    sources = []
-    for s in audio.sources:
-        attach = 0
-        if s.attach_group is not None:
-            members = [o for o in objects if o.group == s.attach_group]
-            attach = members[s.attach_index].instance_id if s.attach_index < len(members) else -1
-        sources.append({
-            "name": s.name, "kind": s.kind, "class": s.class_name, "attach_instance": attach,
-            "position": tuple(float(v) for v in sample_tree(s.position, rng)),
-            "start": float(s.start.sample(rng)),
-            "duration": None if s.duration is None else float(s.duration.sample(rng)),
-            "level_db_spl": float(s.level_db_spl.sample(rng)),
-            "frequency": float(s.frequency.sample(rng)),
-            "frequency_end": float(s.frequency_end.sample(rng)),
-            "harmonics": int(s.harmonics.sample(rng)), "voices": int(s.voices.sample(rng)),
-            "color": s.color, "file": s.file_name, "loop": s.loop})
-    ambient = None
-    if audio.ambient is not None:
-        a = audio.ambient
-        ambient = {"color": a.color,
-                   "level_db_spl": (None if a.level_db_spl is None
-                                    else float(a.level_db_spl.sample(rng))),
-                   "snr_db": None if a.snr_db is None else float(a.snr_db.sample(rng))}
-    return {"sources": sources, "ambient": ambient,
-            "ground_reflection": audio.ground_reflection}
 

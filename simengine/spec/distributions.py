@@ -8,8 +8,9 @@ YAML forms (one key per mapping)::
     {randint: [low, high]}           (both inclusive)
     {choice: [a, b, c]}              or {choice: {values: [a, b], weights: [3, 1]}}
 
-Each node samples from an explicit ``np.random.Generator`` and knows its support, so a field
-that must be positive rejects ``{uniform: [-1, 1]}`` at load time rather than at sample 9731.
+Each node knows its support, so a field that must be positive rejects ``{uniform: [-1, 1]}``
+at load time rather than at sample 9731. Nodes are parsed here and drawn from only by the
+instance sampler (``simengine.instance.draw``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from .node import Node, is_number
 
@@ -28,9 +27,6 @@ DISTRIBUTION_KEYS = ("uniform", "normal", "loguniform", "randint", "choice")
 @dataclass(frozen=True)
 class Const:
     value: Any
-
-    def sample(self, rng: np.random.Generator) -> Any:
-        return self.value
 
     def support(self) -> tuple[float, float]:
         return (self.value, self.value)
@@ -43,9 +39,6 @@ class Const:
 class Uniform:
     low: float
     high: float
-
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.uniform(self.low, self.high))
 
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
@@ -60,12 +53,6 @@ class Normal:
     std: float
     low: float | None = None
     high: float | None = None
-
-    def sample(self, rng: np.random.Generator) -> float:
-        value = float(rng.normal(self.mean, self.std))
-        lo = -math.inf if self.low is None else self.low
-        hi = math.inf if self.high is None else self.high
-        return min(max(value, lo), hi)
 
     def support(self) -> tuple[float, float]:
         return (-math.inf if self.low is None else self.low,
@@ -85,10 +72,6 @@ class LogUniform:
     low: float
     high: float
 
-    def sample(self, rng: np.random.Generator) -> float:
-        value = math.exp(rng.uniform(math.log(self.low), math.log(self.high)))
-        return min(max(value, self.low), self.high)  # exp(log(x)) may round past the bounds
-
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
 
@@ -101,9 +84,6 @@ class RandInt:
     low: int
     high: int
 
-    def sample(self, rng: np.random.Generator) -> int:
-        return int(rng.integers(self.low, self.high, endpoint=True))
-
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
 
@@ -115,12 +95,6 @@ class RandInt:
 class Choice:
     values: tuple[Any, ...]
     weights: tuple[float, ...] | None = None
-
-    def sample(self, rng: np.random.Generator) -> Any:
-        if self.weights is None:
-            return self.values[int(rng.integers(len(self.values)))]
-        p = np.asarray(self.weights, dtype=np.float64)
-        return self.values[int(rng.choice(len(self.values), p=p / p.sum()))]
 
     def support(self) -> tuple[float, float]:
         return (min(self.values), max(self.values))
@@ -255,13 +229,3 @@ def to_plain(value: Any) -> Any:
         return {k: to_plain(v) for k, v in value.items()}
     return value
 
-
-def sample_tree(value: Any, rng: np.random.Generator) -> Any:
-    """Resolve every Param in a tree (tuples/dicts of Params), in a fixed traversal order."""
-    if isinstance(value, Param):
-        return value.sample(rng)
-    if isinstance(value, tuple | list):
-        return tuple(sample_tree(v, rng) for v in value)
-    if isinstance(value, dict):
-        return {k: sample_tree(value[k], rng) for k in value}
-    return value

@@ -17,6 +17,7 @@ from ..sensors.registry import params_of
 from .node import Node, unknown_key
 from .scene import SENSOR_KINDS
 from .schema import DOC_KEYS, parse_field
+from .yaml_file import read_yaml
 
 PROJECT_SENSORS = Path(__file__).resolve().parents[2] / "sensors"
 
@@ -56,8 +57,6 @@ def _looks_like_preset(path: Path) -> bool:
 
 def load_preset(node: Node, base_dir: Path) -> tuple[str, dict[str, Any]]:
     """(kind, parameters) of the preset a mount names; errors point at the mount."""
-    from .loader import read_yaml
-
     name = node.string()
     path = find_preset(name, base_dir)
     if path is None:

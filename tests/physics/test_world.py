@@ -100,6 +100,20 @@ def test_blowup_fails_with_policy_fail():
         simengine.Engine(spec, seed=0).sample(0)
 
 
+def test_physics_reports_a_blowup_of_one_instance_and_leaves_the_policy_to_the_caller():
+    """simulate runs the one instance it is given: a blow-up is reported (BlowUpError), not
+    retried, even under policy retry; the attempt loop (simengine.attempts) re-draws."""
+    from simengine.attempts import simulate_sample
+    from simengine.physics.world import BlowUpError, simulate
+
+    spec = drop_scene(0.2, velocity=120.0, on_blowup="retry")
+    engine = simengine.Engine(spec, seed=0)
+    with pytest.raises(BlowUpError, match=r"object 0 \(ball\)"):
+        simulate(engine.instance(0), spec.schedule, spec.world)
+    with pytest.raises(SimulationError, match="blew up on 4 attempt"):
+        simulate_sample(spec, 0, 0)
+
+
 def test_blowup_retries_redraw_the_scene_deterministically():
     # half the draws fling the ball at 120 m/s (over max_speed 50): retries redraw them
     spec = drop_scene(0.2, velocity=0.0)

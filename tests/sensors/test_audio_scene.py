@@ -37,7 +37,7 @@ def test_sliding_box_is_one_continuous_contact_sound() -> None:
     v0, mu, mass = 3.0, 0.5, 1.0
     spec = slide_scene(v0, mu, mass)
     engine = simengine.Engine(spec, seed=0)
-    _, result = simulate(lambda a: engine.instance(0, a), spec.schedule, spec.world)
+    result = simulate(engine.instance(0), spec.schedule, spec.world)
     slides = result.recording.slides
     assert len(slides) == 1
     ep = slides[0]

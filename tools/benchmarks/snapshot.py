@@ -16,6 +16,7 @@ import numpy as np
 
 import simengine
 from simengine._pybullet import pybullet as p  # PyBullet without its banner
+from simengine.attempts import simulate_sample
 from simengine.geometry.scene_geometry import (
     BOX,
     CAPSULE,
@@ -27,7 +28,6 @@ from simengine.geometry.scene_geometry import (
 )
 from simengine.instance import SceneInstance
 from simengine.physics.parts import posed_parts
-from simengine.physics.world import simulate
 from simengine.spec.loader import scene_from_dict
 from simengine.spec.scene import SceneSpec
 
@@ -47,7 +47,7 @@ class Snapshot:
 def snapshot(engine: simengine.Engine, k: int = 0) -> Snapshot:
     """Sample ``k``'s first capture, built exactly as ``Engine.sample`` builds it."""
     spec = engine.spec
-    instance, result = simulate(lambda a: engine.instance(k, a), spec.schedule, spec.world)
+    instance, result = simulate_sample(spec, engine.seed, k)
     parts = posed_parts(instance, result.snapshots[0], result.object_parts, result.environment,
                         spec.classes)
     states = result.snapshots[0].objects

@@ -18,7 +18,8 @@ PARAMS = {
     "azimuth_offset_deg": Field("number", default=0.0),
     # Timing: a spinning head (rotations per second) or a raster scanner (frames per
     # second); lasers of one column fire laser_spacing_us apart in table order, all within
-    # firing_cycle_us. motion_distortion: false casts the whole sweep at the capture
+    # firing_cycle_us, the device's shortest time from one column's start to the next (it
+    # bounds columns x rotation_hz; spec/sensors.py). motion_distortion: false casts the whole sweep at the capture
     # instant; motion_compensation expresses xyz in the lidar frame of the capture instant.
     "scan": Field("string", default="spin", choices=("spin", "raster"), random=False),
     "rotation_hz": Field("number", default=10.0, positive=True),

@@ -1,0 +1,119 @@
+"""The records of a drawn scene instance: plain data, every random choice resolved.
+
+An instance is stored with every sample (``to_dict``/``from_dict`` round-trip through JSON)
+so a sample can be inspected and replayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..geometry.transforms import quat_to_matrix, rotation_about
+
+DEFAULT_LIGHT = {"direction": (-0.4, -0.3, -1.0), "ambient": 0.35, "intensity": 1.0,
+                 "shadows": True}
+
+
+@dataclass(frozen=True)
+class ObjectInstance:
+    index: int
+    group: str
+    shape: str
+    size: tuple[float, float, float]  # local bounding-box extents (m)
+    center: tuple[float, float, float]  # local bounding-box centre (m), 0 for primitives
+    radius: float | None
+    length: float | None
+    asset: str | None  # as the scene names it (portable: recorded with the sample)
+    scale: float
+    class_name: str
+    class_id: int
+    color: tuple[float, float, float]
+    mass: float
+    friction: float
+    restitution: float
+    material: str
+    fixed: bool
+    position: tuple[float, float, float]
+    orientation: tuple[float, float, float, float]  # xyzw
+    linear_velocity: tuple[float, float, float]
+    angular_velocity: tuple[float, float, float]
+    texture: dict[str, Any] | None = None  # kind, scale, color2, axis
+    # the file to load, on this machine: never recorded (samples must not depend on it)
+    asset_file: str | None = field(default=None, compare=False)
+
+    @property
+    def instance_id(self) -> int:
+        return self.index + 1
+
+
+@dataclass(frozen=True)
+class SensorInstance:
+    name: str
+    kind: str
+    params: dict[str, Any]
+    position: tuple[float, float, float]  # at the start of the recording window
+    orientation: tuple[float, float, float, float]  # body frame (x forward, z up), xyzw
+    linear_velocity: tuple[float, float, float] = (0.0, 0.0, 0.0)  # m/s, world
+    angular_velocity: tuple[float, float, float] = (0.0, 0.0, 0.0)  # rad/s, world
+
+    def pose_at(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """(position, R_world_body) at ``t`` s into the recording (constant velocities)."""
+        R = rotation_about(self.angular_velocity, t) @ quat_to_matrix(self.orientation)
+        return np.asarray(self.position) + np.asarray(self.linear_velocity) * t, R
+
+
+@dataclass(frozen=True)
+class SceneInstance:
+    scene: str
+    root_seed: int
+    index: int
+    attempt: int
+    gravity: tuple[float, float, float]
+    ground: dict[str, Any] | None
+    room: dict[str, Any] | None
+    background: tuple[float, float, float]
+    objects: tuple[ObjectInstance, ...]
+    sensors: tuple[SensorInstance, ...]
+    dropped_objects: int = 0
+    background_bottom: tuple[float, float, float] | None = None
+    light: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_LIGHT))
+    extra: dict[str, Any] = field(default_factory=dict)
+    # audio clip name -> the file to read, on this machine: never recorded
+    clip_files: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        del d["clip_files"]
+        for o in d["objects"]:
+            del o["asset_file"]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SceneInstance:
+        d = dict(d)
+        d["objects"] = tuple(ObjectInstance(**_tuples(o)) for o in d["objects"])
+        d["sensors"] = tuple(SensorInstance(**_tuples(s)) for s in d["sensors"])
+        return cls(**{k: v if k in ("objects", "sensors") else _tuple_tree(v)
+                      for k, v in d.items()})
+
+    def sensor(self, name: str) -> SensorInstance:
+        for s in self.sensors:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+def _tuples(d: dict[str, Any]) -> dict[str, Any]:
+    """JSON lists back to the tuples the dataclasses hold, at every depth."""
+    return {k: _tuple_tree(v) for k, v in d.items()}
+
+
+def _tuple_tree(v: Any) -> Any:
+    if isinstance(v, list | tuple):
+        return tuple(_tuple_tree(x) for x in v)
+    if isinstance(v, dict):
+        return {k: _tuple_tree(x) for k, x in v.items()}
+    return v

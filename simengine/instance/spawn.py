@@ -1,0 +1,104 @@
+"""Drawing the objects of a group and finding each a free spot (spawn-time placement).
+
+Bounding boxes are the spawner's notion of overlap; ``simengine.placement`` judges fixed
+objects with the same ``boxes_overlap`` so validation refuses exactly what would be dropped.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..assets import local_bounds
+from ..geometry.transforms import quat_from_euler, quat_to_matrix, random_quaternion
+from ..spec.scene import GroupSpec, SceneSpec
+from .draw import draw, draw_texture, draw_tree
+from .records import ObjectInstance
+
+SPAWN_TRIES = 100
+SPAWN_GAP = 0.002  # metres of clearance between spawned bounding boxes
+
+
+def draw_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random.Generator,
+                   boxes: list[tuple[np.ndarray, np.ndarray, bool]], has_ground: bool
+                   ) -> tuple[ObjectInstance | None, tuple, list[int]]:
+    """The object, its world bounding box and the indices of placed objects it evicts.
+
+    Up to ``SPAWN_TRIES`` poses are drawn; the first whose bounding box keeps clear of
+    every placed object's wins. A movable object that finds none is dropped (None). A fixed
+    object is never dropped for movable ones: it takes the first drawn pose clear of the
+    other fixed objects and evicts the movable objects in its way (they are dropped
+    instead); it is None only when every pose overlaps another fixed object (the engine
+    then draws the instance again, ``simengine.placement``)."""
+    t = group.template
+    size = draw_tree(t.size, rng) if t.size is not None else None
+    radius = draw(t.radius, rng) if t.radius is not None else None
+    length = draw(t.length, rng) if t.length is not None else None
+    scale = float(draw(t.scale, rng))
+    if t.shape == "box":
+        size = tuple(s * scale for s in size)
+    if radius is not None:
+        radius *= scale
+    if length is not None:
+        length *= scale
+    lo, hi = local_bounds(t.shape, t.asset, scale if t.shape in ("mesh", "urdf") else 1.0,
+                          radius, length, size)
+    class_name = draw(t.class_name, rng)
+    props = {
+        "texture": draw_texture(t.texture, rng),
+        "color": draw_tree(t.color, rng), "mass": float(draw(t.mass, rng)),
+        "friction": float(draw(t.friction, rng)),
+        "restitution": float(draw(t.restitution, rng)), "material": draw(t.material, rng),
+    }
+    placed = None
+    evicted: list[int] = []
+    for _ in range(SPAWN_TRIES):
+        q = _orientation(group, rng)
+        pos = tuple(float(v) for v in draw_tree(group.position, rng))
+        box = world_aabb(lo, hi, pos, q)
+        if has_ground and box[0][2] < -1e-9 and not t.fixed:
+            continue
+        if not any(boxes_overlap(box, other) for other in boxes):
+            placed, evicted = (pos, q, box), []
+            break
+        if t.fixed and placed is None:
+            hits = [i for i, other in enumerate(boxes) if boxes_overlap(box, other)]
+            if not any(boxes[i][2] for i in hits):
+                placed, evicted = (pos, q, box), hits  # unless a later pose is all free
+    lin = tuple(float(v) for v in draw_tree(group.linear_velocity, rng))
+    ang = tuple(float(v) for v in draw_tree(group.angular_velocity, rng))
+    if placed is None:
+        return None, (), []
+    pos, q, box = placed
+    return ObjectInstance(
+        index=index, group=group.name, shape=t.shape,
+        size=tuple(float(b - a) for a, b in zip(lo, hi, strict=True)),
+        center=tuple(float((a + b) / 2) for a, b in zip(lo, hi, strict=True)),
+        radius=radius, length=length, asset=t.asset_name, asset_file=t.asset, scale=scale,
+        class_name=class_name, class_id=spec.classes.index(class_name),
+        position=pos, orientation=q, linear_velocity=lin, angular_velocity=ang,
+        fixed=t.fixed, **props), box, evicted
+
+
+def _orientation(group: GroupSpec, rng: np.random.Generator) -> tuple[float, float, float, float]:
+    o = group.orientation
+    if o.mode == "identity":
+        return (0.0, 0.0, 0.0, 1.0)
+    if o.mode == "random":
+        return random_quaternion(rng)
+    r, p, y = (math.radians(v) for v in draw_tree(o.euler_deg, rng))
+    return quat_from_euler(r, p, y)
+
+
+def world_aabb(lo, hi, pos, q) -> tuple[np.ndarray, np.ndarray]:
+    """World bounding box (min, max) of local bounds ``lo``/``hi`` posed at pos, q."""
+    R = quat_to_matrix(q)
+    c = R @ ((np.asarray(lo) + np.asarray(hi)) / 2) + np.asarray(pos)
+    h = np.abs(R) @ ((np.asarray(hi) - np.asarray(lo)) / 2)
+    return c - h, c + h
+
+
+def boxes_overlap(a, b) -> bool:
+    """Do two boxes (min, max, ...) come closer than ``SPAWN_GAP``?"""
+    return bool(np.all(a[0] < b[1] + SPAWN_GAP) and np.all(b[0] < a[1] + SPAWN_GAP))
