@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
-
-@dataclass(frozen=True)
-class OutputSpec:
-    """Shape (per sample, without the sample axis) and dtype of one output array."""
-
-    shape: tuple[int, ...]
-    dtype: str
-    fill: float | int | bool = 0
-    unit: str = ""
-    doc: str = ""
+from ..arrays import OutputSpec
 
 
 class Sensor(Protocol):
