@@ -7,6 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from simengine import settings
+
+# The test process is an entry point too: many tests call kernels without building an Engine.
+settings.apply()
+
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "data" / "scenes" / "mini.yaml"
 
@@ -51,7 +56,7 @@ def scene_store(tmp_path_factory):
     wider than ``SMALL_CAMERA_WIDTH`` are shrunk to it by sensor overrides (same field of
     view), to keep the suite fast."""
     from simengine import Engine
-    from simengine.render import render
+    from simengine.jobs.render_store import render_store
 
     stores: dict[Path, Path] = {}
 
@@ -70,7 +75,7 @@ def scene_store(tmp_path_factory):
             if overrides:
                 engine = engine.with_overrides(overrides)
             out = tmp_path_factory.mktemp(scene.stem) / f"{scene.stem}.zarr"
-            render(engine, str(out), BOX_SCENE_SAMPLES, block_size=2, progress=False)
+            render_store(engine, str(out), BOX_SCENE_SAMPLES, block_size=2, progress=False)
             stores[scene] = out
         return stores[scene]
 
