@@ -6,7 +6,7 @@ Sections:
 
 1. End to end: ``Engine(scene, seed).sample(k)`` over N samples (after one warm-up sample
    that pays Numba compilation or cache loading), time per stage from ``engine.timings``,
-   and ``simengine.render.render`` into a temporary store with 1 and 2 workers.
+   and ``simengine.jobs.render_store.render_store`` into a temporary store with 1 and 2 workers.
 2. Camera: ``Camera.observe`` (rgb, depth, masks, boxes) against PyBullet's TinyRenderer
    (``getCameraImage``, rgb, depth, segmentation) on the same geometry, for one snapshot of
    the scene and for a 20-primitive scene.
@@ -78,9 +78,9 @@ from simengine.geometry.scene_geometry import (  # noqa: E402
 )
 from simengine.geometry.transforms import quat_from_euler, quat_to_matrix  # noqa: E402
 from simengine.instance import SceneInstance, SensorInstance  # noqa: E402
+from simengine.jobs.render_store import render_store as render  # noqa: E402
 from simengine.physics.parts import posed_parts  # noqa: E402
 from simengine.physics.world import simulate  # noqa: E402
-from simengine.render import render  # noqa: E402
 from simengine.sensors.camera import Camera  # noqa: E402
 from simengine.sensors.camera_render import render_frame  # noqa: E402
 from simengine.sensors.lidar import Lidar, beam_directions  # noqa: E402

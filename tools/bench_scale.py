@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 
 import simengine  # noqa: E402
 from simengine.errors import UserError  # noqa: E402
-from simengine.render import render  # noqa: E402
+from simengine.jobs.render_store import render_store as render  # noqa: E402
 
 BATCH = 8
 
