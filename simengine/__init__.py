@@ -8,16 +8,40 @@ Python API::
     sample = engine.sample(0)            # {"camera/front/rgb": ..., "objects/position": ...}
     store = simengine.open_store("out.zarr")
     len(store), store[0]                 # the same dict, read back
+
+The names below are imported on first use (module ``__getattr__``): ``import simengine``
+and reading a store stay free of Numba and PyBullet, which only the engine needs.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .engine import Engine
 from .errors import SimulationError, SpecError, StoreError, UserError
-from .labels import decode_instance
-from .spec.loader import load_scene
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .labels import decode_instance
+    from .spec.loader import load_scene
 
 __all__ = ["Engine", "SimulationError", "SpecError", "StoreError", "UserError", "__version__",
            "decode_instance", "load_scene", "open_store", "stream"]
+
+_LAZY = {"Engine": ".engine", "decode_instance": ".labels", "load_scene": ".spec.loader"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 def open_store(path, keys=None):
@@ -29,7 +53,7 @@ def open_store(path, keys=None):
 
 
 def stream(engine, batch_size=1, **kwargs):
-    """Background generation into NumPy batches (see ``simengine.streaming``)."""
-    from .streaming import stream as _stream
+    """Background generation into NumPy batches (see ``simengine.jobs.stream``)."""
+    from .jobs.stream import stream as _stream
 
     return _stream(engine, batch_size, **kwargs)

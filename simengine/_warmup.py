@@ -1,4 +1,5 @@
-"""Cold-cache start-up: compile the two largest kernels side by side, on two cores.
+"""Cold-cache start-up: compile the two largest kernels side by side, on two cores (one of
+the process-wide settings, ``simengine.settings``).
 
 After a fresh install the first sample compiles every Numba kernel in one process, one after
 the other; two dominate: the camera's tiled renderer ``render_tiles`` (≈ 30 s of CPU on our
@@ -24,7 +25,7 @@ import sys
 
 import numpy as np
 
-from . import _numba
+from . import settings
 
 CHILD_TIMEOUT_S = 600.0
 _TINY_SCENE = {
@@ -43,16 +44,17 @@ _state = {"started": False}  # once per process
 
 def _tiny_frame():
     """(camera, pose, geometry, instance) of the tiny scene's only capture."""
-    from .engine import Engine
     from .geometry.scene_geometry import build_geometry
+    from .instance import sample_instance
     from .physics.parts import posed_parts
     from .physics.world import simulate
     from .sensors.camera.sensor import Camera
     from .spec.loader import scene_from_dict
 
+    # the instance drawn directly, not through an Engine: the engine calls this module
     spec = scene_from_dict(_TINY_SCENE, source="simengine warm-up")
-    engine = Engine(spec, 0)
-    result = simulate(instance := engine.instance(0), spec.schedule, spec.world)
+    instance = sample_instance(spec, 0, 0)
+    result = simulate(instance, spec.schedule, spec.world)
     geometry = build_geometry(posed_parts(instance, result.snapshots[0], result.object_parts,
                                           result.environment, spec.classes))
     sensor = next(s for s in instance.sensors if s.kind == "camera")
@@ -89,7 +91,7 @@ def warm_start(spec=None) -> bool:
     """Compile the renderer and the caster in parallel if the cache is on and cold (module
     docstring) and ``spec`` (a ``SceneSpec``; None: any) has a camera; True when it did.
     Cheap after the first call in a process."""
-    if _state["started"] or not _numba.CACHE:
+    if _state["started"] or not settings.NUMBA_CACHE:
         return False
     if spec is not None and not any(s.kind == "camera" for s in spec.sensors):
         return False

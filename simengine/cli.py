@@ -10,6 +10,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from . import settings
 from ._version import __version__
 from .errors import UserError
 from .store.output_path import check_creatable
@@ -133,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    settings.apply()
     try:
         args = build_parser().parse_args(argv)
         commands = {"render": _render, "info": _info, "validate": _validate, "verify": _verify,
@@ -170,7 +172,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _render(args: argparse.Namespace) -> int:
     from .engine import Engine
-    from .render import DEFAULT_BLOCK_SIZE, render
+    from .jobs.render_store import DEFAULT_BLOCK_SIZE, render_store
     from .spec.loader import load_scene
 
     spec = load_scene(args.scene)  # validates before anything is written
@@ -180,11 +182,11 @@ def _render(args: argparse.Namespace) -> int:
     check_creatable(args.output)
     engine = Engine(spec, seed=args.seed)
     block = args.block_size or DEFAULT_BLOCK_SIZE
-    summary = render(engine, args.output if "://" in args.output else str(out),
-                     args.num_samples, workers=args.workers, block_size=block,
-                     resume=args.resume, overwrite=args.overwrite,
-                     progress=not args.no_progress, scheduler=args.scheduler,
-                     dask_workers=args.dask_local)
+    summary = render_store(engine, args.output if "://" in args.output else str(out),
+                           args.num_samples, workers=args.workers, block_size=block,
+                           resume=args.resume, overwrite=args.overwrite,
+                           progress=not args.no_progress, scheduler=args.scheduler,
+                           dask_workers=args.dask_local)
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in summary.stage_seconds.items() if v > 0)
     print(f"rendered {summary.rendered} of {summary.samples} samples "
           f"({summary.skipped_blocks} blocks already done) in {summary.seconds:.1f} s, "
@@ -223,7 +225,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _corrupt(args: argparse.Namespace) -> int:
-    from .corrupt import corrupt_store
+    from .jobs.corrupt_store import corrupt_store
 
     out = Path(args.output)
     if out.exists() and out.is_file():

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import settings
 from ._warmup import warm_start
 from .attempts import simulate_sample
 from .errors import SpecError
@@ -44,6 +45,7 @@ class Engine:
     """Renders samples of one scene with one root seed."""
 
     def __init__(self, scene: SceneSpec | str | Path, seed: int = 0) -> None:
+        settings.apply()  # the Python API's entry point (simengine.settings)
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.spec = scene if isinstance(scene, SceneSpec) else load_scene(scene)

@@ -10,7 +10,12 @@ from typing import TypeVar
 import numpy as np
 import pytest
 
+from simengine import settings
+
 T = TypeVar("T")
+
+# The test process is an entry point too: many tests call kernels without building an Engine.
+settings.apply()
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "data" / "scenes" / "mini.yaml"
@@ -86,7 +91,7 @@ def scene_store(tmp_path_factory):
     wider than ``SMALL_CAMERA_WIDTH`` are shrunk to it by sensor overrides (same field of
     view), to keep the suite fast."""
     from simengine import Engine
-    from simengine.render import render
+    from simengine.jobs.render_store import render_store
 
     stores: dict[Path, Path] = {}
 
@@ -105,7 +110,7 @@ def scene_store(tmp_path_factory):
             if overrides:
                 engine = engine.with_overrides(overrides)
             out = tmp_path_factory.mktemp(scene.stem) / f"{scene.stem}.zarr"
-            render(engine, str(out), BOX_SCENE_SAMPLES, block_size=2, progress=False)
+            render_store(engine, str(out), BOX_SCENE_SAMPLES, block_size=2, progress=False)
             stores[scene] = out
         return stores[scene]
 

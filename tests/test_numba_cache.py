@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from simengine import _numba
+from simengine import _numba, settings
 
 BASE = ("from simengine._numba import kernel\n\n\n"
         "@kernel(inline='always')\ndef f(x):\n    return x + {}\n")
@@ -20,7 +20,7 @@ def test_digest_follows_the_modules_a_kernel_inlines(tmp_path, monkeypatch):
     (tmp_path / "user_mod.py").write_text(USER)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("SIMENGINE_NUMBA_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(_numba, "_SETTING", str(tmp_path / "cache"))
+    monkeypatch.setattr(settings, "_SETTING", str(tmp_path / "cache"))
     for name in ("base_mod", "user_mod"):
         sys.modules.pop(name, None)
     try:
@@ -48,11 +48,11 @@ def test_camera_kernels_are_keyed_by_the_geometry_core_too():
 
 
 def test_cache_can_be_switched_off_or_moved(monkeypatch, tmp_path):
-    monkeypatch.setattr(_numba, "_SETTING", str(tmp_path))
-    assert _numba.cache_base() == tmp_path
-    monkeypatch.setattr(_numba, "_SETTING", "")
+    monkeypatch.setattr(settings, "_SETTING", str(tmp_path))
+    assert settings.numba_cache_base() == tmp_path
+    monkeypatch.setattr(settings, "_SETTING", "")
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "n"))
-    assert _numba.cache_base() == tmp_path / "n"
+    assert settings.numba_cache_base() == tmp_path / "n"
 
 
 def test_a_kernel_without_refcounts_reads_arrays_and_calls_counted_kernels():

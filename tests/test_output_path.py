@@ -9,7 +9,7 @@ import pytest
 from simengine.cli import main
 from simengine.engine import Engine
 from simengine.errors import StoreError
-from simengine.render import prepare_store
+from simengine.jobs.layout import prepare_render_store
 from simengine.store.output_path import check_creatable
 
 
@@ -78,5 +78,5 @@ def test_check_creatable_leaves_nothing_and_passes_writable_or_existing_paths(tm
 def test_a_writable_new_folder_is_still_created(tmp_path, mini_scene_path):
     target = tmp_path / "new" / "deeper" / "s.zarr"
     check_creatable(str(target))
-    prepare_store(str(target), Engine(mini_scene_path), 2, 1, resume=False, overwrite=False)
+    prepare_render_store(str(target), Engine(mini_scene_path), 2, 1, resume=False, overwrite=False)
     assert (target / "zarr.json").is_file()

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from simengine import _warmup
+from simengine import _warmup, settings
 from simengine.spec.loader import load_scene
 
 from .conftest import MINI, ROOT
@@ -46,9 +46,9 @@ def test_cold_cache_warm_start_fills_the_cache_for_real_samples(tmp_path):
 
 def test_nothing_to_do_when_the_cache_is_off_or_warm_or_no_camera(monkeypatch):
     monkeypatch.setattr(_warmup, "_state", {"started": False})
-    monkeypatch.setattr(_warmup._numba, "CACHE", False)
+    monkeypatch.setattr(settings, "NUMBA_CACHE", False)
     assert _warmup.warm_start() is False
-    monkeypatch.setattr(_warmup._numba, "CACHE", True)
+    monkeypatch.setattr(settings, "NUMBA_CACHE", True)
     lidar_only = load_scene(ROOT / "scenes" / "outdoor_yard.yaml")
     lidar_only = type(lidar_only)(**{**lidar_only.__dict__, "sensors": tuple(
         s for s in lidar_only.sensors if s.kind != "camera")})

@@ -6,7 +6,7 @@ Sections:
 
 1. End to end: ``Engine(scene, seed).sample(k)`` over N samples (after one warm-up sample
    that pays Numba compilation or cache loading), time per stage from ``engine.timings``,
-   and ``simengine.render.render`` into a temporary store with 1 and 2 workers.
+   and ``simengine.jobs.render_store.render_store`` into a temporary store with 1 and 2 workers.
 2. Camera: ``Camera.observe`` (rgb, depth, masks, boxes) against PyBullet's TinyRenderer
    (``getCameraImage``, rgb, depth, segmentation) on the same geometry, for one snapshot of
    the scene and for a 20-primitive scene.

@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import simengine  # noqa: E402
-from simengine.render import render  # noqa: E402
+from simengine.jobs.render_store import render_store  # noqa: E402
 
 
 class RssSampler(threading.Thread):
@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                                       stop=args.samples):
                 pass
         else:
-            render(engine, str(Path(tmp) / "leak.zarr"), args.samples, workers=args.workers,
-                   block_size=args.block_size, progress=False)
+            render_store(engine, str(Path(tmp) / "leak.zarr"), args.samples,
+                         workers=args.workers, block_size=args.block_size, progress=False)
     seconds = time.perf_counter() - start
     sampler.stop.set()
     sampler.join()

@@ -29,20 +29,22 @@ shared memory, as torch's default collate does, so that thread has no batch to c
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset, IterableDataset, Sampler, get_worker_info
 
-from ..engine import Engine
+from ..jobs.stream import batch_indices, common_keys, valid_mask
+from ..jobs.worker import set_up_worker, threads_per_worker
 from ..store.batched import epoch_order, select_keys
 from ..store.reader import StoreReader
-from ..streaming import batch_indices, common_keys, valid_mask
 from ._worker_exit import in_worker
+
+if TYPE_CHECKING:  # StoreDataset users never load the engine (nor Numba, PyBullet)
+    from ..engine import Engine
 
 PADDED = {"objects": "objects/count", "events": "events/count"}
 
@@ -86,13 +88,6 @@ def _empty(shape: tuple[int, ...], dtype: np.dtype, shared: bool) -> torch.Tenso
     return torch.empty(0, dtype=like.dtype).set_(storage, 0, shape)
 
 
-def _cap_numba_threads(num_workers: int) -> None:
-    import numba
-
-    threads = max(1, (os.cpu_count() or 1) // max(1, num_workers))
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-
-
 class GeneratedDataset(IterableDataset):
     """Samples ``start..stop-1`` of ``engine``, generated on the fly (see module docs)."""
 
@@ -123,7 +118,7 @@ class GeneratedDataset(IterableDataset):
         info = get_worker_info()
         n, wid = (1, 0) if info is None else (info.num_workers, info.id)
         if in_worker():
-            _cap_numba_threads(n)
+            set_up_worker(threads_per_worker(n))
         for b, indices in enumerate(batch_indices(self.start, self.stop, self.batch_size)):
             if b % n != wid:
                 continue

@@ -25,16 +25,7 @@ if TYPE_CHECKING:
     from ..instance import SceneInstance, SensorInstance
     from ..physics.events import Recording
 
-
-@dataclass(frozen=True)
-class OutputSpec:
-    """Shape (per sample, without the sample axis) and dtype of one output array."""
-
-    shape: tuple[int, ...]
-    dtype: str
-    fill: float | int | bool = 0
-    unit: str = ""
-    doc: str = ""
+from ..arrays import OutputSpec
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,14 @@
 re-rendered from anywhere: another working directory, the scene folder moved or deleted, a
 cluster worker that sees only the store.
 
-Each file of an asset's bundle (``assets.asset_bundle``: the file and what it loads by a
-relative path) is one uint8 array ``assets/<sha256>`` (content-addressed: a file shared by
-two assets is stored once). The root attribute ``simengine.assets`` maps each name, as the
-scene writes it, to ``{"main": path, "files": {path: sha256}}`` with paths relative to the
-bundle's common folder. Workers write the bundle into a local cache folder named by its
-digest (``SIMENGINE_ASSET_CACHE``, default ``~/.cache/simengine/assets``), checking every
-file's SHA-256, and load the scene with those files.
+Each file of an asset's bundle (the file and what it loads by a relative path, resolved by
+the job that creates the store: ``jobs.layout``) is one uint8 array ``assets/<sha256>``
+(content-addressed: a file shared by two assets is stored once). The root attribute
+``simengine.assets`` maps each name, as the scene writes it, to ``{"main": path, "files":
+{path: sha256}}`` with paths relative to the bundle's common folder. Workers write the
+bundle into a local cache folder named by its digest (``SIMENGINE_ASSET_CACHE``, default
+``~/.cache/simengine/assets``), checking every file's SHA-256, and load the scene with those
+files.
 """
 
 from __future__ import annotations
@@ -16,39 +17,27 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import zarr
 
-from ..assets import asset_bundle
 from ..errors import DamagedStoreError
 
 GROUP = "assets"
-
-
-def spec_assets(spec: Any) -> dict[str, str]:
-    """Every asset a scene spec names (name as written -> the file it was resolved to)."""
-    found: dict[str, str] = {}
-    for g in spec.groups:
-        if g.template.asset is not None:
-            found[g.template.asset_name or g.template.asset] = g.template.asset
-    for s in spec.audio.sources:
-        if s.file is not None:
-            found[s.file_name or s.file] = s.file
-    return dict(sorted(found.items()))
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def asset_records(assets: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """The ``simengine.assets`` attribute of ``assets``, and nothing written."""
+def asset_records(bundles: Mapping[str, Sequence[Path]]) -> dict[str, dict[str, Any]]:
+    """The ``simengine.assets`` attribute of ``bundles`` (asset name -> its files, main file
+    first), and nothing written."""
     records = {}
-    for name, path in assets.items():
-        files = asset_bundle(path)
+    for name, files in bundles.items():
         base = Path(os.path.commonpath([str(f.parent) for f in files]))
         records[name] = {"main": files[0].relative_to(base).as_posix(),
                          "files": {f.relative_to(base).as_posix(): _sha256(f.read_bytes())
@@ -56,11 +45,11 @@ def asset_records(assets: dict[str, str]) -> dict[str, dict[str, Any]]:
     return records
 
 
-def write_assets(root: zarr.Group, assets: dict[str, str]) -> None:
+def write_assets(root: zarr.Group, bundles: Mapping[str, Sequence[Path]]) -> None:
     """Copy every file of every asset's bundle into the store (those whose stored copy is
     missing or differs; so this also repairs)."""
-    for _name, path in assets.items():
-        for f in asset_bundle(path):
+    for files in bundles.values():
+        for f in files:
             data = f.read_bytes()
             key = f"{GROUP}/{_sha256(data)}"
             if key in root and _stored_bytes(root, key) == data:

@@ -14,6 +14,9 @@ Nothing is resized and no attribute changes while workers run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,12 +24,8 @@ import zarr
 from zarr.codecs import BloscCodec
 
 from .._version import __version__
-from ..engine import Engine
-from ..materials import MATERIAL_NAMES
-from ..sensors.base import OutputSpec
-from ..spec.distributions import to_plain
-from ..spec.scene import SHAPES
-from .assets import asset_records, spec_assets, write_assets
+from ..arrays import OutputSpec
+from .assets import asset_records, write_assets
 from .integrity import create_manifest
 
 # 2: every block records what it wrote in meta/manifest (store.integrity)
@@ -37,45 +36,68 @@ COMPRESSOR = BloscCodec(cname="zstd", clevel=3, shuffle="shuffle")
 # Writing fill-only chunks too keeps a re-rendered (resumed) shard byte-identical to a
 # first render and makes "every chunk is on disk" true of finished blocks.
 ARRAY_CONFIG = {"write_empty_chunks": True}
+UNITS = {"length": "m", "time": "s", "angle_in_arrays": "see each array's unit",
+         "quaternion_order": "xyzw", "camera_frame": "OpenCV (x right, y down, z fwd)",
+         "sensor_body_frame": "x forward, y left, z up"}
 
 
-def store_attributes(engine: Engine, num_samples: int, block_size: int) -> dict[str, Any]:
-    spec = engine.spec
+@dataclass(frozen=True)
+class StoreLayout:
+    """Everything a new store is made of, known before any sample renders. The job that
+    renders the store builds it (``jobs.layout``); the store never sees an engine."""
+
+    arrays: Mapping[str, OutputSpec]  # every array of a sample, key -> spec
+    attributes: Mapping[str, Any]  # the root attribute ``ATTR`` (``store_attributes``)
+    assets: Mapping[str, Sequence[Path]]  # asset name -> its bundle's files, main file first
+
+    @property
+    def num_samples(self) -> int:
+        return int(self.attributes["num_samples"])
+
+    @property
+    def block_size(self) -> int:
+        return int(self.attributes["block_size"])
+
+
+def store_attributes(*, root_seed: int, num_samples: int, block_size: int, scene_name: str,
+                     scene_hash: str, scene: dict[str, Any], overrides: dict[str, Any],
+                     assets: Mapping[str, Sequence[Path]], sensors: list[dict[str, Any]],
+                     classes: list[str], materials: list[str], shapes: list[str],
+                     arrays: Mapping[str, OutputSpec]) -> dict[str, Any]:
+    """The root attribute: what a reader needs, and what decides whether an existing store
+    was made by the same render (``store.prepare.IDENTITY``)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "engine_version": __version__,
-        "root_seed": engine.seed,
+        "root_seed": root_seed,
         "num_samples": num_samples,
         "block_size": block_size,
-        "scene_name": spec.name,
-        "scene_hash": spec.hash(),
-        "scene": spec.to_dict(),
-        "overrides": dict(engine.overrides),  # already applied to "scene"; the record
-        "assets": asset_records(spec_assets(spec)),  # copies in the store (store.assets)
-        "sensors": [{"name": s.name, "kind": s.kind, "preset": s.preset,
-                     "params": {k: to_plain(v) for k, v in s.params.items()}}
-                    for s in spec.sensors],
-        "classes": list(spec.classes),
-        "materials": list(MATERIAL_NAMES),
-        "shapes": list(SHAPES),
-        "units": {"length": "m", "time": "s", "angle_in_arrays": "see each array's unit",
-                  "quaternion_order": "xyzw", "camera_frame": "OpenCV (x right, y down, z fwd)",
-                  "sensor_body_frame": "x forward, y left, z up"},
-        "arrays": {k: {"unit": o.unit, "doc": o.doc} for k, o in engine.outputs().items()},
+        "scene_name": scene_name,
+        "scene_hash": scene_hash,
+        "scene": scene,  # self-contained: the store renders without the scene file
+        "overrides": overrides,  # already applied to "scene"; the record
+        "assets": asset_records(assets),  # copies in the store (store.assets)
+        "sensors": sensors,
+        "classes": classes,
+        "materials": materials,
+        "shapes": shapes,
+        "units": UNITS,
+        "arrays": {k: {"unit": o.unit, "doc": o.doc} for k, o in arrays.items()},
     }
 
 
-def create_store(path: str, engine: Engine, num_samples: int, block_size: int) -> zarr.Group:
+def create_store(path: Any, layout: StoreLayout) -> zarr.Group:
     """Create every array at full size (nothing written yet) and the root attributes."""
+    n, block_size = layout.num_samples, layout.block_size
     root = zarr.open_group(path, mode="w", zarr_format=3)
-    for key, out in engine.outputs().items():
-        _create_array(root, key, num_samples, block_size, out)
-    root.create_array(DONE, shape=(num_samples,), chunks=(block_size,), dtype="bool",
+    for key, out in layout.arrays.items():
+        _create_array(root, key, n, block_size, out)
+    root.create_array(DONE, shape=(n,), chunks=(block_size,), dtype="bool",
                       fill_value=False, compressors=COMPRESSOR, config=ARRAY_CONFIG)
-    create_manifest(root, num_blocks(num_samples, block_size), len(engine.outputs()))
-    write_assets(root, spec_assets(engine.spec))
+    create_manifest(root, num_blocks(n, block_size), len(layout.arrays))
+    write_assets(root, layout.assets)
     # Attributes are written last: a store without them is an unfinished creation.
-    root.attrs[ATTR] = store_attributes(engine, num_samples, block_size)
+    root.attrs[ATTR] = dict(layout.attributes)
     return root
 
 

@@ -30,10 +30,10 @@ from zarr.core.sync import sync
 from zarr.storage import MemoryStore
 
 from ..errors import StoreError
-from .assets import spec_assets, write_assets
+from .assets import write_assets
 from .blocks import clear_block
 from .integrity import MANIFEST, META, attrs_digest, has_manifest
-from .layout import ATTR, DONE, create_store, num_blocks
+from .layout import ATTR, DONE, StoreLayout, create_store, num_blocks
 from .progress import written_blocks
 from .verify import good_blocks
 
@@ -81,15 +81,17 @@ class BlockPlan:
         return self.total_blocks - self.skipped_blocks
 
 
-def prepare_store(path: str, engine: Any, n: int, block_size: int, *, resume: bool,
-                  overwrite: bool) -> BlockPlan:
-    """Create or check the store at ``path`` (a local path or an fsspec URL)."""
+def prepare_store(path: str, layout: StoreLayout, *, resume: bool, overwrite: bool
+                  ) -> BlockPlan:
+    """Create or check the store at ``path`` (a local path or an fsspec URL) for ``layout``
+    (its sample count and block size included)."""
+    n, block_size = layout.num_samples, layout.block_size
     state = _state(path)
     if state == "absent":
-        return _create(path, engine, n, block_size)
+        return _create(path, layout)
     if state == "not-a-store":
         raise StoreError(f"{path}: exists and is not a simengine store; refusing to touch it")
-    expected = _expected(engine, n, block_size)  # only an existing store is compared with it
+    expected = _expected(layout)  # only an existing store is compared with it
     root = zarr.open_group(path, mode="r")
     stored = dict(root.attrs[ATTR])
     same = all(stored.get(k) == expected.attrs[k] for k in IDENTITY)
@@ -103,10 +105,10 @@ def prepare_store(path: str, engine: Any, n: int, block_size: int, *, resume: bo
                              for k in IDENTITY if stored.get(k) != expected.attrs[k])
             raise StoreError(f"{path}: store was made from another render ({diff}); pass "
                              "--overwrite to replace it")
-        return _replace(path, engine, n, block_size)
+        return _replace(path, layout)
     if not resume:
         if overwrite:
-            return _replace(path, engine, n, block_size)
+            return _replace(path, layout)
         what = ("finish it" if held == n else
                 f"extend it from {held} to {n} samples" if held < n else "finish it")
         raise StoreError(f"{path}: store exists; pass --resume to {what} or --overwrite to "
@@ -119,7 +121,7 @@ def prepare_store(path: str, engine: Any, n: int, block_size: int, *, resume: bo
         plan.notes.append("root attributes had been edited; restored from the scene")
     _remove_partial_files(path)
     restored = _restore_metadata(path, expected.docs)
-    write_assets(zarr.open_group(path, mode="r+"), spec_assets(engine.spec))  # repairs copies
+    write_assets(zarr.open_group(path, mode="r+"), layout.assets)  # repairs copies
     if restored and not edited:
         plan.notes.append("restored edited metadata: " + ", ".join(restored[:4])
                           + (f" and {len(restored) - 4} more" if len(restored) > 4 else ""))
@@ -147,10 +149,10 @@ class _Expected:
     docs: dict[str, bytes]  # every metadata document a fresh store of this render has
 
 
-def _expected(engine: Any, n: int, block_size: int) -> _Expected:
+def _expected(layout: StoreLayout) -> _Expected:
     """The metadata documents of a freshly created store, made in memory."""
     mem = MemoryStore()
-    create_store(mem, engine, n, block_size)
+    create_store(mem, layout)
     keys = sync(_list(mem, ""))
     proto = default_buffer_prototype()
     docs = {k: sync(mem.get(k, prototype=proto)).to_bytes() for k in keys
@@ -203,12 +205,12 @@ def _unchecked(root: zarr.Group, attrs: dict[str, Any]) -> np.ndarray:
     return done_blocks(root, attrs)
 
 
-def _create(path: str, engine: Any, n: int, block_size: int) -> BlockPlan:
-    create_store(path, engine, n, block_size)
-    return BlockPlan(n, block_size, created=True)
+def _create(path: str, layout: StoreLayout) -> BlockPlan:
+    create_store(path, layout)
+    return BlockPlan(layout.num_samples, layout.block_size, created=True)
 
 
-def _replace(path: str, engine: Any, n: int, block_size: int) -> BlockPlan:
+def _replace(path: str, layout: StoreLayout) -> BlockPlan:
     if is_url(path):
         import fsspec
 
@@ -216,7 +218,7 @@ def _replace(path: str, engine: Any, n: int, block_size: int) -> BlockPlan:
         fs.rm(root, recursive=True)
     else:
         shutil.rmtree(path)
-    return _create(path, engine, n, block_size)
+    return _create(path, layout)
 
 
 def _state(path: str) -> str:

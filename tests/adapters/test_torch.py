@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import simengine
-from simengine.render import render
+from simengine.jobs.render_store import render_store
 from tests.conftest import assert_samples_equal
 
 torch = pytest.importorskip("torch", reason="the torch adapter's tests need torch "
@@ -59,7 +59,7 @@ def test_generated_dataset_yields_engine_samples_in_order(engine, reference, wor
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory, engine):
     path = tmp_path_factory.mktemp("torch") / "s.zarr"
-    render(engine, str(path), N, block_size=BLOCK, progress=False)
+    render_store(engine, str(path), N, block_size=BLOCK, progress=False)
     return path
 
 

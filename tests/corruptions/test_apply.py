@@ -124,9 +124,9 @@ def test_corrupt_equals_rendering_with_the_sets(rendered):
     assert main(["corrupt", str(clean), "-c", str(sets_file), "-o", str(out)]) == 0
     direct = tmp / "direct.zarr"
     engine = Engine(scene_from_dict(mini_with(CLI_SETS), source=str(MINI)), seed=5)
-    from simengine.render import render
+    from simengine.jobs.render_store import render_store
 
-    render(engine, str(direct), 3, block_size=2, progress=False)  # same seed, same sets
+    render_store(engine, str(direct), 3, block_size=2, progress=False)  # same seed, same sets
     a, b = zarr.open_group(str(out), mode="r"), zarr.open_group(str(direct), mode="r")
     keys = [*engine.outputs(), "meta/done"]
     assert any(k.startswith("corrupted/stack/0/") for k in keys)

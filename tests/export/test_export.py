@@ -233,14 +233,14 @@ def test_kitti_labels_agree_with_the_store_boxes(store, kitti_dir):
 ])
 def test_bad_input_exits_2_and_writes_nothing(argv, fragment, store, tmp_path, capsys):
     from simengine import Engine
-    from simengine.render import prepare_store
+    from simengine.jobs.layout import prepare_render_store
 
     (tmp_path / "plain").mkdir()
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "keep.txt").write_text("precious")
     (tmp_path / "file.txt").write_text("precious")
-    prepare_store(str(tmp_path / "empty.zarr"), Engine(MINI, seed=0), 2, 2, resume=False,
-                  overwrite=False)
+    prepare_render_store(str(tmp_path / "empty.zarr"), Engine(MINI, seed=0), 2, 2, resume=False,
+                         overwrite=False)
     before = {p: p.read_bytes() if p.is_file() else None for p in tmp_path.rglob("*")}
     assert main([a.format(tmp=tmp_path, store=store) for a in argv]) == 2
     err = capsys.readouterr().err.strip()

@@ -284,11 +284,11 @@ def test_contact_sheet_tiles_are_the_store_images(store, tmp_path, capsys):
 ])
 def test_bad_input_exits_2_and_writes_nothing(argv, fragment, store, tmp_path, capsys):
     from simengine import Engine
-    from simengine.render import prepare_store
+    from simengine.jobs.layout import prepare_render_store
 
     (tmp_path / "plain").mkdir()
-    prepare_store(str(tmp_path / "empty.zarr"), Engine(MINI, seed=0), 2, 2, resume=False,
-                  overwrite=False)
+    prepare_render_store(str(tmp_path / "empty.zarr"), Engine(MINI, seed=0), 2, 2, resume=False,
+                         overwrite=False)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     args = [a.format(tmp=tmp_path, store=store) for a in argv]
     assert main(args) == 2

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import simengine
-from simengine.render import render
+from simengine.jobs.render_store import render_store
 from simengine.spec.overrides import decode_overrides, parse_path
 from tests.conftest import assert_samples_equal
 
@@ -58,7 +58,7 @@ def test_bad_overrides_name_the_path(engine):
 def test_store_records_overrides(engine, tmp_path):
     hard = engine.with_overrides({"objects[blocks].count": 1})
     path = tmp_path / "o.zarr"
-    render(hard, str(path), 2, block_size=2, progress=False)
+    render_store(hard, str(path), 2, block_size=2, progress=False)
     store = simengine.open_store(path)
     assert store.attrs["overrides"] == {"objects[blocks].count": 1}
     for k in range(2):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import simengine
-from simengine.render import render
+from simengine.jobs.render_store import render_store
 from simengine.store.batched import runs
 from tests.conftest import assert_samples_equal
 
@@ -22,7 +22,7 @@ def engine(mini_scene_path):
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory, engine):
     path = tmp_path_factory.mktemp("batched") / "s.zarr"
-    render(engine, str(path), N, block_size=BLOCK, progress=False)
+    render_store(engine, str(path), N, block_size=BLOCK, progress=False)
     return path
 
 
@@ -88,11 +88,11 @@ def test_shuffle_is_seeded_and_shard_aware(store_path, reference):
 
 
 def test_partial_store_serves_done_samples_only(tmp_path, engine, reference):
-    from simengine.render import prepare_store
-    from simengine.store.writer import render_block
+    from simengine.jobs.block import render_block
+    from simengine.jobs.layout import prepare_render_store
 
     path = str(tmp_path / "p.zarr")
-    prepare_store(path, engine, 6, BLOCK, resume=False, overwrite=False)
+    prepare_render_store(path, engine, 6, BLOCK, resume=False, overwrite=False)
     render_block(path, 1)
     r = simengine.open_store(path, keys="objects")
     assert r.epoch_order().tolist() == [2, 3]
@@ -110,7 +110,7 @@ def test_fsspec_url_store(engine, reference):
 
     url = f"memory://simengine-{uuid.uuid4().hex}/s.zarr"
     try:
-        summary = render(engine, url, 4, block_size=BLOCK, progress=False)
+        summary = render_store(engine, url, 4, block_size=BLOCK, progress=False)
         assert summary.rendered == 4
         r = simengine.open_store(url, keys=["objects", "camera/cam/rgb"])
         batch = r.read([3, 0])
@@ -118,8 +118,9 @@ def test_fsspec_url_store(engine, reference):
             assert_samples_equal({key: v[j] for key, v in batch.items()},
                                  subset(reference[k], r.keys))
         with pytest.raises(simengine.StoreError, match="--resume"):
-            render(engine, url, 4, block_size=BLOCK, progress=False)
-        assert render(engine, url, 4, block_size=BLOCK, progress=False, resume=True).rendered == 0
+            render_store(engine, url, 4, block_size=BLOCK, progress=False)
+        again = render_store(engine, url, 4, block_size=BLOCK, progress=False, resume=True)
+        assert again.rendered == 0
     finally:
         fs, root = fsspec.core.url_to_fs(url)
         fs.rm(root.rsplit("/", 1)[0], recursive=True)

@@ -103,11 +103,11 @@ def _peak_rss_mb_of(code: str) -> tuple[float, str]:
 
 def test_a_billion_sample_store_opens_and_counts_in_small_memory(tmp_path, mini_scene_path):
     """Created (no sample rendered), then described and opened in fresh processes."""
-    from simengine.store.prepare import prepare_store
+    from simengine.jobs.layout import prepare_render_store
 
     engine = simengine.Engine(simengine.load_scene(mini_scene_path), seed=0)
     path = str(tmp_path / "huge.zarr")
-    plan = prepare_store(path, engine, 10**9, 4, resume=False, overwrite=False)
+    plan = prepare_render_store(path, engine, 10**9, 4, resume=False, overwrite=False)
     assert len(plan) == 250_000_000 and plan.samples_todo == 10**9
     assert next(iter(plan)) == 0
     rss, out = _peak_rss_mb_of(
@@ -118,7 +118,7 @@ def test_a_billion_sample_store_opens_and_counts_in_small_memory(tmp_path, mini_
     assert "0 1000000000" in out and "1000000000 0" in out
     assert rss < 400, f"peak RSS {rss:.0f} MB"
     # a resume plan of such a store is lazy too
-    plan = prepare_store(path, engine, 10**9, 4, resume=True, overwrite=False)
+    plan = prepare_render_store(path, engine, 10**9, 4, resume=True, overwrite=False)
     assert plan.samples_todo == 10**9 and plan.skipped_blocks == 0
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 < 4000
     assert main(["info", path]) == 0

@@ -137,13 +137,13 @@ def test_info_on_a_missing_store_is_a_clear_error(tmp_path, capsys):
 
 
 def test_reader_serves_only_done_samples(tmp_path, mini_scene_path):
-    from simengine.render import prepare_store
+    from simengine.jobs.layout import prepare_render_store
 
     engine = simengine.Engine(simengine.load_scene(mini_scene_path), seed=0)
     path = str(tmp_path / "partial.zarr")
-    blocks = prepare_store(path, engine, 4, 2, resume=False, overwrite=False)
+    blocks = prepare_render_store(path, engine, 4, 2, resume=False, overwrite=False)
     assert list(blocks) == [0, 1]
-    from simengine.store.writer import render_block
+    from simengine.jobs.block import render_block
 
     render_block(path, 1)
     store = simengine.open_store(path)

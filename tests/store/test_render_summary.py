@@ -34,7 +34,7 @@ def test_dropped_objects_are_said_in_the_summary(tmp_path, capsys):
 
 
 def test_bad_input_in_a_worker_leaves_no_store(tmp_path, mini_scene_path, monkeypatch, capsys):
-    import simengine.render as render_module
+    import simengine.jobs.render_store as render_module
 
     def failing(*_args, **_kwargs):
         raise UserError("scene.yaml: sensors[0].pose.position: inside fixed object 'x'")
@@ -54,7 +54,7 @@ def test_an_existing_store_is_kept_when_a_resumed_render_fails(tmp_path, mini_sc
     out = tmp_path / "s.zarr"
     assert main(["render", str(mini_scene_path), "-n", str(n), "-o", str(out),
                  "--no-progress"]) == 0
-    import simengine.render as render_module
+    import simengine.jobs.render_store as render_module
 
     def failing(*_args, **_kwargs):
         raise UserError("bad")

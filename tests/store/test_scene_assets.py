@@ -111,7 +111,7 @@ def test_a_store_renders_resumes_and_grows_without_the_scene_folder(tmp_path):
                  "--block-size", 2, "--resume", "--no-progress", cwd=other_cwd)
     assert grown.returncode == 0, grown.stderr
     shutil.rmtree(moved)
-    from simengine.store.writer import _ENGINES, render_block
+    from simengine.jobs.block import _ENGINES, render_block
 
     _ENGINES.clear()
     render_block(str(store), 2)  # a worker that sees only the store
@@ -122,24 +122,24 @@ def test_a_changed_asset_is_another_render(tmp_path):
     scene = _write_scene(tmp_path / "proj")
     store = tmp_path / "x.zarr"
     engine = simengine.Engine(simengine.load_scene(scene), seed=0)
-    from simengine.store.prepare import prepare_store
+    from simengine.jobs.layout import prepare_render_store
 
-    prepare_store(str(store), engine, 2, 2, resume=False, overwrite=False)
+    prepare_render_store(str(store), engine, 2, 2, resume=False, overwrite=False)
     (tmp_path / "proj" / "meshes" / "cube.mtl").write_text("newmtl crate\nKd 1 0 0\n")
     changed = simengine.Engine(simengine.load_scene(scene), seed=0)
     with pytest.raises(simengine.errors.StoreError, match=r"another render.*assets"):
-        prepare_store(str(store), changed, 2, 2, resume=True, overwrite=False)
+        prepare_render_store(str(store), changed, 2, 2, resume=True, overwrite=False)
 
 
 def test_worker_errors_reach_the_parent_intact(tmp_path, monkeypatch):
     monkeypatch.setenv("SIMENGINE_ASSET_CACHE", str(tmp_path / "cache"))  # nothing cached yet
     scene = _write_scene(tmp_path / "proj")
     store = tmp_path / "x.zarr"
-    from simengine.executors.local import run_blocks
-    from simengine.store.prepare import prepare_store
+    from simengine.jobs.executors.local import run_blocks
+    from simengine.jobs.layout import prepare_render_store
 
-    prepare_store(str(store), simengine.Engine(simengine.load_scene(scene), seed=0), 2, 2,
-                  resume=False, overwrite=False)
+    prepare_render_store(str(store), simengine.Engine(simengine.load_scene(scene), seed=0), 2,
+                         2, resume=False, overwrite=False)
     for f in (store / "assets").rglob("c/*"):
         f.unlink()  # every stored asset copy lost
     with pytest.raises(DamagedStoreError, match=r"asset .(clips/tone.wav|meshes/cube.obj)."):

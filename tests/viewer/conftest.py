@@ -16,7 +16,7 @@ import yaml
 import zarr
 
 from simengine import Engine
-from simengine.render import render
+from simengine.jobs.render_store import render_store
 from simengine.spec.loader import scene_from_dict
 from simengine.viewer import ViewerServer, make_server
 
@@ -58,7 +58,7 @@ def viewer_store(tmp_path_factory) -> Path:
     last one flagged not done."""
     path = tmp_path_factory.mktemp("viewer") / "store.zarr"
     engine = Engine(scene_from_dict(viewer_scene(), source=str(MINI)), seed=0)
-    render(engine, str(path), 4, block_size=2, progress=False)
+    render_store(engine, str(path), 4, block_size=2, progress=False)
     zarr.open_group(str(path), mode="r+")["meta/done"][NOT_DONE] = False
     return path
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 import simengine
-from simengine.render import render
+from simengine.jobs.render_store import render_store as render
 
 from .settings import Settings
 from .table import Row, print_table

@@ -25,7 +25,7 @@ import numpy as np
 
 import simengine
 from simengine.errors import UserError
-from simengine.render import render
+from simengine.jobs.render_store import render_store as render
 
 from .settings import SCENES, settings
 from .table import Row, median_seconds, print_table

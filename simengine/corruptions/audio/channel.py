@@ -223,7 +223,7 @@ def dead_channel(data, level, rng, context) -> Result:
 def gain_phase_mismatch(data, sigmas, rng, context) -> Result:
     """Per channel a gain N(0, σ_g²) dB and a phase N(0, σ_φ²) degrees, the phase a constant
     rotation of every positive frequency (analytic signal times exp(−jφ): a cosine becomes
-    cos(ωt − φ), DC untouched), by ``audio_capsules.capsule_chain`` (numpy FFT). Recorded
+    cos(ωt − φ), DC untouched), by ``capsules.capsule_chain`` (numpy FFT). Recorded
     ``gain_db_c`` and ``phase_deg_c``."""
     x = waveform(data)
     c = x.shape[0]

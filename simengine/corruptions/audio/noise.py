@@ -314,7 +314,7 @@ def room_response(ir: np.ndarray, direct: np.ndarray, distance: float, lowest_mo
           (0.15, 0.3, 0.45, 0.6, 0.8), needs=("sample_rate", "mic_positions"))
 def reverberation(data, rt60, rng, context) -> Result:
     """Each capsule's signal convolved with its own image-source impulse response
-    (``room_acoustics``: Allen & Berkley shoebox, absorption scaled so that the model's own
+    (``room``: Allen & Berkley shoebox, absorption scaled so that the model's own
     decay meets the RT60, air absorption) in a room drawn in RoomSimulator's ranges, with
     the array at a drawn point (≥ 1 m from the walls, 1.0–1.6 m high) and the source
     1.5 m away (less if a wall is nearer) in a drawn direction (azimuth uniform,
@@ -326,7 +326,7 @@ def reverberation(data, rt60, rng, context) -> Result:
     high-passed below the lowest axial mode. The tail past the end of the recording is
     lost (the output keeps N samples). Recorded: ``rt60_s`` measured on the response used
     (Schroeder backward integration of all channels' energy, T30: −5 to −35 dB), the
-    model's (at generic points, ``room_acoustics.calibrate_alpha``) and the target RT60,
+    model's (at generic points, ``room.calibrate_alpha``) and the target RT60,
     room size, absorption, source direction and distance."""
     x = waveform(data)
     fs = sample_rate(context)

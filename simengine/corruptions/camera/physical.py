@@ -5,7 +5,7 @@ low light with raw-domain noise, lens dirt and colour quantisation.
 Input: one uint8 (H, W, 3) sRGB image; output uint8 of the same shape. Light-transport
 effects (fog, defocus, motion blur, low light) work on linear light: the image is decoded
 with the IEC 61966-2-1 sRGB curve (``decode_srgb``), changed, and encoded back
-(``encode_srgb``), as our camera's ``image_effects.develop`` encodes it.
+(``encode_srgb``), as our camera's ``effects.develop`` encodes it.
 
 Severity tables (our choices, documented per corruption):
 
@@ -250,7 +250,7 @@ def low_light(image: np.ndarray, stops: float, rng: np.random.Generator,
               context: Mapping[str, Any]) -> Result:
     """Less light on the same sensor, no extra gain: linear light × 2^−stops, raw noise of
     variance shot·x + read, clip, sRGB encode and quantise, all by our camera's
-    ``image_effects.develop`` (its Numba kernel; noise is the Poisson–Gaussian two-moment
+    ``effects.develop`` (its Numba kernel; noise is the Poisson–Gaussian two-moment
     approximation). Draws one standard normal per channel value."""
     linear = decode_srgb(image)
     gain = 2.0 ** -float(stops)

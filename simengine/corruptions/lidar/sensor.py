@@ -45,7 +45,7 @@ import numpy as np
 
 from ..base import Result, register
 
-# The intensity is ρ·cosθ·exp(−2αR)·min(1, (R_ref/R)²) (sensors/lidar_model.py); without
+# The intensity is ρ·cosθ·exp(−2αR)·min(1, (R_ref/R)²) (sensors/lidar/beams.py); without
 # ``intensity_reference_range_m`` in the context the schema default 10 m is assumed.
 DEFAULT_REFERENCE_RANGE_M = 10.0
 CROSSTALK_SIGMA_M = 3.0  # Robo3D's crosstalk noise, N(0, 3 m) (as the brief states; unverified)

@@ -26,7 +26,7 @@ backscattering coefficient (the attenuation drawn per scan from 0 … 0.06 /m); 
 three numbers as the extinction coefficient.
 
 **Powers and the detection floor.** Returns are compared in the lidar model's units
-(``sensors/lidar_model``): P = ρ·cosθ·exp(−2αR)/R², recovered from the intensity as
+(``sensors/lidar/beams``): P = ρ·cosθ·exp(−2αR)/R², recovered from the intensity as
 intensity / min(R, R_ref)² (R_ref = ``context["intensity_reference_range_m"]``, default
 10 m). A return is lost when its new power falls below the detection floor; the capture
 does not carry the preset's floor, so it is ``context["detection_floor"]`` when given and

@@ -204,7 +204,7 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
                 frames[r, 10] /= p1
                 frames[r, 11] /= p2
         for r in range(th):
-            kb = tx0 * th + r * tw  # strip order (camera_render.strip_order)
+            kb = tx0 * th + r * tw  # strip order (shading.strip_order)
             base = ty0 * width + kb
             # one loop per kind (a shared loop computed every kind's test at every pixel)
             if kp == BOX:
@@ -273,7 +273,7 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
     ``row_time`` (H,) time offsets (rolling shutter, motion-blur sample) at which parts and
     camera are posed for each image row; ``albedo`` linear RGB. With ``fused`` the tone
     curve and 8-bit quantisation run here (``thresholds`` and ``code_start`` from
-    image_effects.code_tables, so the codes are exactly develop()'s on the same float32
+    effects.code_tables, so the codes are exactly develop()'s on the same float32
     values) and ``out_u8`` is written instead of the linear ``out_rgb``. Without
     ``want_normal`` (``want_t``) ``out_normal`` (``out_t`` and ``out_part``) are left
     alone. ``casters`` lists the parts that cast shadows, ``tile_axis`` and ``tile_cone``

@@ -23,7 +23,7 @@ from ...geometry._raycast_kernels import (
 
 @kernel(inline="always")
 def _code(value, thresholds, start):
-    """8-bit code of a linear value through the tone curve (see image_effects.code_tables)."""
+    """8-bit code of a linear value through the tone curve (see effects.code_tables)."""
     x = np.float64(value)
     if not x > 0.0:
         x = 0.0

@@ -22,7 +22,7 @@ PARAMS = {
     # Lens distortion, Brown–Conrady in OpenCV's order (k1, k2, p1, p2, k3); applied when
     # the rays are generated, so every output is distorted consistently.
     "distortion": Field("numbers", length=5),
-    # Image pipeline (see sensors/image_effects.py): exposure gain, vignetting (a strength,
+    # Image pipeline (see sensors/camera/effects.py): exposure gain, vignetting (a strength,
     # or the natural cos⁴ law), raw Poisson–Gaussian noise (fixed shot/read, or the common
     # random model), tone curve (gamma; 0 = the sRGB curve).
     "exposure_gain": Field("number", default=1.0, positive=True),

@@ -1,4 +1,4 @@
-"""Numba kernel of the lidar sweep (``lidar_sweep.py`` validates, allocates and casts).
+"""Numba kernel of the lidar sweep (``sweep.py`` validates, allocates and casts).
 
 Only arithmetic: which beams can reach which moving part. The intersections themselves go
 through the geometry core's compiled kernel, so the lidar adds next to nothing to the

@@ -10,7 +10,7 @@ from ...materials import MATERIAL_NAMES
 from ...params import Field
 
 PARAMS = {
-    # Beam layout (see sensors/lidar_model.py): the preset's elevation table in firing
+    # Beam layout (see sensors/lidar/beams.py): the preset's elevation table in firing
     # order, columns over the horizontal field of view, centred on azimuth_offset_deg.
     "elevations_deg": Field("numbers", required=True, minimum=-90.0, maximum=90.0, random=False),
     "columns": Field("integer", required=True, minimum=1, maximum=65536, random=False),
@@ -19,8 +19,9 @@ PARAMS = {
     # Timing: a spinning head (rotations per second) or a raster scanner (frames per
     # second); lasers of one column fire laser_spacing_us apart in table order, all within
     # firing_cycle_us, the device's shortest time from one column's start to the next (it
-    # bounds columns x rotation_hz; spec/sensors.py). motion_distortion: false casts the whole sweep at the capture
-    # instant; motion_compensation expresses xyz in the lidar frame of the capture instant.
+    # bounds columns x rotation_hz; spec/sensors.py). motion_distortion: false casts the
+    # whole sweep at the capture instant; motion_compensation expresses xyz in the lidar
+    # frame of the capture instant.
     "scan": Field("string", default="spin", choices=("spin", "raster"), random=False),
     "rotation_hz": Field("number", default=10.0, positive=True),
     "laser_spacing_us": Field("number", default=0.0, minimum=0.0),

@@ -1,6 +1,6 @@
 """From the rays that sample a beam to the returns a lidar reports (strongest, last, dual).
 
-A beam's K sub-rays (see ``lidar_model.subray_offsets``) are sorted by range and split into
+A beam's K sub-rays (see ``beams.subray_offsets``) are sorted by range and split into
 echoes wherever consecutive ranges differ by more than ``return_separation_m`` (two pulses
 closer than that merge in the receiver). An echo's power is the mean of its rays' powers (a
 ray that hits nothing contributes nothing), its range the power-weighted mean range, its

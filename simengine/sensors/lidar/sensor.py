@@ -1,13 +1,13 @@
 """Lidar: a spinning (or raster-scanning) range sensor with real beam tables and timing.
 
 Each capture is one sweep around the capture instant: every beam fires at its own time
-(``lidar_model.firing_times``), from where the moving sensor is then, and meets moving
+(``beams.firing_times``), from where the moving sensor is then, and meets moving
 objects where they are then, so a sweep shows the rolling distortion of a real one
 (``motion_distortion: false`` casts every beam at the capture instant, CARLA's static
 snapshot). Returns carry a physical intensity, are dropped below the detection floor, get
 range noise, and with beam divergence split at edges into strongest/last echoes
-(``lidar_model`` documents the device model and its constants, ``lidar_sweep`` the timed
-cast, ``lidar_returns`` the echoes).
+(``beams`` documents the device model and its constants, ``sweep`` the timed
+cast, ``returns`` the echoes).
 
 Outputs (per capture F; S = 2 return slots in ``dual`` mode, else the slot axis is absent):
 ``range``, ``intensity``, ``instance``, ``semantic`` (F[, S], R, C) and ``xyz`` (F[, S], R,

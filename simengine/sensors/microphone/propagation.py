@@ -4,7 +4,7 @@
   ``t - tau = t - |x_mic(t) - x_src(t - tau)| / c`` (moving sources and moving, turning
   arrays: exact Doppler), windowed-sinc reading of the dry signal, ``1 / r`` spreading,
   capsule directivity towards the emission point, air absorption as a Gaussian low-pass
-  for the distance at the source's start (see :mod:`.room_acoustics`).
+  for the distance at the source's start (see :mod:`.room`).
 - **Outdoors**: the ground image (mirror in z = 0) is rendered the same way, so its Doppler
   is exact too, times the ground's reflection coefficient.
 - **Rooms**: the image sources (reflections only) for the source position at its start and

@@ -8,7 +8,7 @@ Pipeline of :meth:`MicrophoneArray.observe` (one module per step):
    ``SLIDE_PA * normal force * tangential speed`` coloured by the two materials' modes
    (:func:`synthesize_slide`); every scene sound source (tone, hum, chirp, noise burst,
    babble, clip; :mod:`.audio_sources`).
-2. **Propagation** (:mod:`.audio_propagation`, :mod:`.room_acoustics`): the direct path with
+2. **Propagation** (:mod:`.propagation`, :mod:`.room`): the direct path with
    a per-sample delay (exact Doppler for moving sources and arrays), ``1 / r``, capsule
    directivity, air absorption; outdoors the ground image; in a room the image sources of
    the shoebox (early per source, the late tail shared).
@@ -16,7 +16,7 @@ Pipeline of :meth:`MicrophoneArray.observe` (one module per step):
    SNR) and each capsule's self-noise.
 4. **Capsules and converter** (:func:`capsule_chain`): per-channel gain and phase mismatch,
    clipping at the acoustic overload point, quantisation.
-5. **Labels** (:mod:`.audio_labels`): per source onset, offset, instance, class, materials,
+5. **Labels** (:mod:`.labels`): per source onset, offset, instance, class, materials,
    peak level, direction of arrival and distance; the room's RT60; the realised SNR.
 
 Impact model (free field, as before; the propagation above replaces the old delay line):
@@ -204,7 +204,7 @@ class MicrophoneArray(Sensor):
 
     def outputs(self) -> dict[str, OutputSpec]:
         """``waveform`` (C, N) float32 Pa, ``mic_positions`` (C, 3) world at t = 0, the
-        source labels and scalars of :mod:`.audio_labels`, and if asked ``stems``
+        source labels and scalars of :mod:`.labels`, and if asked ``stems``
         (2 + K, C, N): impacts, sliding contacts, then each scene source, clean, and
         ``logmel`` (C, n_mels, frames) dB."""
         c, n = self.channels, self.n_samples

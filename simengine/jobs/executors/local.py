@@ -16,14 +16,13 @@ were writing stay not done and ``--resume`` renders them.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from ..errors import InternalWorkerError
-from .worker import render_block_safely, set_up_worker
+from ...errors import InternalWorkerError
+from ..worker import render_block_safely, set_up_worker, threads_per_worker
 
 WINDOW_PER_WORKER = 2
 
@@ -56,7 +55,7 @@ def run_blocks(path: str, blocks: Iterable[int], workers: int,
                 on_done(result)
             yield result
         return
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = threads_per_worker(workers)
     ctx = mp.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                initargs=(threads,))

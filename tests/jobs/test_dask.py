@@ -65,7 +65,7 @@ def _done(path) -> int:
 
 def test_killed_worker_loses_nothing(local_store, mini_scene_path, tmp_path, cluster):
     from simengine.engine import Engine
-    from simengine.render import render
+    from simengine.jobs.render_store import render_store
     from simengine.spec.loader import load_scene
 
     engine = Engine(load_scene(mini_scene_path), seed=SEED)
@@ -77,8 +77,9 @@ def test_killed_worker_loses_nothing(local_store, mini_scene_path, tmp_path, clu
 
         def run():
             try:
-                result["summary"] = render(engine, str(path), N, block_size=BLOCK,
-                                           progress=False, scheduler=cluster.scheduler_address)
+                result["summary"] = render_store(
+                    engine, str(path), N, block_size=BLOCK, progress=False,
+                    scheduler=cluster.scheduler_address)
             except BaseException as exc:
                 result["error"] = exc
 

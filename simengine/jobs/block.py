@@ -1,4 +1,4 @@
-"""Render one block of a store: the unit of work for every executor.
+"""The block job: render one block of a store, the unit of work of every executor.
 
 ``render_block(path, b)`` opens the store, renders samples of block ``b`` with an engine
 built from the store's own attributes (so every worker renders exactly the same scene),
@@ -17,15 +17,17 @@ import zarr
 
 from ..engine import Engine
 from ..spec.loader import scene_from_dict
-from .assets import local_asset_files
-from .blocks import write_block
-from .layout import ATTR, block_range
+from ..store.assets import local_asset_files
+from ..store.blocks import write_block
+from ..store.layout import ATTR, block_range
 
 _ENGINES: dict[tuple[str, str], Engine] = {}
 
 
 @dataclass(frozen=True)
 class BlockResult:
+    """What a worker reports for one rendered block (seconds per engine stage included)."""
+
     block: int
     samples: int
     seconds: float
@@ -53,6 +55,7 @@ def engine_for_store(path: str, attrs: dict, root: zarr.Group | None = None) -> 
 
 
 def render_block(path: str, block: int) -> BlockResult:
+    """Render and write block ``block`` of the store at ``path`` (module documentation)."""
     start_clock = time.perf_counter()
     root = zarr.open_group(path, mode="r+")
     attrs = root.attrs[ATTR]

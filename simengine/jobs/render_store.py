@@ -1,4 +1,5 @@
-"""``simengine render``: check the target, create (or resume) the store, run the blocks.
+"""The batch job behind ``simengine render``: check the target, create (or resume) the store,
+run its blocks (``jobs.block.render_block``) on an executor.
 
 Executors: the local process pool (default), or Dask distributed (``scheduler`` address of an
 existing cluster, or ``dask_workers`` for a LocalCluster); both run the same
@@ -26,13 +27,14 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ._warmup import warm_start
-from .engine import STAGES, Engine
-from .errors import RenderInterrupted, UserError
+from .._warmup import warm_start
+from ..engine import STAGES, Engine
+from ..errors import RenderInterrupted, UserError
+from ..store.prepare import is_url
+from ..store.runlog import append_run, render_record
+from .block import BlockResult
 from .executors.local import run_blocks
-from .store.prepare import is_url, prepare_store
-from .store.runlog import append_run, render_record
-from .store.writer import BlockResult
+from .layout import prepare_render_store
 
 DEFAULT_BLOCK_SIZE = 4
 
@@ -64,10 +66,10 @@ def local_or_url(path: str) -> str:
     return p[len("file://"):] if p.startswith("file://") else p
 
 
-def render(engine: Engine, path: str, n: int, *, workers: int = 1,
-           block_size: int = DEFAULT_BLOCK_SIZE, resume: bool = False, overwrite: bool = False,
-           progress: bool = True, scheduler: str | None = None,
-           dask_workers: int | None = None) -> RenderSummary:
+def render_store(engine: Engine, path: str, n: int, *, workers: int = 1,
+                 block_size: int = DEFAULT_BLOCK_SIZE, resume: bool = False,
+                 overwrite: bool = False, progress: bool = True, scheduler: str | None = None,
+                 dask_workers: int | None = None) -> RenderSummary:
     """Render samples ``0..n-1`` into the store at ``path``: on ``workers`` local processes,
     or on Dask (``scheduler`` address, or ``dask_workers`` for a LocalCluster)."""
     if scheduler is not None and dask_workers is not None:
@@ -77,7 +79,8 @@ def render(engine: Engine, path: str, n: int, *, workers: int = 1,
         from .executors.dask import check_cluster
 
         check_cluster(scheduler)  # nothing is written when Dask is missing or unreachable
-    plan = prepare_store(path, engine, n, block_size, resume=resume, overwrite=overwrite)
+    plan = prepare_render_store(path, engine, n, block_size, resume=resume,
+                                overwrite=overwrite)
     for note in plan.notes:
         print(f"simengine: note: {path}: {note}", file=sys.stderr)
     if len(plan) and scheduler is None and dask_workers is None:

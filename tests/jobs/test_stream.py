@@ -1,8 +1,10 @@
 """simengine.stream: background generation into NumPy batches equals engine.sample(k), in
-index order, for thread and process workers; clean shutdown on break and on errors."""
+index order, for thread and process workers; clean shutdown on close, on a plain break, when
+the garbage collector frees the stream, and on errors."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import threading
 
@@ -10,7 +12,7 @@ import numpy as np
 import pytest
 
 import simengine
-from simengine.streaming import batch_indices, collate, valid_mask
+from simengine.jobs.stream import batch_indices, collate, valid_mask
 from tests.conftest import assert_samples_equal
 
 
@@ -58,7 +60,7 @@ def test_stream_key_selection_and_drop_last(engine):
                                    engine.sample(3)["objects/count"]])
 
 
-def test_break_stops_the_background_thread(engine):
+def test_close_stops_the_background_thread_and_ends_the_iteration(engine):
     s = simengine.stream(engine, 1, stop=None, prefetch=2)
     for _ in s:
         break
@@ -79,6 +81,19 @@ def test_a_plain_break_stops_the_background_thread(engine):
         break
     assert len(started) == 1
     (thread,) = started
+    thread.join(timeout=300)  # at most one sample's generation; bounds a hang only
+    assert not thread.is_alive()
+
+
+def test_garbage_collection_of_the_stream_stops_the_background_thread(engine):
+    """A stream only the garbage collector can free (it is part of a reference cycle)."""
+    before = _stream_threads()
+    s = simengine.stream(engine, 1, stop=None, prefetch=1)
+    next(s)
+    (thread,) = _stream_threads() - before
+    s.cycle = s
+    del s
+    gc.collect()
     thread.join(timeout=300)  # at most one sample's generation; bounds a hang only
     assert not thread.is_alive()
 

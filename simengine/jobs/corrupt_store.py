@@ -1,4 +1,5 @@
-"""``simengine corrupt``: add corrupted variants to a rendered store without re-simulating.
+"""The job behind ``simengine corrupt``: corrupted variants added to a rendered store,
+without re-simulating.
 
 The new store is an ordinary simengine store whose scene is the source's scene with the
 given corruption sets appended to its ``corruptions:`` section. Its clean arrays are copied
@@ -18,16 +19,17 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from .engine import Engine, signal_rates
-from .errors import StoreError, UserError
-from .spec.corruptions import parse_corruptions
-from .spec.loader import scene_from_dict
-from .spec.node import Node
-from .spec.yaml_file import read_yaml
-from .store.assets import local_asset_files
-from .store.blocks import write_block
-from .store.layout import ATTR, block_range
-from .store.reader import StoreReader, open_group_checked
+from ..engine import Engine, signal_rates
+from ..errors import StoreError, UserError
+from ..spec.corruptions import parse_corruptions
+from ..spec.loader import scene_from_dict
+from ..spec.node import Node
+from ..spec.yaml_file import read_yaml
+from ..store.assets import local_asset_files
+from ..store.blocks import write_block
+from ..store.layout import ATTR, block_range
+from ..store.reader import StoreReader, open_group_checked
+from .layout import prepare_render_store
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,6 @@ def corrupted_engine(source: str, sets: Node) -> tuple[Engine, dict]:
 
 def corrupt_store(source: str, target: str, sets_file: str, *, resume: bool = False,
                   overwrite: bool = False) -> CorruptSummary:
-    from .store.prepare import prepare_store
-
     if Path(source).resolve() == Path(target).resolve():
         raise UserError(f"{target}: the target must differ from the source store")
     engine, attrs = corrupted_engine(source, load_sets(sets_file))
@@ -84,7 +84,8 @@ def corrupt_store(source: str, target: str, sets_file: str, *, resume: bool = Fa
         raise StoreError(f"{source}: {missing} of {n} samples are not rendered; "
                          "finish it with `simengine render ... --resume` first")
     start = time.perf_counter()
-    blocks = prepare_store(target, engine, n, block_size, resume=resume, overwrite=overwrite)
+    blocks = prepare_render_store(target, engine, n, block_size, resume=resume,
+                                  overwrite=overwrite)
     for note in blocks.notes:
         print(f"simengine: note: {target}: {note}", file=sys.stderr)
     written = 0
@@ -97,7 +98,7 @@ def corrupt_store(source: str, target: str, sets_file: str, *, resume: bool = Fa
 def corrupt_block(source: str, target: str, block: int, engine: Engine) -> int:
     """Copy block ``block``'s clean arrays and write its corrupted variants, shards whole,
     ``meta/done`` last."""
-    from .corruptions.apply import corrupt_sample
+    from ..corruptions.apply import corrupt_sample
 
     dst = zarr.open_group(target, mode="r+")
     attrs = dst.attrs[ATTR]

@@ -11,9 +11,10 @@ batch is each key stacked on a new leading axis (``collate``).
 
 Workers: ``workers=0`` generates in one background thread of this process; ``workers=W>=1``
 uses W spawned processes (fresh interpreters, each with its own engine and
-``cpu_count // W`` Numba threads). Processes, not threads: two threads each running its own
-engine (1 Numba thread each) measured 1.0x one thread on the tabletop scene on 2 cores
-(PyBullet stepping and the Python glue around the kernels hold the GIL). At
+``cpu_count // W`` Numba threads: ``jobs.worker.set_up_worker``). Processes, not threads:
+two threads each running its own engine (1 Numba thread each) measured 1.0x one thread on
+the tabletop scene on 2 cores (PyBullet stepping and the Python glue around the kernels
+hold the GIL). At
 most ``prefetch`` batches are in flight or waiting; generation stops when they are not
 consumed. ``close()`` (or leaving a ``with`` block, ``break``-ing out of a ``for`` loop, an
 exception in the loop) stops the workers; an exception in a worker is raised in the loop.
@@ -23,18 +24,20 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
-import os
 import queue
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .engine import Engine
-from .store.batched import select_keys
+from ..store.batched import select_keys
+from .worker import set_up_worker, threads_per_worker
+
+if TYPE_CHECKING:  # the batch helpers here serve store readers too: no engine at import
+    from ..engine import Engine
 
 
 def common_keys(samples: Sequence[Mapping[str, np.ndarray]]) -> list[str]:
@@ -81,9 +84,7 @@ _WORKER: dict[str, Engine] = {}  # the engine of this worker process
 
 
 def _init_worker(engine: Engine, threads: int) -> None:
-    import numba
-
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    set_up_worker(threads)
     _WORKER["engine"] = engine
 
 
@@ -121,7 +122,7 @@ class Stream:
         self._queue: queue.Queue | None = None
         self._stop = threading.Event()
         if workers >= 1:
-            threads = max(1, (os.cpu_count() or 1) // workers)
+            threads = threads_per_worker(workers)
             self._pool = ProcessPoolExecutor(max_workers=workers,
                                              mp_context=mp.get_context("spawn"),
                                              initializer=_init_worker,

@@ -20,9 +20,9 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from ..errors import UserError
-from ..store.writer import BlockResult
-from .worker import render_block_safely, set_up_worker
+from ...errors import UserError
+from ..block import BlockResult
+from ..worker import render_block_safely, set_up_worker, threads_per_worker
 
 
 @dataclass
@@ -59,15 +59,13 @@ def check_cluster(scheduler: str | None) -> None:
 def render_block_task(path: str, block: int, numba_threads: int | None) -> BlockResult:
     """``render_block`` with the worker's Numba threads capped (the setting is per thread,
     so it is made in the task's own thread)."""
-    import numba
-
     if numba_threads is None:
         try:
             from distributed import get_worker
 
-            numba_threads = max(1, (os.cpu_count() or 1) // max(1, get_worker().state.nthreads))
-        except (ImportError, ValueError):
-            numba_threads = numba.config.NUMBA_NUM_THREADS
+            numba_threads = threads_per_worker(get_worker().state.nthreads)
+        except (ImportError, ValueError):  # not on a Dask worker: no cap
+            pass
     set_up_worker(numba_threads)
     return render_block_safely(path, block)
 
@@ -95,7 +93,7 @@ def run_blocks(path: str, blocks: Iterable[int], *, scheduler: str | None = None
         cluster = distributed.LocalCluster(n_workers=local_workers, threads_per_worker=1,
                                            processes=True, dashboard_address=None)
         address = cluster.scheduler_address
-        threads: int | None = max(1, (os.cpu_count() or 1) // local_workers)
+        threads: int | None = threads_per_worker(local_workers)
     else:
         address = scheduler
         threads = None
