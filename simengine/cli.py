@@ -162,9 +162,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from .engine import Engine
     from .spec.loader import load_scene
 
     spec = load_scene(args.scene)
+    Engine(spec).outputs()  # what needs the sensors' layout (corruptions' context)
     print(f"{args.scene}: valid scene '{spec.name}' ({len(spec.groups)} object groups, up to "
           f"{spec.max_objects} objects, {len(spec.sensors)} sensors)")
     return 0

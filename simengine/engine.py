@@ -100,6 +100,8 @@ class Engine:
             if self.spec.corruptions:
                 from .corruptions.apply import corrupted_outputs
 
+                check_corruption_context(self.spec.corruptions, out, self.spec.source,
+                                         "corruptions")
                 out.update(corrupted_outputs(self.spec.corruptions, out))
             self._outputs = out
         return self._outputs
@@ -185,3 +187,20 @@ def signal_rates(spec: SceneSpec) -> dict[str, float]:
         if rate is not None:
             rates[f"{sensor.prefix}/{s.name}"] = rate
     return rates
+
+
+def check_corruption_context(sets, clean, file: str, path: str) -> None:
+    """Refuse a corruption set whose corruption needs what a targeted sensor does not output
+    (SpecError at ``file``: ``path[i].corruptions[j]``)."""
+    from .corruptions.apply import missing_context
+
+    for i, cset in enumerate(sets):
+        found = missing_context(cset, clean)
+        if found is not None:
+            j, head, missing = found
+            hint = (" (optical flow: output_flow and two or more capture times)"
+                    if "flow" in missing else "")
+            raise SpecError(file, f"{path}[{i}].corruptions[{j}]",
+                            f"expected a corruption the sensors can feed: "
+                            f"{cset.corruptions[j]} needs {', '.join(missing)} from {head}, "
+                            f"which does not output it{hint}")

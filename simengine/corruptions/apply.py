@@ -73,6 +73,28 @@ def _mask_key(head: str) -> str:
     return f"{head}/{sensor_of(head).mask_of}"
 
 
+def missing_context(cset: CorruptionSetSpec, clean: Mapping[str, Any]
+                    ) -> tuple[int, str, list[str]] | None:
+    """The first listed corruption of ``cset`` that needs context a targeted sensor does not
+    give (e.g. ``velocity_motion_blur``'s optical flow from a camera without ``flow``), as
+    (listed index, sensor head, missing keys); None when every need is met. ``clean``: the
+    clean array names (values unused)."""
+    targets = target_keys(cset, clean)
+    for i, name in enumerate(cset.corruptions):
+        corruption = registry.get(name)
+        if corruption.modality == "cross":
+            continue
+        sensor = sensor_class_of_prefix(corruption.modality)
+        for head in sorted({k.rsplit("/", 1)[0] for k in targets
+                            if k.startswith(sensor.prefix + "/")}):
+            given = {n for n in (*sensor.context_fixed, *sensor.context_per_capture)
+                     if f"{head}/{n}" in clean} | set(sensor.context_extras)
+            missing = sorted(corruption.needs - given)
+            if missing:
+                return i, head, missing
+    return None
+
+
 def corrupted_outputs(sets: tuple[CorruptionSetSpec, ...], clean: Mapping[str, OutputSpec]
                       ) -> dict[str, OutputSpec]:
     out: dict[str, OutputSpec] = {}

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from ..engine import Engine, signal_rates
+from ..engine import Engine, check_corruption_context, signal_rates
 from ..errors import StoreError, UserError
 from ..spec.corruptions import parse_corruptions
 from ..spec.loader import scene_from_dict
@@ -62,6 +62,7 @@ def corrupted_engine(source: str, sets: Node) -> tuple[Engine, dict]:
     plain = dict(attrs["scene"])
     kinds = {s["name"]: s["kind"] for s in attrs["sensors"]}
     new = parse_corruptions(sets, kinds)
+    check_corruption_context(new, dict.fromkeys(attrs["arrays"]), sets.file, sets.path or "")
     existing = {s["name"] for s in plain.get("corruptions", [])}
     for i, s in enumerate(new):
         if s.name in existing:
