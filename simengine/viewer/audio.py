@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..sensors.microphone.params import LOGMEL_HOP, LOGMEL_WINDOW
 from . import images
 from .store_view import NotFoundError, StoreView, Variant
 
@@ -99,11 +100,9 @@ def wav_bytes(view: StoreView, k: int, head: str, channel: int, variant: Variant
 def logmel(wave_pa: np.ndarray, rate: float, n_mels: int = N_MELS) -> np.ndarray:
     """Log-mel power (dB re 1 Pa²) of one channel, (n_mels, frames), with the microphone
     model's own window and hop so it matches a stored ``logmel`` output."""
-    # heavy imports (librosa and the microphone model both load Numba), only when a
-    # spectrogram is asked for: browsing a store otherwise needs neither
+    # librosa loads Numba: imported only when a spectrogram is asked for, so browsing a
+    # store without one never pays for it
     import librosa
-
-    from ..sensors.microphone import LOGMEL_HOP, LOGMEL_WINDOW
 
     hop = max(1, round(LOGMEL_HOP * rate))
     win = max(2, round(LOGMEL_WINDOW * rate))

@@ -64,7 +64,8 @@ def test_all_audio_corruptions_registered():
 # the published numbers they are anchored on: the default ranges of audiomentations
 # (github.com/iver56/audiomentations at commit 73b94488279feda6542a2813c70ed0d00b49ee4f,
 # audiomentations/augmentations/<transform>.py, the __init__ defaults), telephony standards,
-# and, where no source exists (REFERENCE.md: no library models array faults), ours alone.
+# and, where no source exists (docs/references.md#audio-degradations: no library models
+# array faults), ours alone.
 AUDIOMENTATIONS = {  # transform: (min, max) of its default range
     "AddGaussianSNR": (5.0, 40.0),  # min_snr_db, max_snr_db
     "AddColorNoise": (5.0, 40.0),  # min_snr_db, max_snr_db
@@ -138,7 +139,8 @@ def test_packet_loss_levels_and_packet():
 
 
 def test_array_fault_levels_are_ours():
-    # No published source (REFERENCE.md: no common library models them); audio/channel.py
+    # No published source (docs/references.md#audio-degradations: no common library models
+    # them); audio/channel.py
     # states the orientation: MEMS capsules at ±1 dB sensitivity and a few degrees of phase
     # match (severities 1–2), crystal clocks at ±20–100 ppm (severities 1–3), RC clocks at
     # hundreds (severity 5).

@@ -43,7 +43,7 @@ def render(scene: dict, seed: int = 0, *, inside_solid: bool = False) -> dict:
         return simengine.Engine(scene_from_dict(scene, source="<lidar_returns>"),
                                 seed).sample(0)
     with mock.patch("simengine.placement.check_placements"), \
-            mock.patch("simengine.engine.instance_problem", return_value=None):
+            mock.patch("simengine.attempts.instance_problem", return_value=None):
         return simengine.Engine(scene_from_dict(scene, source="<lidar_returns>"),
                                 seed).sample(0)
 
