@@ -10,7 +10,9 @@ corrupted store (which holds the clean arrays too) is hashed over its first N sa
 dtype, shape and bytes.
 
 A refactor that must leave outputs unchanged prints the same lines before and after it:
-``diff <(python tools/digest.py) before.txt``. Lines are ``scene  array  sha256``, sorted.
+``diff <(python tools/digest.py) tools/digest_expected.txt`` prints nothing. Lines are
+``scene  array  sha256``, sorted. ``digest_expected.txt`` is this engine version's output;
+a change that means to alter samples regenerates it and says why in its commit.
 """
 
 from __future__ import annotations
