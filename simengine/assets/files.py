@@ -164,7 +164,7 @@ def local_bounds(shape: str, asset: str | None, scale: float, radius: float | No
 
 
 def _urdf_bounds(asset: str, scale: float):
-    from ._pybullet import pybullet as p
+    from .._pybullet import pybullet as p
 
     client = p.connect(p.DIRECT)
     try:
