@@ -1,0 +1,36 @@
+"""Checks shared by the generator-family tests: every build is a valid mesh (trimesh's own
+watertight and winding tests, no degenerate faces) at the corners, the middle and random
+draws of its parameter ranges."""
+
+from __future__ import annotations
+
+import numpy as np
+import trimesh
+
+from simengine.assets import generator
+
+
+def corners_and_draws(name: str, draws: int = 50) -> list[dict]:
+    """Low corner, high corner, middle (None) and ``draws`` uniform draws (seed 0)."""
+    params = generator(name).params
+    rng = np.random.default_rng(0)
+    out: list = [{k: p.low for k, p in params.items()}, {k: p.high for k, p in params.items()},
+                 None]
+    for _ in range(draws):
+        out.append({k: int(rng.integers(int(p.low), int(p.high) + 1)) if p.integer
+                    else float(rng.uniform(p.low, p.high)) for k, p in params.items()})
+    return out
+
+
+def check_valid(name: str, mesh) -> trimesh.Trimesh:
+    tm = trimesh.Trimesh(mesh.vertices, mesh.faces, process=False)
+    if generator(name).watertight:
+        assert tm.is_watertight, name
+    assert tm.is_winding_consistent, name
+    assert tm.volume > 0, name
+    assert tm.area_faces.min() > 1e-10, name
+    assert set(np.unique(mesh.face_part)) == set(range(len(mesh.parts))), "a part has no faces"
+    # rests on the floor, centred on its footprint (checked by the caller where the
+    # footprint is not the bounding box, e.g. a mug's handle)
+    assert abs(tm.bounds[0, 2]) < 1e-9, name
+    return tm
