@@ -56,6 +56,7 @@ def test_mug_body_is_centred_and_the_handle_stands_out_on_plus_x():
     tm = check_valid("mug", generate("mug", p))
     assert tm.bounds[0, 0] == pytest.approx(-0.04, abs=1e-9)
     assert 0.04 + 0.03 < tm.bounds[1, 0] < 0.04 + 0.03 + 0.01
+    assert tm.bounds[1, 2] == pytest.approx(0.1)  # the handle stays below the rim
 
 
 def test_a_330_ml_can_is_115_by_66_mm_and_holds_about_330_ml():
