@@ -34,3 +34,12 @@ def check_valid(name: str, mesh) -> trimesh.Trimesh:
     # footprint is not the bounding box, e.g. a mug's handle)
     assert abs(tm.bounds[0, 2]) < 1e-9, name
     return tm
+
+
+def check_appearance(mesh) -> None:
+    """Every part names a known material and a linear-RGB colour inside [0, 1]."""
+    from simengine.materials import MATERIALS
+
+    known = {m.name for m in MATERIALS}
+    assert set(mesh.part_materials) <= known, mesh.part_materials
+    assert all(0.0 <= c <= 1.0 for rgb in mesh.part_colors for c in rgb)

@@ -8,7 +8,7 @@ import pytest
 
 from simengine.assets import generate, generator, generators
 
-from ._checks import check_valid, corners_and_draws
+from ._checks import check_appearance, check_valid, corners_and_draws
 
 MM = 1e-3
 
@@ -40,6 +40,7 @@ def test_valid_meshes_with_promised_extents_over_the_ranges(name):
     for values in corners_and_draws(name):
         mesh = generate(name, values)
         tm = check_valid(name, mesh)
+        check_appearance(mesh)
         p = generator(name).resolve(values)
         for axis, want in enumerate(EXTENTS[name](p)):
             if want is not None:
