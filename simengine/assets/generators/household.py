@@ -42,7 +42,7 @@ def _pick(palette, index: float):
 
 def _cardboard_box(p: dict[str, float]) -> PartMesh:
     b = MeshBuilder()
-    body = b.part("body", CARDBOARD, "wood")
+    body = b.part("body", CARDBOARD, "cardboard")
     b.add(body, box((p["length"], p["width"], p["height"]), (0.0, 0.0, p["height"] / 2)))
     return b.build()
 
@@ -164,7 +164,7 @@ def _color(n: int) -> GenParam:
 
 GENERATORS = (
     Generator(
-        "cardboard_box", "household", "box", "wood",
+        "cardboard_box", "household", "box", "cardboard",
         {"length": GenParam(0.15, 0.8, "m", "outer length; shipping cartons range from "
                                               "small parcels to large moving boxes"),
          "width": GenParam(0.1, 0.6, "m", "outer width"),
