@@ -50,8 +50,11 @@ def check(name, values):
     return p, m, mesh
 
 
-def test_the_vehicle_generators_are_registered():
-    assert set(VEHICLES) <= set(generators("vehicle"))
+def test_the_vehicle_generators_are_registered_and_cite_their_ranges():
+    assert set(generators("vehicle")) >= set(VEHICLES)
+    for name in VEHICLES:
+        for key, p in generator(name).params.items():
+            assert "docs/references.md#" in p.doc or "(ours)" in p.doc, key
 
 
 @pytest.mark.parametrize(("name", "case"), list(itertools.product(VEHICLES, range(3))))
