@@ -107,3 +107,35 @@ def test_windows_glass_and_lamps_have_their_materials():
     materials = dict(zip(m.parts, m.part_materials, strict=True))
     assert materials["window"] == "glass" and materials["tyre"] == "rubber"
     assert materials["rim"] == "metal"
+
+
+def pieces_of(m, part):
+    """The separate closed pieces of one part, as trimesh meshes."""
+    mesh = trimesh.Trimesh(m.vertices, m.faces[m.face_part == m.parts.index(part)],
+                           process=False)
+    return mesh.split(only_watertight=False)
+
+
+@pytest.mark.parametrize("name", VEHICLES)
+def test_window_panes_are_laid_on_the_cabin_half_in_half_out(name):
+    from scipy.spatial import Delaunay
+
+    m = generator(name)()
+    cabin = max(pieces_of(m, "body"), key=lambda piece: piece.bounds[1][2])  # the roof's piece
+    inside = Delaunay(cabin.vertices)  # the cabin is convex: its vertices' Delaunay fills it
+    panes = pieces_of(m, "window")
+    assert len(panes) >= 3  # a windscreen and at least one pane a side
+    for pane in panes:
+        hits = inside.find_simplex(pane.vertices) >= 0
+        assert hits.any() and not hits.all()
+
+
+@pytest.mark.parametrize("name", VEHICLES)
+def test_head_lamps_at_the_front_tail_lamps_and_plates_at_both_ends(name):
+    p, m, _ = check(name, {})
+    half = p["length"] / 2
+    for part, ends in (("light", {1}), ("tail_light", {-1}), ("plate", {1, -1})):
+        found = {int(np.sign(piece.centroid[0])) for piece in pieces_of(m, part)}
+        assert found == ends, part
+        for piece in pieces_of(m, part):
+            assert abs(piece.bounds[:, 0]).max() == pytest.approx(half, abs=1e-9)
