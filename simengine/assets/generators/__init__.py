@@ -21,7 +21,7 @@ from typing import Any
 from ..mesh import PartMesh
 
 CATEGORIES = ("vehicle", "person", "street", "indoor", "household")
-MODULES = ("household",)
+MODULES = ("household", "people")
 
 
 @dataclass(frozen=True)
