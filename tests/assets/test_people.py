@@ -193,3 +193,16 @@ def test_cyclist_bounds_at_random_draws(values):
     for pedal in mesh.meta["pedals"]:
         near = np.linalg.norm(tm.vertices - pedal, axis=1).min()
         assert near < 0.1
+
+
+@pytest.mark.parametrize("stature", [1.52, 1.70, 1.87])
+def test_cyclist_saddle_height_gives_the_recommended_knee_bend_at_the_bottom(stature):
+    # bike-fit rule: 25-35 deg knee flexion with the crank at 6 o'clock (Peveler et al. 2005)
+    mesh = generate("cyclist", {"stature": stature, "pedal_phase": 0.5})
+    hip, knee, ankle = (np.asarray(mesh.meta[k][0]) for k in ("hips", "knees", "ankles"))
+    assert np.linalg.norm(knee - hip) == pytest.approx(gait.THIGH * stature)
+    assert np.linalg.norm(ankle - knee) == pytest.approx(gait.SHANK * stature)
+    a, b = hip - knee, ankle - knee
+    flexion = 180.0 - np.degrees(np.arccos(a @ b / np.linalg.norm(a) / np.linalg.norm(b)))
+    assert 25.0 <= flexion <= 35.0
+    assert mesh.meta["pedals"][0][2] < mesh.meta["pedals"][1][2]  # right pedal at the bottom

@@ -26,6 +26,7 @@ HEAD_ANGLE = np.radians(72.0)
 PEDAL_HALF_SPAN = 0.09  # half the distance between the pedals (Q-factor and pedal)
 BAR_HALF_WIDTH = 0.21
 TUBE = 0.016  # frame tube radius
+SHOE_ON_PEDAL = 0.012  # sole above the pedal axle
 KNEE_AT_BOTTOM = 0.96  # hip-to-ankle distance / leg length at the bottom of the stroke
 
 CYCLIST_PARAMS = {
@@ -93,7 +94,7 @@ def build_cyclist(p: dict[str, float]) -> PartMesh:
     thigh, shank = gait.THIGH * h, gait.SHANK * h
     ankle_up = gait.ANKLE_HEIGHT * h
     foot_back = 0.3 * gait.FOOT_LENGTH * h  # ankle behind the pedal spindle (ball of foot)
-    lowest_ankle = bb + np.array([-foot_back, 0.0, -CRANK + ankle_up])
+    lowest_ankle = bb + np.array([-foot_back, 0.0, -CRANK + SHOE_ON_PEDAL + ankle_up])
     reach = KNEE_AT_BOTTOM * (thigh + shank)
     w = bb - lowest_ankle  # solve |w + s seat_dir| = reach for s > 0
     bq = w @ seat_dir
@@ -143,8 +144,8 @@ def build_cyclist(p: dict[str, float]) -> PartMesh:
     side = np.array([-1.0, 1.0])
     hip_y = side * 0.5 * gait.HIP_JOINT_SPACING * h
     hips = hip_mid + np.stack([np.zeros(2), hip_y, np.zeros(2)], axis=1)
-    feet = pedals + np.array([-foot_back, 0.0, 0.012])
-    feet[:, 1] = hip_y * 1.3
+    feet = pedals + np.array([-foot_back, 0.0, SHOE_ON_PEDAL])
+    feet[:, 1] = hip_y  # feet under the hips, so the legs move in the sagittal plane
     ankles = feet + np.array([0.0, 0.0, ankle_up])
     knees = np.stack([_two_link(hips[i], ankles[i], thigh, shank, [1.0, 0.0, 0.3])
                       for i in range(2)])
@@ -165,6 +166,7 @@ def build_cyclist(p: dict[str, float]) -> PartMesh:
     add_body(b, sk, int(p["upper_color"]), int(p["lower_color"]), int(p["skin_tone"]))
     mesh = b.build({"wheel_radius": radius, "wheel_centres": [rear.tolist(), front.tolist()],
                     "pedals": pedals.tolist(), "saddle": saddle.tolist(), "stature": h,
+                    "hips": hips.tolist(), "knees": knees.tolist(), "ankles": ankles.tolist(),
                     "length": wb + 2 * radius})
     # the tyres' polygonal cross-section may stop a fraction of a millimetre above the ground
     return replace(mesh, vertices=mesh.vertices - [0.0, 0.0, mesh.vertices[:, 2].min()])
