@@ -142,8 +142,9 @@ def add_body(b: MeshBuilder, sk: Skeleton, upper: int, lower: int, skin: int) ->
     centre = chin + 0.062 * h * axis
     b.add(head, ellipsoid(centre + 0.004 * h * _forward(axis), (0.055 * h, 0.046 * h,
                                                                0.068 * h), axis))
-    b.add(hair, ellipsoid(centre + 0.012 * h * axis - 0.006 * h * _forward(axis),
-                          (0.056 * h, 0.048 * h, 0.056 * h), axis))
+    # hair: a cap over the back and top of the head, its crown at the head's (1.0 H)
+    b.add(hair, ellipsoid(centre + 0.018 * h * axis - 0.015 * h * _forward(axis),
+                          (0.052 * h, 0.048 * h, 0.050 * h), axis))
     for i in range(2):
         b.add(thigh, capsule(sk.hips[i], sk.knees[i], 0.055 * h, 0.036 * h))
         b.add(shin, capsule(sk.knees[i], sk.ankles[i], 0.034 * h, 0.022 * h))

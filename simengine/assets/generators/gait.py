@@ -4,8 +4,8 @@ The model is driven by the feet, so a pedestrian carried forward at the walking 
 slides a stance foot (see ``docs/references.md#people-gait``):
 
 - each foot is on the ground for ``STANCE_FRACTION`` of the cycle (Winter; Perry: ~60 %) and
-  moves backwards relative to the pelvis at the walking speed (one stride per cycle); in
-  swing it moves forward with an eased profile;
+  its toe moves backwards relative to the pelvis at the walking speed (one stride per cycle),
+  so it stays still in the world; in swing the foot moves forward with an eased profile;
 - the hip joints sit as high as the leading leg allows (its hip-to-ankle distance stays within
   its length at 5 deg knee flexion; the swing leg leads from late swing on): the pelvis dips
   twice per cycle, at double support, about twice as far as measured (~5 cm), as the model
@@ -101,6 +101,7 @@ class GaitPose:
     hip_y: np.ndarray  # (2,) lateral positions of the hip joints
     feet: np.ndarray  # (2, 3) sole points under the ankles (z = 0 flat on the ground, > 0
     #                   heel raised or foot in the air)
+    toes: np.ndarray  # (2, 3) toe tips on the sole: a stance foot's toe stays put in the world
     stance: np.ndarray  # (2,) bool
     foot_pitch: np.ndarray  # (2,) radians, heel up > 0: the toe stays at or above z = 0
     hip: np.ndarray  # (2,) hip flexion, radians (thigh forward of vertical > 0)
@@ -138,13 +139,24 @@ def gait_pose(phase: float, stature: float, step_length: float) -> GaitPose:
     lead = np.maximum(x, 0.0) * np.where(stance, 1.0, landing)
     hip_over_ankle = float(np.sqrt(reach**2 - lead.max() ** 2))
     pelvis = hip_over_ankle + ankle
-    heel_rise = np.maximum(hip_over_ankle - np.sqrt(reach**2 - x * x), 0.0)
+    # ... the foot pivoting on its toe tip, which stays where it is: the ankle rolls forward
+    # by arm (1 - cos pitch) (a fixed point, found by iteration: each step shrinks the error
+    # by ~tan(pitch) / 2); the pitch fades out early in swing
+    w = _smoothstep(swing / 0.25)
+    fade = np.where(stance, 1.0, 1.0 - w)
+    arm = TOE_ARM * FOOT_LENGTH * stature
+    toe_x = x + arm
+    for _ in range(40):
+        heel_rise = np.maximum(hip_over_ankle - np.sqrt(reach**2 - x * x), 0.0)
+        pitch = np.arcsin(np.clip(heel_rise / arm, 0.0, 1.0)) * fade
+        x, previous = toe_x - arm * np.cos(pitch), x
+        if np.abs(x - previous).max() < 1e-14:
+            break
     # swing foot: raised until the swing knee bends as Winter's curve says, blended in from
     # the heel rise over the first quarter of swing so the foot does not jump at toe-off
     k = np.maximum(winter_knee(local), MIN_KNEE_FLEXION)
     d = np.sqrt(t * t + s * s + 2.0 * t * s * np.cos(k))
     lift = np.maximum(hip_over_ankle - np.sqrt(np.maximum(d * d - x * x, 0.0)), 0.0)
-    w = _smoothstep(swing / 0.25)
     z = np.where(stance, heel_rise, (1.0 - w) * heel_rise + w * np.maximum(lift, heel_rise))
     # two-link inverse kinematics in the sagittal plane
     down = hip_over_ankle - z
@@ -152,17 +164,14 @@ def gait_pose(phase: float, stature: float, step_length: float) -> GaitPose:
     knee = np.pi - np.arccos(np.clip((t * t + s * s - dist**2) / (2 * t * s), -1.0, 1.0))
     hip = np.arctan2(x, down) + np.arccos(
         np.clip((t * t + dist**2 - s * s) / (2 * t * dist), -1.0, 1.0))
-    # a raised heel pivots the foot on its toe (toe height z - arm sin(pitch) >= 0); the
-    # pitch fades out early in swing
-    arm = TOE_ARM * FOOT_LENGTH * stature
-    pitch = np.arcsin(np.clip(heel_rise / arm, 0.0, 1.0)) * np.where(stance, 1.0, 1.0 - w)
     other = local[::-1]
     shoulder = ARM_SWING_GAIN * (winter_hip(other) - np.radians(HIP_COEFFS[0]))
     elbow = np.radians(20.0) + 0.5 * np.maximum(shoulder, 0.0)
     hip_y = np.array([-0.5, 0.5]) * HIP_JOINT_SPACING * stature
     feet = np.stack([x, hip_y, z], axis=1)
-    return GaitPose(float(phase), stride, float(pelvis), hip_y, feet, stance, pitch, hip,
-                    knee, shoulder, elbow)
+    toes = np.stack([x + arm * np.cos(pitch), hip_y, z - arm * np.sin(pitch)], axis=1)
+    return GaitPose(float(phase), stride, float(pelvis), hip_y, feet, toes, stance, pitch,
+                    hip, knee, shoulder, elbow)
 
 
 def _smoothstep(u):

@@ -47,7 +47,8 @@ def _pedestrian(p: dict[str, float]) -> PartMesh:
     add_body(b, pedestrian_skeleton(pose, stature), int(p["upper_color"]),
              int(p["lower_color"]), int(p["skin_tone"]))
     head_top = pose.pelvis_height + (1.0 - gait.HIP_HEIGHT) * stature
-    return b.build({"feet": pose.feet.tolist(), "stance": pose.stance.tolist(),
+    return b.build({"feet": pose.feet.tolist(), "toes": pose.toes.tolist(),
+                    "stance": pose.stance.tolist(),
                     "pelvis_height": pose.pelvis_height, "head_top": head_top,
                     "stride": pose.stride, "step_length": step, "stature": stature})
 
