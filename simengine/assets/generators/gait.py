@@ -135,7 +135,7 @@ def gait_pose(phase: float, stature: float, step_length: float) -> GaitPose:
     # as high as the leading leg allows (continuous over the cycle); a trailing stance leg
     # that cannot reach lifts its heel and rolls over the toes, as in terminal stance
     # (the swing leg counts from late swing on, so the pelvis settles onto it by heel strike)
-    landing = _smoothstep((swing - 0.7) / 0.3)
+    landing = _smoothstep((swing - 0.5) / 0.5)
     lead = np.maximum(x, 0.0) * np.where(stance, 1.0, landing)
     hip_over_ankle = float(np.sqrt(reach**2 - lead.max() ** 2))
     pelvis = hip_over_ankle + ankle
