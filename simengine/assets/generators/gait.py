@@ -8,10 +8,9 @@ slides a stance foot (see ``docs/references.md#people-gait``):
   so it stays still in the world; in swing the foot moves forward with an eased profile;
 - the hip joints sit as high as the leading leg allows (its hip-to-ankle distance stays within
   its length at 5 deg knee flexion; the swing leg leads from late swing on): the pelvis dips
-  twice per cycle, at double support, about twice as far as measured (~5 cm), as the model
-  has no ankle rocker or pelvic rotation; a
-  trailing stance leg that cannot reach the ground lifts its heel (terminal stance heel rise,
-  the foot pivoting on its toes);
+  twice per cycle, at double support, two to three times as far as measured (~5 cm), as
+  the model has no ankle rocker or pelvic rotation; a trailing stance leg that cannot reach
+  the ground lifts its heel (terminal stance heel rise, the foot pivoting on its toe tip);
 - the swing foot is lifted so that the swing knee follows Winter's normal-gait knee flexion
   curve (digitised mean, kept as a few Fourier terms);
 - hip and knee angles then follow from the leg's two-link inverse kinematics, and the arms
