@@ -8,7 +8,7 @@ slides a stance foot (see ``docs/references.md#people-gait``):
   so it stays still in the world; in swing the foot moves forward with an eased profile;
 - the hip joints sit as high as the leading leg allows (its hip-to-ankle distance stays within
   its length at 5 deg knee flexion; the swing leg leads from late swing on): the pelvis dips
-  twice per cycle, at double support, two to three times as far as measured (~5 cm), as
+  twice per cycle, at double support, about 1.5-2 times as far as measured (~5 cm), as
   the model has no ankle rocker or pelvic rotation; a trailing stance leg that cannot reach
   the ground lifts its heel (terminal stance heel rise, the foot pivoting on its toe tip);
 - the swing foot is lifted so that the swing knee follows Winter's normal-gait knee flexion
@@ -47,7 +47,12 @@ SHOULDER_WIDTH = 0.259
 HIP_WIDTH = 0.191
 HIP_JOINT_SPACING = 0.5 * HIP_WIDTH  # between the two hip joint centres (approximate)
 
-MIN_KNEE_FLEXION = np.radians(5.0)  # the knee never locks fully straight in walking
+MIN_KNEE_FLEXION = np.radians(5.0)
+# The ankle's stance excursion sits this share of a stride behind the hip's symmetric
+# position: the leading leg lands closer and the trailing foot leaves on its toes, as the
+# heel rise in terminal stance lengthens the trailing leg (a modelling choice that halves
+# the pelvis dip of a symmetric excursion).
+STANCE_SHIFT = 0.05  # the knee never locks fully straight in walking
 
 # Winter's normal-cadence sagittal angles (degrees) against % of the cycle from heel strike,
 # read off the published mean curves (approximate, about +-2 deg).
@@ -126,9 +131,11 @@ def gait_pose(phase: float, stature: float, step_length: float) -> GaitPose:
     reach = np.sqrt(t * t + s * s + 2.0 * t * s * np.cos(MIN_KNEE_FLEXION))
     local = np.mod(phase - np.array([0.0, 0.5]), 1.0)  # each leg's phase from its heel strike
     stance = local < STANCE_FRACTION
-    half = 0.5 * STANCE_FRACTION * stride  # stance foot goes from +half to -half
+    half = 0.5 * STANCE_FRACTION * stride
+    land = half - STANCE_SHIFT * stride  # the ankle lands here and leaves at land - 0.6 stride
     swing = np.clip((local - STANCE_FRACTION) / (1.0 - STANCE_FRACTION), 0.0, 1.0)
-    x = np.where(stance, half - stride * local, -half + half * (1.0 - np.cos(np.pi * swing)))
+    x = np.where(stance, land - stride * local,
+                 land - 2 * half + half * (1.0 - np.cos(np.pi * swing)))
     if np.abs(x).max() >= reach:
         raise ValueError("step_length too long for the stature: the legs cannot reach")
     # as high as the leading leg allows (continuous over the cycle); a trailing stance leg
