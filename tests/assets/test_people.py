@@ -100,6 +100,7 @@ def test_joint_ranges_follow_published_normal_gait():
     # Winter: hip ~ +30 deg flexion to ~ -10..-20 deg extension, swing knee peak ~ 60-65 deg
     assert 20 < hip.max() < 40 and -30 < hip.min() < -5
     assert 55 < knee.max() < 70
+    assert knee[PHASES < 0.5].max() < 25  # stance: loading-response flexion only (~15-20)
     assert np.argmax(knee) / len(PHASES) == pytest.approx(0.72, abs=0.06)
     # the model's hip follows Winter's curve in shape
     assert np.corrcoef(hip, np.degrees(gait.winter_hip(PHASES)))[0, 1] > 0.9
