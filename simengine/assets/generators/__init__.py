@@ -21,7 +21,7 @@ from typing import Any
 from ..mesh import PartMesh
 
 CATEGORIES = ("vehicle", "person", "street", "indoor", "household")
-MODULES = ("household", "indoor", "vehicles", "street")
+MODULES = ("household", "indoor", "vehicles", "street", "people")
 
 
 @dataclass(frozen=True)
