@@ -151,3 +151,27 @@ def test_instance_round_trip_keeps_the_params(instance0) -> None:
     from simengine.instance import SceneInstance
 
     assert SceneInstance.from_dict(instance0.to_dict()) == instance0
+
+
+def test_spec_round_trips_through_plain_data(spec) -> None:
+    from simengine.spec.loader import scene_from_dict
+
+    again = scene_from_dict(spec.to_dict(), source=str(SCENE))
+    assert again.groups == spec.groups
+    assert again.classes == spec.classes
+
+
+def test_unset_params_are_drawn_over_the_generators_ranges(tmp_path: Path) -> None:
+    from simengine.assets import generator
+    from simengine.spec.distributions import Uniform
+
+    scene = tmp_path / "s.yaml"
+    scene.write_text("name: s\nobjects:\n  - template: {shape: procedural, "
+                     "generator: cardboard_box, params: {height: 0.2}, class: carton}\n"
+                     "sensors:\n  - {name: cam, preset: rgbd_d435_640x480, pose: "
+                     "{position: [2, 0, 1], look_at: [0, 0, 0]}}\n", encoding="utf-8")
+    t = load_scene(scene).groups[0].template
+    ranges = generator("cardboard_box").params
+    assert t.params["length"] == Uniform(ranges["length"].low, ranges["length"].high)
+    assert t.params["width"] == Uniform(ranges["width"].low, ranges["width"].high)
+    assert list(t.params) == list(ranges)  # the generator's order: the draw order
