@@ -175,3 +175,13 @@ def test_unset_params_are_drawn_over_the_generators_ranges(tmp_path: Path) -> No
     assert t.params["length"] == Uniform(ranges["length"].low, ranges["length"].high)
     assert t.params["width"] == Uniform(ranges["width"].low, ranges["width"].high)
     assert list(t.params) == list(ranges)  # the generator's order: the draw order
+
+
+def test_the_stores_shape_names_index_procedural_objects(spec, sample0, instance0) -> None:
+    from simengine.jobs.layout import shape_names
+
+    names = shape_names(spec)
+    for o in instance0.objects:
+        assert names[sample0["objects/shape"][o.index]] == "procedural"
+    mini = load_scene(SCENE.parent / "mini.yaml")
+    assert "procedural" not in shape_names(mini)  # other stores keep their attributes
