@@ -43,6 +43,19 @@ def generated_mesh(key: GeneratedMesh) -> PartMesh:
     return mesh
 
 
+@functools.lru_cache(maxsize=256)
+def hull_vertices(key: GeneratedMesh) -> np.ndarray:
+    """The vertices of a generated mesh on its convex hull (read-only): what a moving body
+    collides with. PyBullet hulls whatever points it is given, but tests every one of them
+    at every contact query, so the interior points are dropped once here."""
+    from scipy.spatial import ConvexHull
+
+    v = generated_mesh(key).vertices
+    out = np.ascontiguousarray(v[np.sort(ConvexHull(v).vertices)])
+    out.setflags(write=False)
+    return out
+
+
 def mesh_arrays(source: MeshSource) -> tuple[np.ndarray, np.ndarray]:
     """Vertices (V, 3) float64 and triangles (T, 3) of a mesh source (read-only arrays)."""
     if isinstance(source, GeneratedMesh):

@@ -118,7 +118,7 @@ def _generated_shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]
     convex hull of the vertices (PyBullet builds it from ``vertices`` alone); a fixed body
     with the exact triangles (``indices``: a concave mesh, which PyBullet only allows for
     static bodies)."""
-    from ..assets.procedural import mesh_arrays
+    from ..assets.procedural import hull_vertices, mesh_arrays
 
     v, f = mesh_arrays(obj.mesh_source)
     vertices = v.tolist()
@@ -127,7 +127,8 @@ def _generated_shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]
         col = p.createCollisionShape(p.GEOM_MESH, vertices=vertices, indices=indices,
                                      physicsClientId=client)
     else:
-        col = p.createCollisionShape(p.GEOM_MESH, vertices=vertices, physicsClientId=client)
+        col = p.createCollisionShape(p.GEOM_MESH, vertices=hull_vertices(obj.mesh_source)
+                                     .tolist(), physicsClientId=client)
     vis = p.createVisualShape(p.GEOM_MESH, vertices=vertices, indices=indices, rgbaColor=rgba,
                               physicsClientId=client)
     return col, vis
