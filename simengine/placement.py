@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .assets import local_bounds
+from .assets import GeneratedMesh, local_bounds, mesh_bounds
 from .errors import SpecError
 from .geometry.inside import SolidPart, contains
 from .geometry.scene_geometry import BOX, CAPSULE, CYLINDER, MESH, SPHERE
@@ -63,6 +63,8 @@ def object_solids(shape: str, *, size, radius, length, asset, scale: float, posi
         return (SolidPart(kind, (float(radius), float(length) / 2, 0.0), pos, q),)
     if shape == "mesh":
         return (SolidPart(MESH, (float(scale),) * 3, pos, q, asset),)
+    if shape == "procedural":  # ``asset``: the GeneratedMesh key
+        return (SolidPart(MESH, (1.0, 1.0, 1.0), pos, q, asset),)
     R = quat_to_matrix(q)
     out = []
     for part in _urdf_parts(asset, float(scale)):
@@ -155,6 +157,15 @@ def _smallest_object(group: GroupSpec) -> dict[str, Any] | None:
     scale = _number(t.scale) if t.shape in ("mesh", "urdf") else _smallest(t.scale)
     if scale is None:
         return None
+    if t.shape == "procedural":  # checked only when every parameter is fixed
+        values = {k: _number(v) for k, v in t.params.items()}
+        if None in values.values():
+            return None
+        mesh = GeneratedMesh.of(t.generator, values)
+        lo, hi = mesh_bounds(mesh)
+        return {"shape": t.shape, "size": None, "radius": None, "length": None,
+                "asset": mesh, "scale": 1.0, "position": pose[0], "orientation": pose[1],
+                "aabb": world_aabb(lo, hi, pose[0], pose[1])}
     size = radius = length = None
     if t.shape == "box":
         size = tuple(_smallest(s) for s in t.size)
@@ -196,7 +207,8 @@ def check_placements(file: str, world: WorldSpec, groups: tuple[GroupSpec, ...],
     sensors with fixed positions inside fixed geometry. Raises SpecError."""
     fixed: list[tuple[int, GroupSpec, dict[str, Any]]] = []
     for i, g in enumerate(groups):
-        centred = g.template.shape not in ("mesh", "urdf")  # copies at one spot overlap
+        # copies of a centred shape at one spot overlap
+        centred = g.template.shape not in ("mesh", "urdf", "procedural")
         one_spot = None not in (_number(v) for v in g.position)
         if (g.template.fixed and g.count.support()[1] >= 2
                 and (_fixed_pose(g) is not None or (one_spot and centred))):
@@ -243,9 +255,12 @@ def check_placements(file: str, world: WorldSpec, groups: tuple[GroupSpec, ...],
 
 # --- every drawn instance -----------------------------------------------------------------
 
-def _asset_file(obj: Any) -> str | None:
+def _asset_file(obj: Any) -> Any:
     """The file to load for an object's mesh or URDF: ``asset_file`` where instances keep
-    the scene's name for the asset apart from the file found for it, else ``asset``."""
+    the scene's name for the asset apart from the file found for it, else ``asset``; the
+    GeneratedMesh key of a procedural object."""
+    if getattr(obj, "generator", None) is not None:
+        return obj.mesh_source
     return getattr(obj, "asset_file", None) or obj.asset
 
 

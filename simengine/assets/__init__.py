@@ -15,7 +15,9 @@ from .files import (
 )
 from .generators import Generator, GenParam, generate, generator, generators
 from .mesh import PartMesh
+from .procedural import GeneratedMesh, MeshSource, generated_mesh, mesh_arrays, mesh_bounds
 
-__all__ = ["PYBULLET_DATA", "AssetEscapeError", "AssetResolver", "GenParam", "Generator",
-           "PartMesh", "asset_bundle", "asset_roots", "generate", "generator", "generators",
-           "load_obj", "local_bounds", "resolve_asset"]
+__all__ = ["PYBULLET_DATA", "AssetEscapeError", "AssetResolver", "GenParam", "GeneratedMesh",
+           "Generator", "MeshSource", "PartMesh", "asset_bundle", "asset_roots", "generate",
+           "generated_mesh", "generator", "generators", "load_obj", "local_bounds",
+           "mesh_arrays", "mesh_bounds", "resolve_asset"]

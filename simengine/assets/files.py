@@ -145,7 +145,8 @@ def load_obj(path: str) -> tuple[np.ndarray, np.ndarray]:
 def local_bounds(shape: str, asset: str | None, scale: float, radius: float | None,
                  length: float | None, size: tuple[float, float, float] | None
                  ) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
-    """Axis-aligned bounds (min, max) of an object in its own frame, in metres."""
+    """Axis-aligned bounds (min, max) of an object in its own frame, in metres (procedural
+    objects: ``procedural.mesh_bounds``)."""
     if shape == "box":
         h = tuple(s / 2 for s in size)
         return (-h[0], -h[1], -h[2]), h

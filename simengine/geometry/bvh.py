@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..assets import load_obj
+from ..assets import MeshSource, mesh_arrays
 
 LEAF_SIZE = 2  # at most this many triangles: always a leaf
 MAX_LEAF = 8  # a leaf may hold up to this many when the SAH finds no better split
@@ -129,10 +129,11 @@ def build_bvh(vertices: np.ndarray, faces: np.ndarray) -> MeshBVH:
     )
 
 
-@functools.lru_cache(maxsize=64)
-def mesh_bvh(path: str) -> MeshBVH:
-    """The BVH of an OBJ asset, cached per process (assets are immutable)."""
-    v, f = load_obj(path)
+@functools.lru_cache(maxsize=128)
+def mesh_bvh(source: MeshSource) -> MeshBVH:
+    """The BVH of a mesh source (an OBJ asset's path, or a generated mesh's key), cached per
+    process (assets are immutable; generators are pure functions of their parameters)."""
+    v, f = mesh_arrays(source)
     if len(f) == 0:
-        raise ValueError(f"{path}: the mesh has no triangles")
+        raise ValueError(f"{source}: the mesh has no triangles")
     return build_bvh(v, f)

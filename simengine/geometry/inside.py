@@ -15,7 +15,7 @@ open sheet such as a plane, which has no inside.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -28,13 +28,14 @@ KIND_NAMES = {BOX: "box", SPHERE: "sphere", CYLINDER: "cylinder", CAPSULE: "caps
 
 class SolidPart(NamedTuple):
     """A part posed in the world: ``params`` as ``PartDesc`` (box half extents; (r,);
-    (r, half length); the mesh's scale per axis), ``mesh`` the .obj file of a mesh."""
+    (r, half length); the mesh's scale per axis), ``mesh`` the mesh source of a mesh (an
+    .obj file or a GeneratedMesh key)."""
 
     kind: int
     params: tuple[float, float, float]
     position: tuple[float, float, float]
     orientation: tuple[float, float, float, float]  # xyzw
-    mesh: str | None = None
+    mesh: Any = None
 
 
 def contains(part: SolidPart, points: np.ndarray) -> np.ndarray:
@@ -58,11 +59,11 @@ def contains(part: SolidPart, points: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown part kind {part.kind}")
 
 
-def mesh_triangles(path: str, scale: tuple[float, float, float]) -> np.ndarray:
-    """(T, 3, 3) triangles of an .obj file in the part's frame (scaled per axis)."""
-    from ..assets import load_obj
+def mesh_triangles(source: Any, scale: tuple[float, float, float]) -> np.ndarray:
+    """(T, 3, 3) triangles of a mesh source in the part's frame (scaled per axis)."""
+    from ..assets import mesh_arrays
 
-    vertices, faces = load_obj(path)
+    vertices, faces = mesh_arrays(source)
     return vertices[faces] * np.asarray(scale, np.float64)
 
 

@@ -34,7 +34,7 @@ class PartDesc:
     link: int
     local_position: tuple[float, float, float]
     local_orientation: tuple[float, float, float, float]
-    mesh: str | None = None
+    mesh: Any = None  # mesh source: an .obj path or a GeneratedMesh key (assets.procedural)
 
 
 class PosedPart(NamedTuple):
@@ -121,7 +121,7 @@ def build_geometry(parts: list[PosedPart] | list[tuple]) -> SceneGeometry:
     mesh_node = np.zeros(n, np.int32)
     mesh_tri = np.zeros(n, np.int32)
     mesh_tri_count = np.zeros(n, np.int32)
-    bvhs: dict[str, tuple[int, int, MeshBVH]] = {}
+    bvhs: dict[Any, tuple[int, int, MeshBVH]] = {}
     node_total = tri_total = 0
     for i, (desc, p, q, inst, cls, mat, col, tex, v, w) in enumerate(parts):
         R = quat_to_matrix(q)

@@ -41,12 +41,25 @@ class ObjectInstance:
     linear_velocity: tuple[float, float, float]
     angular_velocity: tuple[float, float, float]
     texture: dict[str, Any] | None = None  # kind, scale, color2, axis
+    # shape procedural: the generator and its drawn parameter values (recorded only then, so
+    # the instances of scenes without procedural objects keep their bytes)
+    generator: str | None = None
+    params: dict[str, float] | None = None
     # the file to load, on this machine: never recorded (samples must not depend on it)
     asset_file: str | None = field(default=None, compare=False)
 
     @property
     def instance_id(self) -> int:
         return self.index + 1
+
+    @property
+    def mesh_source(self):
+        """The GeneratedMesh key of a procedural object, else the mesh file (or None)."""
+        if self.generator is not None:
+            from ..assets.procedural import GeneratedMesh
+
+            return GeneratedMesh.of(self.generator, self.params or {})
+        return self.asset_file
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,8 @@ class SceneInstance:
         del d["clip_files"]
         for o in d["objects"]:
             del o["asset_file"]
+            if o["generator"] is None:
+                del o["generator"], o["params"]
         return d
 
     @classmethod

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..assets import local_bounds
+from ..assets import GeneratedMesh, local_bounds, mesh_bounds
 from ..geometry.transforms import quat_from_euler, quat_to_matrix, random_quaternion
 from ..spec.scene import GroupSpec, SceneSpec
 from .draw import draw, draw_texture, draw_tree
@@ -42,8 +42,12 @@ def draw_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random.Ge
         radius *= scale
     if length is not None:
         length *= scale
-    lo, hi = local_bounds(t.shape, t.asset, scale if t.shape in ("mesh", "urdf") else 1.0,
-                          radius, length, size)
+    params = mesh = None
+    if t.shape == "procedural":  # drawn in the generator's parameter order
+        params = {k: _number(draw(v, rng)) for k, v in t.params.items()}
+        mesh = GeneratedMesh.of(t.generator, params)
+    lo, hi = mesh_bounds(mesh) if mesh is not None else local_bounds(
+        t.shape, t.asset, scale if t.shape in ("mesh", "urdf") else 1.0, radius, length, size)
     class_name = draw(t.class_name, rng)
     props = {
         "texture": draw_texture(t.texture, rng),
@@ -78,7 +82,11 @@ def draw_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random.Ge
         radius=radius, length=length, asset=t.asset_name, asset_file=t.asset, scale=scale,
         class_name=class_name, class_id=spec.classes.index(class_name),
         position=pos, orientation=q, linear_velocity=lin, angular_velocity=ang,
-        fixed=t.fixed, **props), box, evicted
+        fixed=t.fixed, generator=t.generator, params=params, **props), box, evicted
+
+
+def _number(value) -> float | int:
+    return value if isinstance(value, int) else float(value)
 
 
 def _orientation(group: GroupSpec, rng: np.random.Generator) -> tuple[float, float, float, float]:

@@ -35,6 +35,14 @@ def asset_bundles(spec: SceneSpec) -> dict[str, list[Path]]:
     return {name: asset_bundle(path) for name, path in spec_assets(spec).items()}
 
 
+def shape_names(spec: SceneSpec) -> list[str]:
+    """The store's ``shapes`` attribute, which ``objects/shape`` indexes: ``SHAPES``, its
+    last entry ``procedural`` only for a scene that has procedural objects (so the stores of
+    other scenes keep the attributes, and manifests, they had before it was added)."""
+    used = any(g.template.shape == "procedural" for g in spec.groups)
+    return [s for s in SHAPES if used or s != "procedural"]
+
+
 def store_layout(engine: Engine, num_samples: int, block_size: int) -> StoreLayout:
     """The layout of a store of samples ``0..num_samples-1`` of ``engine``."""
     spec = engine.spec
@@ -47,7 +55,7 @@ def store_layout(engine: Engine, num_samples: int, block_size: int) -> StoreLayo
         sensors=[{"name": s.name, "kind": s.kind, "preset": s.preset,
                   "params": {k: to_plain(v) for k, v in s.params.items()}}
                  for s in spec.sensors],
-        classes=list(spec.classes), materials=list(MATERIAL_NAMES), shapes=list(SHAPES),
+        classes=list(spec.classes), materials=list(MATERIAL_NAMES), shapes=shape_names(spec),
         arrays=arrays)
     return StoreLayout(arrays, attributes, bundles)
 

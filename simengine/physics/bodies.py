@@ -83,6 +83,12 @@ def spawn_object(obj: ObjectInstance, client: int) -> int:
             p.changeVisualShape(body, link, rgbaColor=rgba, physicsClientId=client)
         if not obj.fixed:
             p.changeDynamics(body, -1, mass=obj.mass, physicsClientId=client)
+    elif obj.shape == "procedural":
+        col, vis = _generated_shapes(obj, rgba, client)
+        body = p.createMultiBody(mass, col, vis, basePosition=obj.position,
+                                 baseOrientation=obj.orientation,
+                                 baseInertialFramePosition=inertial_offset(obj),
+                                 physicsClientId=client)
     else:
         col, vis = _shapes(obj, rgba, client)
         body = p.createMultiBody(mass, col, vis, basePosition=obj.position,
@@ -96,6 +102,36 @@ def spawn_object(obj: ObjectInstance, client: int) -> int:
         p.resetBaseVelocity(body, obj.linear_velocity, obj.angular_velocity,
                             physicsClientId=client)
     return body
+
+
+def inertial_offset(obj: ObjectInstance) -> tuple[float, float, float]:
+    """Where the centre of mass sits in the object frame: the centre of a generated mesh's
+    bounding box (a generated mesh rests on z = 0, so its frame origin is no place for the
+    mass; the box centre is the centroid of symmetric solids and close for the rest)."""
+    if obj.shape == "procedural":
+        return tuple(float(c) for c in obj.center)
+    return (0.0, 0.0, 0.0)
+
+
+def _generated_shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]:
+    """A generated mesh's collision and visual shapes. A moving body collides with the
+    convex hull of the vertices (PyBullet builds it from ``vertices`` alone); a fixed body
+    with the exact triangles (``indices``: a concave mesh, which PyBullet only allows for
+    static bodies)."""
+    from ..assets.procedural import hull_vertices, mesh_arrays
+
+    v, f = mesh_arrays(obj.mesh_source)
+    vertices = v.tolist()
+    indices = f.reshape(-1).astype(int).tolist()
+    if obj.fixed:
+        col = p.createCollisionShape(p.GEOM_MESH, vertices=vertices, indices=indices,
+                                     physicsClientId=client)
+    else:
+        col = p.createCollisionShape(p.GEOM_MESH, vertices=hull_vertices(obj.mesh_source)
+                                     .tolist(), physicsClientId=client)
+    vis = p.createVisualShape(p.GEOM_MESH, vertices=vertices, indices=indices, rgbaColor=rgba,
+                              physicsClientId=client)
+    return col, vis
 
 
 def _shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]:

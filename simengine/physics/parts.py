@@ -17,14 +17,15 @@ from ..geometry.scene_geometry import (
 )
 from ..geometry.transforms import quat_to_matrix
 from ..instance import ObjectInstance, SceneInstance
-from .bodies import EnvironmentPart
+from .bodies import EnvironmentPart, inertial_offset
 from .snapshot import Snapshot
 
 IDENTITY = (0.0, 0.0, 0.0, 1.0)
 
 
 def object_parts(obj: ObjectInstance, body: int, client: int) -> tuple[PartDesc, ...]:
-    """Primitives and meshes we created are one part at the body frame; a URDF has one part
+    """Primitives and meshes we created are one part at the body frame (a generated mesh's
+    frame is offset from its centre of mass: ``bodies.inertial_offset``); a URDF has one part
     per visual shape, posed relative to its link's centre-of-mass frame (PyBullet's
     convention for ``getVisualShapeData``)."""
     if obj.shape == "box":
@@ -36,6 +37,9 @@ def object_parts(obj: ObjectInstance, body: int, client: int) -> tuple[PartDesc,
                          (0, 0, 0), IDENTITY),)
     if obj.shape == "mesh":
         return (PartDesc(MESH, (obj.scale,) * 3, 0, (0, 0, 0), IDENTITY, obj.asset_file),)
+    if obj.shape == "procedural":  # hung off the centre-of-mass frame, like a URDF's parts
+        offset = tuple(-c for c in inertial_offset(obj))
+        return (PartDesc(MESH, (1.0, 1.0, 1.0), 0, offset, IDENTITY, obj.mesh_source),)
     parts = []
     for v in p.getVisualShapeData(body, physicsClientId=client):
         link, geom, dims, fname, lpos, lorn = v[1], v[2], v[3], v[4], v[5], v[6]

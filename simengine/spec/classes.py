@@ -2,7 +2,8 @@
 only sound sources have.
 
 Order: the built-in stuff classes, then every object class in group order (a group's or its
-template's ``class``: a string or a ``choice`` of strings; default the shape), then the
+template's ``class``: a string or a ``choice`` of strings; default the shape, or a
+procedural generator's label), then the
 sound-source classes no object has. Sound classes come last so that adding a source never
 shifts an object class id.
 
@@ -28,12 +29,21 @@ def object_classes(scene: Mapping[str, Any]) -> list[str]:
         template = group["template"]
         if isinstance(template, str):
             template = templates[template]
-        value = group.get("class", template.get("class", template["shape"]))
+        value = group.get("class", template.get("class", _default_class(group, template)))
         if isinstance(value, Mapping):  # {choice: [...]} or {choice: {values: [...]}}
             choice = value["choice"]
             value = choice["values"] if isinstance(choice, Mapping) else choice
         names.update(dict.fromkeys([value] if isinstance(value, str) else value))
     return [n for n in names if n not in BUILTIN_CLASSES]
+
+
+def _default_class(group: Mapping[str, Any], template: Mapping[str, Any]) -> str:
+    """The shape's name; a procedural object's generator's label."""
+    if template["shape"] != "procedural":
+        return template["shape"]
+    from ..assets.generators import generator
+
+    return generator(group.get("generator", template["generator"])).label
 
 
 def class_vocabulary(scene: Mapping[str, Any]) -> tuple[str, ...]:

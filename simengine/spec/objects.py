@@ -11,12 +11,13 @@ from ..errors import SpecError
 from .distributions import parse_choice_of, parse_number
 from .fields import parse_color, parse_texture, parse_vec3
 from .node import Node
+from .procedural import parse_generator, parse_generator_params
 from .scene import SHAPES, GroupSpec, OrientationSpec, TemplateSpec
 from .world import MATERIALS
 
 TEMPLATE_KEYS = {"shape", "size", "radius", "length", "mesh", "urdf", "scale", "class", "color",
                  "texture",
-                 "mass", "friction", "restitution", "material", "fixed"}
+                 "mass", "friction", "restitution", "material", "fixed", "generator", "params"}
 GROUP_KEYS = {"name", "template", "count", "position", "orientation", "linear_velocity",
               "angular_velocity"} | (TEMPLATE_KEYS - {"shape"})
 MAX_OBJECTS = 512
@@ -46,12 +47,14 @@ def _template(node: Node, assets: AssetResolver, group_overrides: Node | None) -
     size = radius = length = None
     asset = asset_name = None
     needs = {"box": {"size"}, "sphere": {"radius"}, "cylinder": {"radius", "length"},
-             "capsule": {"radius", "length"}, "mesh": {"mesh"}, "urdf": {"urdf"}}[shape]
-    for key in ("size", "radius", "length", "mesh", "urdf"):
+             "capsule": {"radius", "length"}, "mesh": {"mesh"}, "urdf": {"urdf"},
+             "procedural": {"generator"}}[shape]
+    optional = {"procedural": {"params"}}.get(shape, {"scale"})
+    for key in ("size", "radius", "length", "mesh", "urdf", "generator", "params", "scale"):
         present = pick(key) is not None
         if key in needs and not present:
             raise SpecError(node.file, node.child_path(key), f"required for shape {shape}")
-        if key not in needs and present:
+        if key not in needs and key not in optional and present:
             n = pick(key)
             raise n.error(f"not used by shape {shape}", show_value=False)
     if shape == "box":
@@ -71,18 +74,25 @@ def _template(node: Node, assets: AssetResolver, group_overrides: Node | None) -
         if shape == "urdf" and suffix != ".urdf":
             raise asset_node.error("expected a .urdf file")
         asset = str(found)
+    gen = params = None
+    default_class, default_material = shape, "default"
+    if shape == "procedural":
+        gen = parse_generator(pick("generator"))
+        params = parse_generator_params(pick("params"), gen)
+        default_class, default_material = gen.label, gen.material
     return TemplateSpec(
         shape=shape, size=size, radius=radius, length=length, asset=asset,
         asset_name=asset_name,
         scale=parse_number(pick("scale", 1.0), positive=True),
-        class_name=parse_choice_of(pick("class", shape)),
+        class_name=parse_choice_of(pick("class", default_class)),
         color=parse_color(pick("color", [0.7, 0.7, 0.7])),
         mass=parse_number(pick("mass", 1.0), minimum=0.0),
         friction=parse_number(pick("friction", 0.6), minimum=0.0),
         restitution=parse_number(pick("restitution", 0.2), minimum=0.0, maximum=1.0),
-        material=parse_choice_of(pick("material", "default"), MATERIALS),
+        material=parse_choice_of(pick("material", default_material), MATERIALS),
         fixed=pick("fixed", False).boolean(),
         texture=parse_texture(pick("texture")),
+        generator=None if gen is None else gen.name, params=params,
     )
 
 

@@ -19,7 +19,8 @@ from .distributions import Param
 
 Vec3 = tuple[Param, Param, Param]
 
-SHAPES = ("box", "sphere", "cylinder", "capsule", "mesh", "urdf")
+SHAPES = ("box", "sphere", "cylinder", "capsule", "mesh", "urdf", "procedural")  # append only:
+# ``objects/shape`` stores the index
 BLOWUP_POLICIES = ("retry", "fail")
 SENSOR_KINDS = tuple(KINDS)
 
@@ -98,6 +99,8 @@ class TemplateSpec:
     fixed: bool
     texture: TextureSpec | None = None
     asset_name: str | None = None  # as the scene names it: what samples record
+    generator: str | None = None  # shape procedural: a registered generator's name
+    params: dict[str, Param] | None = None  # shape procedural: every parameter, in its order
 
 
 @dataclass(frozen=True)
