@@ -47,7 +47,7 @@ def test_class_and_material_default_to_the_generator(spec, instance0) -> None:
     assert "box" in spec.classes  # cardboard_box's label
     for o in instance0.objects:
         assert (o.shape, o.generator, o.class_name, o.material) == \
-            ("procedural", "cardboard_box", "box", "wood")
+            ("procedural", "cardboard_box", "box", "cardboard")
 
 
 def test_box_labels_are_the_trimesh_bounds_of_the_generated_mesh(sample0, instance0) -> None:
