@@ -119,6 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="largest tile width in pixels; images are never enlarged")
     cs.add_argument("--boxes", action="store_true", help="outline the visible 2D boxes")
 
+    ag = sub.add_parser("assets", help="list the procedural asset generators, or write a "
+                                       "contact sheet of examples")
+    ag.add_argument("-o", "--output", default=None,
+                    help="write a PNG contact sheet here (default: print the list)")
+    ag.add_argument("--generators", default=None,
+                    help="comma-separated names (default: all)")
+    ag.add_argument("--examples", type=_positive, default=3,
+                    help="instances per generator (default 3)")
+    ag.add_argument("--seed", type=_non_negative, default=0, help="parameter draws' seed")
+    ag.add_argument("--tile-width", type=_positive, default=200, help="tile width in pixels")
+
     ex = sub.add_parser("export", help="export a store as COCO (2D boxes, instance masks) or "
                                        "KITTI (camera + lidar, 3D boxes)")
     ex.add_argument("store")
@@ -139,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         commands = {"render": _render, "info": _info, "validate": _validate, "verify": _verify,
                     "corrupt": _corrupt, "view": _view, "report": _report,
-                    "contact-sheet": _contact_sheet, "export": _export}
+                    "contact-sheet": _contact_sheet, "export": _export, "assets": _assets}
         return commands[args.command](args)
     except UserError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
@@ -273,6 +284,37 @@ def _contact_sheet(args: argparse.Namespace) -> int:
     print(f"contact sheet of {len(sheet.samples)} samples, camera {sheet.camera}, capture "
           f"{sheet.frame} ({sheet.layout.columns} x {sheet.layout.rows} tiles, {w} x {h} px)"
           f" -> {out}")
+    return 0
+
+
+def _assets(args: argparse.Namespace) -> int:
+    from .assets import generator, generators
+
+    known = generators()
+    names = known
+    if args.generators:
+        names = [n.strip() for n in args.generators.split(",") if n.strip()]
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise UserError(f"--generators: unknown generator {unknown[0]!r}; known: "
+                            f"{', '.join(known)}")
+    if args.output is None:
+        for name in names:
+            g = generator(name)
+            print(f"{name:15s} {g.category:10s} class {g.label:12s} material {g.material:10s} "
+                  f"params: {', '.join(g.params)}")
+        return 0
+    from .assets.sheet import asset_sheet
+    from .report.build import check_output
+
+    out = check_output(args.output)
+    if out.suffix.lower() != ".png":
+        raise UserError(f"{args.output}: expected a .png file name")
+    sheet = asset_sheet(names, examples=args.examples, seed=args.seed,
+                        tile_width=args.tile_width)
+    sheet.save(out)
+    print(f"{len(names)} generators x {args.examples} examples ({sheet.size[0]} x "
+          f"{sheet.size[1]} px) -> {out}")
     return 0
 
 
