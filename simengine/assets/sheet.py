@@ -33,8 +33,12 @@ def example_values(name: str, index: int, seed: int = 0) -> dict[str, float]:
     return values
 
 
-def example_scene(name: str, values: dict[str, float], width: int, height: int) -> dict:
-    """The scene of one tile (a plain scene mapping, as a YAML file would hold)."""
+def example_scene(name: str, values: dict[str, float] | None, width: int, height: int,
+                  fixed: bool = True) -> dict:
+    """The scene of one tile (a plain scene mapping, as a YAML file would hold). With
+    ``values`` None the scene leaves the parameters to the instance sampler (uniform over
+    their ranges, a new object per sample) and frames the middle-sized object; ``fixed``
+    False drops the object onto the ground under physics."""
     mesh = generator(name)(values)
     lo, hi = mesh.bounds
     centre = (lo + hi) / 2.0
@@ -46,10 +50,12 @@ def example_scene(name: str, values: dict[str, float], width: int, height: int) 
         "world": {"ground": {"material": "concrete", "color": [0.55, 0.55, 0.55]},
                   "background": [0.92, 0.94, 0.97]},
         "objects": [{"name": name,
-                     "template": {"shape": "procedural", "generator": name, "params": values,
-                                  "fixed": True, "color": list(mesh.part_colors[0])},
+                     "template": {"shape": "procedural", "generator": name,
+                                  **({} if values is None else {"params": values}),
+                                  "fixed": fixed, "color": list(mesh.part_colors[0])},
                      "position": [0.0, 0.0, 0.0]}],
-        "simulation": {"capture_times": [0.0], "duration": 0.01},
+        "simulation": ({"capture_times": [0.0], "duration": 0.01} if fixed else
+                       {"capture_times": [1.0], "duration": 1.0}),
         "sensors": [{"name": "cam", "preset": "rgbd_d435_640x480",
                      "overrides": {"width": width, "height": height, "near": 0.02,
                                    "far": float(4.0 * d + reach)},
