@@ -157,3 +157,13 @@ def _matrix(q) -> np.ndarray:
         [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
         [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
         [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
+
+
+def test_a_long_path_fits_in_the_stored_instance():
+    angles = np.linspace(0.0, 2 * math.pi, 256, endpoint=False) + 1e-3
+    ring = [[40 * math.cos(a) + 1e-9, 40 * math.sin(a) - 1e-9] for a in angles]
+    group = {**sedan(ring, 10.0, loop=True), "count": 2,
+             "position": [{"uniform": [-0.3, 0.3]}, {"uniform": [-0.3, 0.3]}, 0.0]}
+    out = simengine.Engine(scene([group], (0.1,)), 0).sample(0)
+    assert int(out["objects/count"]) == 1  # the second copy starts on the first: dropped
+    assert out["meta/instance_json"][-1] == 0  # stored, with room to spare
