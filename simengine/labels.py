@@ -35,7 +35,13 @@ EVENT_DOCS = {
 def instance_json_capacity(spec: SceneSpec) -> int:
     """Bytes reserved for one sample's resolved scene instance (compact JSON)."""
     return (4096 + 2048 * spec.max_objects + 8192 * len(spec.sensors)
-            + 1024 * len(spec.audio.sources))  # resolved sound sources (paths included)
+            + 1024 * len(spec.audio.sources)  # resolved sound sources (paths included)
+            + sum(MOTION_POINT_BYTES * len(g.motion.path)  # a moving actor's world path
+                  * min(int(g.count.support()[1]), spec.max_objects)
+                  for g in spec.groups if g.motion is not None))
+
+
+MOTION_POINT_BYTES = 48  # "[-123.45678901234567,-123.45678901234567]," at most
 
 
 def label_outputs(spec: SceneSpec) -> dict[str, OutputSpec]:

@@ -45,6 +45,9 @@ class ObjectInstance:
     # the instances of scenes without procedural objects keep their bytes)
     generator: str | None = None
     params: dict[str, float] | None = None
+    # a kinematic actor: {"path": world (x, y) points, "speed": m/s, "loop": bool}
+    # (recorded only then, like ``generator``)
+    motion: dict[str, Any] | None = None
     # the file to load, on this machine: never recorded (samples must not depend on it)
     asset_file: str | None = field(default=None, compare=False)
 
@@ -104,6 +107,8 @@ class SceneInstance:
             del o["asset_file"]
             if o["generator"] is None:
                 del o["generator"], o["params"]
+            if o["motion"] is None:
+                del o["motion"]
         return d
 
     @classmethod

@@ -2,6 +2,11 @@
 
 Bounding boxes are the spawner's notion of overlap; ``simengine.placement`` judges fixed
 objects with the same ``boxes_overlap`` so validation refuses exactly what would be dropped.
+
+A moving actor (a group with ``motion``) is placed, and checked against the others, where it
+starts: at its path's first point, facing along the first segment. The rest of its path is
+not checked: an actor moves kinematically and may drive into (and push aside) what lies on
+its way, or pass through another actor.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from ..assets import GeneratedMesh, local_bounds, mesh_bounds
 from ..geometry.transforms import quat_from_euler, quat_to_matrix, random_quaternion
 from ..spec.scene import GroupSpec, SceneSpec
 from .draw import draw, draw_texture, draw_tree
+from .paths import PathMotion
 from .records import ObjectInstance
 
 SPAWN_TRIES = 100
@@ -57,9 +63,14 @@ def draw_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random.Ge
     }
     placed = None
     evicted: list[int] = []
+    motion = group.motion
+    start = None if motion is None else PathMotion(motion.path, 1.0, motion.loop).at(0.0)
     for _ in range(SPAWN_TRIES):
         q = _orientation(group, rng)
         pos = tuple(float(v) for v in draw_tree(group.position, rng))
+        if motion is not None:  # an actor is checked where it starts: its path's first point
+            pos = (pos[0] + motion.path[0][0], pos[1] + motion.path[0][1], pos[2])
+            q = quat_from_euler(0.0, 0.0, start.yaw)
         box = world_aabb(lo, hi, pos, q)
         if has_ground and box[0][2] < -1e-9 and not t.fixed:
             continue
@@ -72,9 +83,18 @@ def draw_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random.Ge
                 placed, evicted = (pos, q, box), hits  # unless a later pose is all free
     lin = tuple(float(v) for v in draw_tree(group.linear_velocity, rng))
     ang = tuple(float(v) for v in draw_tree(group.angular_velocity, rng))
+    speed = float(draw(motion.speed, rng)) if motion is not None else 0.0
     if placed is None:
         return None, (), []
     pos, q, box = placed
+    actor = None
+    if motion is not None:
+        # the path is given relative to the group's position: record it in the world
+        dx, dy = pos[0] - motion.path[0][0], pos[1] - motion.path[0][1]
+        actor = {"path": tuple((x + dx, y + dy) for x, y in motion.path), "speed": speed,
+                 "loop": motion.loop}
+        lin = (start.velocity[0] * speed, start.velocity[1] * speed, 0.0)
+        ang = (0.0, 0.0, start.yaw_rate * speed)
     return ObjectInstance(
         index=index, group=group.name, shape=t.shape,
         size=tuple(float(b - a) for a, b in zip(lo, hi, strict=True)),
@@ -82,7 +102,7 @@ def draw_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random.Ge
         radius=radius, length=length, asset=t.asset_name, asset_file=t.asset, scale=scale,
         class_name=class_name, class_id=spec.classes.index(class_name),
         position=pos, orientation=q, linear_velocity=lin, angular_velocity=ang,
-        fixed=t.fixed, generator=t.generator, params=params, **props), box, evicted
+        fixed=t.fixed, generator=t.generator, params=params, motion=actor, **props), box, evicted
 
 
 def _number(value) -> float | int:

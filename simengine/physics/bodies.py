@@ -73,7 +73,8 @@ def spawn_environment(part: EnvironmentPart, client: int) -> int:
 def spawn_object(obj: ObjectInstance, client: int) -> int:
     """Create one object's body; its base frame is the object frame of the labels."""
     rgba = (*obj.color, 1.0)
-    mass = 0.0 if obj.fixed else obj.mass
+    # a kinematic actor has mass 0: PyBullet moves it by its velocity, no force moves it
+    mass = 0.0 if obj.fixed or obj.motion is not None else obj.mass
     if obj.shape == "urdf":
         body = p.loadURDF(obj.asset_file, basePosition=obj.position,
                           baseOrientation=obj.orientation,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .._pybullet import pybullet as p
@@ -84,7 +86,11 @@ def posed_parts(instance: SceneInstance, snapshot: Snapshot,
         desc, pos, q = environment_desc(env)
         out.append(PosedPart(desc, pos, q, 0, classes.index(env.semantic), env.material,
                              env.color, _environment_texture(instance, env)))
-    for obj, state, descs in zip(instance.objects, snapshot.objects, object_descs, strict=True):
+    for obj, state, own in zip(instance.objects, snapshot.objects, object_descs, strict=True):
+        descs = own
+        if state.mesh_source is not None:  # a walker's mesh, posed for this instant
+            descs = tuple(dataclasses.replace(d, mesh=state.mesh_source) if d.kind == MESH
+                          else d for d in own)
         for d in descs:
             link_pos, link_q = state.links[d.link]
             R_link = quat_to_matrix(link_q)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +21,8 @@ class ObjectState:
     linear_velocity: np.ndarray
     angular_velocity: np.ndarray
     links: tuple[tuple[np.ndarray, np.ndarray], ...]
+    # a walking actor's posed mesh at this instant (None: the object's own mesh)
+    mesh_source: Any = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from .._pybullet import pybullet as p
 from ..geometry.scene_geometry import PartDesc
 from ..instance import SceneInstance
 from ..spec.scene import ScheduleSpec, WorldSpec
+from .actors import Actor, com_velocity
 from .bodies import EnvironmentPart, environment_parts, spawn_environment, spawn_object
 from .contacts import ContactTracker
 from .events import Recording
@@ -78,6 +79,9 @@ class World:
             parts.append(object_parts(obj, body, c))
             self.body_info[body] = (obj.instance_id, obj.material, max(obj.size))
         self.object_parts = tuple(parts)
+        # kinematic actors by object index: moved by us, not by the dynamics
+        self.actors = {i: Actor(obj) for i, obj in enumerate(self.instance.objects)
+                       if obj.motion is not None}
 
     # --- running ------------------------------------------------------------------------
     def run(self) -> SimulationResult:
@@ -88,14 +92,16 @@ class World:
         capture_steps = [settle_steps + round(t / dt) for t in s.capture_times]
         snapshots: list[Snapshot] = []
         tracker = ContactTracker(self.body_info, dt)
-        velocities = self._velocities()
         trajectory: list[list[tuple[float, float, float]]] = []  # object positions per step
+        self._drive_actors(-settle_steps * dt)
+        velocities = self._velocities()
         for step in range(total_steps + 1):
             if step > 0:
                 p.stepSimulation(physicsClientId=self.client)
                 if step > settle_steps:
                     tracker.update(step - settle_steps,
                                    p.getContactPoints(physicsClientId=self.client), velocities)
+                self._drive_actors((step - settle_steps) * dt)
                 velocities = self._velocities()
             if step >= settle_steps:
                 trajectory.append([p.getBasePositionAndOrientation(
@@ -114,8 +120,21 @@ class World:
                                 self.object_parts)
 
     def snapshot(self, t: float) -> Snapshot:
-        states: list[ObjectState] = [read_object_state(b, self.client) for b in self.bodies]
+        states: list[ObjectState] = [
+            self.actors[i].state(t) if i in self.actors else read_object_state(b, self.client)
+            for i, b in enumerate(self.bodies)]
         return Snapshot(time=t, objects=tuple(states))
+
+    def _drive_actors(self, t: float) -> None:
+        """Put every actor at its true pose and velocity for time ``t`` (the next step moves
+        it on by that velocity; the one after puts it exactly where it should be again)."""
+        for i, actor in self.actors.items():
+            st = actor.state(t)
+            com, orn = st.links[0]
+            p.resetBasePositionAndOrientation(self.bodies[i], com.tolist(), orn.tolist(),
+                                              physicsClientId=self.client)
+            p.resetBaseVelocity(self.bodies[i], com_velocity(st).tolist(),
+                                st.angular_velocity.tolist(), physicsClientId=self.client)
 
     def _velocities(self) -> dict[int, np.ndarray]:
         return {b: np.asarray(p.getBaseVelocity(b, physicsClientId=self.client)[0])

@@ -10,6 +10,7 @@ from ..assets import AssetResolver
 from ..errors import SpecError
 from .distributions import parse_choice_of, parse_number
 from .fields import parse_color, parse_texture, parse_vec3
+from .motion import check_motion_group, parse_motion
 from .node import Node
 from .procedural import parse_generator, parse_generator_params
 from .scene import SHAPES, GroupSpec, OrientationSpec, TemplateSpec
@@ -19,7 +20,7 @@ TEMPLATE_KEYS = {"shape", "size", "radius", "length", "mesh", "urdf", "scale", "
                  "texture",
                  "mass", "friction", "restitution", "material", "fixed", "generator", "params"}
 GROUP_KEYS = {"name", "template", "count", "position", "orientation", "linear_velocity",
-              "angular_velocity"} | (TEMPLATE_KEYS - {"shape"})
+              "angular_velocity", "motion"} | (TEMPLATE_KEYS - {"shape"})
 MAX_OBJECTS = 512
 
 
@@ -115,6 +116,13 @@ def parse_groups(node: Node, templates: dict[str, Node], assets: AssetResolver) 
         elif not isinstance(t.value, dict):
             raise t.error("expected a template name or an inline template mapping")
         template = _template(t, assets, group_overrides=g)
+        motion = None
+        if g.has("motion"):
+            check_motion_group(g)
+            if template.fixed:
+                raise SpecError(g.file, g.child_path("motion"),
+                                "not used with a fixed template (a moving actor is not fixed)")
+            motion = parse_motion(g.get("motion"))
         groups.append(GroupSpec(
             name=name, template=template,
             count=parse_number(g.get("count", 1), integer=True, minimum=0, maximum=MAX_OBJECTS),
@@ -122,6 +130,7 @@ def parse_groups(node: Node, templates: dict[str, Node], assets: AssetResolver) 
             orientation=_orientation(g.get("orientation", "identity")),
             linear_velocity=parse_vec3(g.get("linear_velocity", [0.0, 0.0, 0.0])),
             angular_velocity=parse_vec3(g.get("angular_velocity", [0.0, 0.0, 0.0])),
+            motion=motion,
         ))
     return groups
 

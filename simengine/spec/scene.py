@@ -16,6 +16,7 @@ from typing import Any
 from ..sensors.registry import KINDS
 from .audio import AudioSpec
 from .distributions import Param
+from .motion import MotionSpec
 
 Vec3 = tuple[Param, Param, Param]
 
@@ -118,6 +119,7 @@ class GroupSpec:
     orientation: OrientationSpec
     linear_velocity: Vec3
     angular_velocity: Vec3
+    motion: MotionSpec | None = None  # a kinematic actor moving along a path
 
 
 @dataclass(frozen=True)
