@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pybullet_data
 
+from .mesh_files import mesh_file_arrays
+
 PYBULLET_DATA = Path(pybullet_data.getDataPath())
 
 
@@ -113,35 +115,6 @@ def asset_bundle(path: str | Path) -> list[Path]:
 
 
 @functools.lru_cache(maxsize=64)
-def load_obj(path: str) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices (V, 3) float64 and triangles (T, 3) int32 of a Wavefront OBJ file.
-
-    Only geometry is read (``v`` and ``f`` records); polygons are fanned into triangles,
-    negative (relative) indices are honoured. Cached per process: assets are immutable.
-    """
-    vertices: list[tuple[float, float, float]] = []
-    faces: list[tuple[int, int, int]] = []
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.startswith("v "):
-                x, y, z = line.split()[1:4]
-                vertices.append((float(x), float(y), float(z)))
-            elif line.startswith("f "):
-                idx = []
-                for token in line.split()[1:]:
-                    i = int(token.split("/")[0])
-                    idx.append(i - 1 if i > 0 else len(vertices) + i)
-                faces.extend((idx[0], idx[j], idx[j + 1]) for j in range(1, len(idx) - 1))
-    v = np.asarray(vertices, dtype=np.float64).reshape(-1, 3)
-    f = np.asarray(faces, dtype=np.int32).reshape(-1, 3)
-    if len(f) and (f.min() < 0 or f.max() >= len(v)):
-        raise ValueError(f"{path}: face index out of range")
-    v.setflags(write=False)
-    f.setflags(write=False)
-    return v, f
-
-
-@functools.lru_cache(maxsize=64)
 def local_bounds(shape: str, asset: str | None, scale: float, radius: float | None,
                  length: float | None, size: tuple[float, float, float] | None
                  ) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
@@ -156,7 +129,7 @@ def local_bounds(shape: str, asset: str | None, scale: float, radius: float | No
         hz = length / 2 + (radius if shape == "capsule" else 0.0)
         return (-radius, -radius, -hz), (radius, radius, hz)
     if shape == "mesh":
-        v, _ = load_obj(asset)
+        v, _ = mesh_file_arrays(asset)
         lo, hi = v.min(axis=0) * scale, v.max(axis=0) * scale
         return tuple(map(float, lo)), tuple(map(float, hi))
     if shape == "urdf":
