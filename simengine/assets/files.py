@@ -12,12 +12,14 @@ resolved once, when the scene is loaded; a store keeps a copy of every asset
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 import pybullet_data
@@ -82,11 +84,13 @@ class AssetResolver:
 
 
 _REFERENCE = re.compile(r"""filename\s*=\s*["']([^"']+)["']""")
+_DAE_IMAGE = re.compile(r"<image\b[^>]*>\s*<init_from>([^<]+)</init_from>")
 
 
 def asset_bundle(path: str | Path) -> list[Path]:
     """The file and every file it loads by a relative path (a URDF's meshes, an OBJ's
-    material library and its textures), resolved, existing ones only, the file first."""
+    material library and its textures, a glTF's buffers and images, a COLLADA file's
+    images), resolved, existing ones only, the file first."""
     first = Path(path).resolve()
     out: list[Path] = []
     todo = [first]
@@ -96,11 +100,18 @@ def asset_bundle(path: str | Path) -> list[Path]:
             continue
         out.append(f)
         suffix = f.suffix.lower()
-        if suffix not in (".urdf", ".obj", ".mtl"):
+        if suffix not in (".urdf", ".obj", ".mtl", ".gltf", ".dae"):
             continue
         text = f.read_text(encoding="utf-8", errors="replace")
         if suffix == ".urdf":
             refs = _REFERENCE.findall(text)
+        elif suffix == ".gltf":  # buffers and images; embedded data: URIs are no files
+            data = json.loads(text)
+            refs = [unquote(item["uri"]) for key in ("buffers", "images")
+                    for item in data.get(key, []) if "uri" in item
+                    and not item["uri"].startswith("data:")]
+        elif suffix == ".dae":  # texture images
+            refs = [unquote(r.strip()) for r in _DAE_IMAGE.findall(text)]
         else:
             refs = [line.split(None, 1)[1].strip() for line in text.splitlines()
                     if line.strip().split(None, 1)[0:1] in (["mtllib"], ["map_Kd"], ["map_Ka"],

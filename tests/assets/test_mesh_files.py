@@ -14,6 +14,9 @@ import numpy as np
 import pybullet_data
 import pytest
 import trimesh
+from PIL import Image
+
+from simengine.assets import asset_bundle, load_mesh_file, mesh_file_arrays
 
 PYBULLET_DATA = Path(pybullet_data.getDataPath())
 # Meshes shipped scenes and tests use (duck_vhacd: tabletop; table: table.urdf), and others
@@ -67,3 +70,116 @@ def test_trimesh_reads_the_old_parsers_triangles_with_quads_split_differently(na
     m = trimesh_obj(str(PYBULLET_DATA / name))
     np.testing.assert_array_equal(m.vertices, v)
     np.testing.assert_array_equal(canonical_corners(m.faces), canonical_corners(f))
+
+
+# --- our loader -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", SAME_ARRAYS + SAME_UP_TO_ROTATION)
+def test_loader_keeps_the_old_parsers_vertices_and_triangles(name: str) -> None:
+    v, f = old_obj_arrays(str(PYBULLET_DATA / name))
+    lv, lf = mesh_file_arrays(str(PYBULLET_DATA / name))
+    np.testing.assert_array_equal(lv, v)
+    if name in SAME_ARRAYS:
+        np.testing.assert_array_equal(lf, f)
+    else:
+        np.testing.assert_array_equal(canonical_corners(lf), canonical_corners(f))
+
+
+def checker(n: int = 8) -> Image.Image:
+    cells = (np.indices((n, n)).sum(axis=0) % 2).astype(np.uint8)
+    rgb = np.stack([cells * 255, cells * 40 + 20, 255 - cells * 255], axis=-1)
+    return Image.fromarray(rgb.astype(np.uint8), "RGB")
+
+
+COLOR = (200, 100, 50, 255)
+
+
+def textured_box(material) -> tuple[trimesh.Trimesh, np.ndarray]:
+    box = trimesh.creation.box((0.4, 0.3, 0.2))
+    uv = np.random.default_rng(0).uniform(size=(len(box.vertices), 2))
+    box.visual = trimesh.visual.TextureVisuals(uv=uv, material=material)
+    return box, uv
+
+
+@pytest.mark.parametrize("suffix", [".glb", ".obj"])
+def test_a_textured_box_comes_back_with_its_uvs_colour_and_texture(tmp_path, suffix) -> None:
+    image = checker()
+    if suffix == ".glb":
+        material = trimesh.visual.material.PBRMaterial(
+            name="checker", baseColorFactor=COLOR, baseColorTexture=image)
+    else:  # OBJ + MTL + PNG, written next to each other
+        material = trimesh.visual.material.SimpleMaterial(name="checker", diffuse=COLOR,
+                                                          image=image)
+    box, uv = textured_box(material)
+    path = tmp_path / f"box{suffix}"
+    box.export(path)
+    if suffix == ".obj":
+        assert {p.suffix for p in tmp_path.iterdir()} == {".obj", ".mtl", ".png"}
+    loaded = load_mesh_file(str(path))
+    mesh = loaded.mesh
+    np.testing.assert_allclose(mesh.vertices[mesh.faces], box.vertices[box.faces], atol=1e-7)
+    np.testing.assert_allclose(mesh.uv[mesh.faces], uv[box.faces], atol=1e-6)
+    assert mesh.parts == ("checker",)
+    np.testing.assert_array_equal(mesh.face_part, 0)
+    np.testing.assert_allclose(mesh.part_colors[0], np.array(COLOR[:3]) / 255, atol=1e-6)
+    np.testing.assert_array_equal(np.asarray(loaded.textures[0].convert("RGB")),
+                                  np.asarray(image))
+    assert set(asset_bundle(path)) >= {p.resolve() for p in tmp_path.iterdir()}
+
+
+def test_material_groups_become_parts_and_vertex_colours_are_kept(tmp_path) -> None:
+    red = trimesh.creation.box((1, 1, 1))
+    red.visual = trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
+        name="red", baseColorFactor=(255, 0, 0, 255)))
+    blue = trimesh.creation.box((1, 1, 1), transform=trimesh.transformations.translation_matrix(
+        (2.0, 0.0, 0.0)))
+    blue.visual = trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
+        name="blue", baseColorFactor=(0, 0, 255, 255)))
+    trimesh.Scene([red, blue]).export(tmp_path / "two.glb")
+    mesh = load_mesh_file(str(tmp_path / "two.glb")).mesh
+    assert sorted(mesh.parts) == ["blue", "red"]
+    for part, color in (("red", (1, 0, 0)), ("blue", (0, 0, 1))):
+        i = mesh.parts.index(part)
+        assert mesh.part_colors[i] == color
+        centre = mesh.vertices[mesh.faces[mesh.face_part == i]].reshape(-1, 3).mean(axis=0)
+        assert np.isclose(centre[0], 2.0 if part == "blue" else 0.0)
+
+    painted = trimesh.creation.box((1, 1, 1))
+    colors = np.random.default_rng(1).integers(0, 256, (len(painted.vertices), 4), np.uint8)
+    colors[:, 3] = 255
+    painted.visual = trimesh.visual.ColorVisuals(painted, vertex_colors=colors)
+    painted.export(tmp_path / "painted.ply")
+    loaded = load_mesh_file(str(tmp_path / "painted.ply"))
+    np.testing.assert_allclose(loaded.vertex_colors, colors / 255.0)
+
+
+def formats() -> list[str]:
+    out = [".obj", ".glb", ".gltf", ".ply", ".stl"]
+    try:
+        import collada  # noqa: F401  (trimesh reads and writes COLLADA with pycollada)
+        out.append(".dae")
+    except ImportError:
+        pass
+    return out
+
+
+@pytest.mark.parametrize("suffix", formats())
+def test_every_format_loads_a_box_with_its_bounds(tmp_path, suffix) -> None:
+    box = trimesh.creation.box((0.5, 0.25, 0.125),
+                               transform=trimesh.transformations.translation_matrix((1, 2, 3)))
+    if suffix == ".gltf":  # a .gltf and its buffer file (export() leaves a file open)
+        for name, data in trimesh.exchange.gltf.export_gltf(box.scene()).items():
+            (tmp_path / ("box.gltf" if name == "model.gltf" else name)).write_bytes(data)
+    else:
+        box.export(tmp_path / f"box{suffix}")
+    v, f = mesh_file_arrays(str(tmp_path / f"box{suffix}"))
+    np.testing.assert_allclose(np.stack([v.min(axis=0), v.max(axis=0)]), box.bounds, atol=1e-6)
+    assert f.shape == (12, 3)
+    assert trimesh.Trimesh(v, f, process=True).is_watertight
+    assert len(asset_bundle(tmp_path / f"box{suffix}")) == len(list(tmp_path.iterdir()))
+
+
+def test_an_unknown_suffix_is_refused(tmp_path) -> None:
+    (tmp_path / "box.off").write_text("OFF\n0 0 0\n")
+    with pytest.raises(ValueError, match="not a mesh file"):
+        load_mesh_file(str(tmp_path / "box.off"))
