@@ -183,3 +183,55 @@ def test_an_unknown_suffix_is_refused(tmp_path) -> None:
     (tmp_path / "box.off").write_text("OFF\n0 0 0\n")
     with pytest.raises(ValueError, match="not a mesh file"):
         load_mesh_file(str(tmp_path / "box.off"))
+
+
+SCENE = """
+name: glb_boxes
+world:
+  ground: {material: concrete}
+  bounds: {min: [-5, -5, -1], max: [5, 5, 5]}
+objects:
+  - name: loose
+    template: {shape: mesh, mesh: box.glb, class: box}
+    position: [0.0, 0.0, 0.02]
+  - name: bolted
+    template: {shape: mesh, mesh: box.glb, class: box, fixed: true, scale: 2.0}
+    position: [0.0, 0.8, 0.0]
+simulation:
+  capture_times: [0.3]
+  duration: 0.3
+  max_events: 4
+sensors:
+  - name: cam
+    preset: rgbd_d435_640x480
+    overrides: {width: 64, height: 48}
+    pose: {position: [1.2, 0.4, 1.2], look_at: [0, 0.4, 0.1]}
+"""
+
+
+def test_a_scene_glb_mesh_renders_with_its_trimesh_bounds_as_box_label(tmp_path) -> None:
+    from simengine.engine import Engine
+    from simengine.geometry.transforms import quat_to_matrix
+    from simengine.labels import decode_instance
+    from simengine.spec.loader import load_scene
+
+    box = trimesh.creation.box((0.3, 0.2, 0.1),
+                               transform=trimesh.transformations.translation_matrix(
+                                   (0.05, 0.0, 0.05)))  # off-centre, resting on z = 0
+    box.export(tmp_path / "box.glb")
+    (tmp_path / "scene.yaml").write_text(SCENE)
+    sample = Engine(load_scene(tmp_path / "scene.yaml"), seed=0).sample(0)
+    instance = decode_instance(sample["meta/instance_json"])
+    seen = set(np.unique(sample["camera/cam/instance"][0]).tolist())
+    for o in instance.objects:
+        lo, hi = box.bounds * o.scale
+        i = o.index
+        np.testing.assert_allclose(sample["objects/size"][i], hi - lo, atol=1e-3)
+        np.testing.assert_allclose(sample["objects/box_center_local"][i], (lo + hi) / 2,
+                                   atol=1e-3)
+        assert o.instance_id in seen, o.group
+        R = quat_to_matrix(sample["objects/orientation"][0, i])
+        corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1])
+                            for z in (lo[2], hi[2])])
+        bottom = (corners @ R.T + sample["objects/position"][0, i])[:, 2].min()
+        assert abs(bottom) < 5e-3, (o.group, bottom)  # the hull / triangles rest on the ground
