@@ -12,15 +12,19 @@ resolved once, when the scene is loaded; a store keeps a copy of every asset
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 import pybullet_data
+
+from .mesh_files import mesh_file_arrays
 
 PYBULLET_DATA = Path(pybullet_data.getDataPath())
 
@@ -80,11 +84,13 @@ class AssetResolver:
 
 
 _REFERENCE = re.compile(r"""filename\s*=\s*["']([^"']+)["']""")
+_DAE_IMAGE = re.compile(r"<image\b[^>]*>\s*<init_from>([^<]+)</init_from>")
 
 
 def asset_bundle(path: str | Path) -> list[Path]:
     """The file and every file it loads by a relative path (a URDF's meshes, an OBJ's
-    material library and its textures), resolved, existing ones only, the file first."""
+    material library and its textures, a glTF's buffers and images, a COLLADA file's
+    images), resolved, existing ones only, the file first."""
     first = Path(path).resolve()
     out: list[Path] = []
     todo = [first]
@@ -94,11 +100,18 @@ def asset_bundle(path: str | Path) -> list[Path]:
             continue
         out.append(f)
         suffix = f.suffix.lower()
-        if suffix not in (".urdf", ".obj", ".mtl"):
+        if suffix not in (".urdf", ".obj", ".mtl", ".gltf", ".dae"):
             continue
         text = f.read_text(encoding="utf-8", errors="replace")
         if suffix == ".urdf":
             refs = _REFERENCE.findall(text)
+        elif suffix == ".gltf":  # buffers and images; embedded data: URIs are no files
+            data = json.loads(text)
+            refs = [unquote(item["uri"]) for key in ("buffers", "images")
+                    for item in data.get(key, []) if "uri" in item
+                    and not item["uri"].startswith("data:")]
+        elif suffix == ".dae":  # texture images
+            refs = [unquote(r.strip()) for r in _DAE_IMAGE.findall(text)]
         else:
             refs = [line.split(None, 1)[1].strip() for line in text.splitlines()
                     if line.strip().split(None, 1)[0:1] in (["mtllib"], ["map_Kd"], ["map_Ka"],
@@ -110,35 +123,6 @@ def asset_bundle(path: str | Path) -> list[Path]:
                 continue
             todo.append((f.parent / ref).resolve())
     return out
-
-
-@functools.lru_cache(maxsize=64)
-def load_obj(path: str) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices (V, 3) float64 and triangles (T, 3) int32 of a Wavefront OBJ file.
-
-    Only geometry is read (``v`` and ``f`` records); polygons are fanned into triangles,
-    negative (relative) indices are honoured. Cached per process: assets are immutable.
-    """
-    vertices: list[tuple[float, float, float]] = []
-    faces: list[tuple[int, int, int]] = []
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.startswith("v "):
-                x, y, z = line.split()[1:4]
-                vertices.append((float(x), float(y), float(z)))
-            elif line.startswith("f "):
-                idx = []
-                for token in line.split()[1:]:
-                    i = int(token.split("/")[0])
-                    idx.append(i - 1 if i > 0 else len(vertices) + i)
-                faces.extend((idx[0], idx[j], idx[j + 1]) for j in range(1, len(idx) - 1))
-    v = np.asarray(vertices, dtype=np.float64).reshape(-1, 3)
-    f = np.asarray(faces, dtype=np.int32).reshape(-1, 3)
-    if len(f) and (f.min() < 0 or f.max() >= len(v)):
-        raise ValueError(f"{path}: face index out of range")
-    v.setflags(write=False)
-    f.setflags(write=False)
-    return v, f
 
 
 @functools.lru_cache(maxsize=64)
@@ -156,7 +140,7 @@ def local_bounds(shape: str, asset: str | None, scale: float, radius: float | No
         hz = length / 2 + (radius if shape == "capsule" else 0.0)
         return (-radius, -radius, -hz), (radius, radius, hz)
     if shape == "mesh":
-        v, _ = load_obj(asset)
+        v, _ = mesh_file_arrays(asset)
         lo, hi = v.min(axis=0) * scale, v.max(axis=0) * scale
         return tuple(map(float, lo)), tuple(map(float, hi))
     if shape == "urdf":

@@ -1,9 +1,10 @@
 """Meshes given as arrays (procedural generators) next to meshes read from files.
 
-A *mesh source* is what a part's triangles come from: the path of a Wavefront .obj file, or
-a :class:`GeneratedMesh` key (a generator's name and its parameter values). Both are hashable,
-so every consumer (bounds, BVHs, the inside test) caches per source within the process: a
-file once per path, a generated mesh once per generator and parameter values.
+A *mesh source* is what a part's triangles come from: the path of a mesh file
+(``mesh_files.MESH_SUFFIXES``), or a :class:`GeneratedMesh` key (a generator's name and
+its parameter values). Both are hashable, so every consumer (bounds, BVHs, the inside test)
+caches per source within the process: a file once per path, a generated mesh once per
+generator and parameter values.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .files import load_obj
 from .generators import generate
 from .mesh import PartMesh
+from .mesh_files import mesh_file_arrays
 
 
 class GeneratedMesh(NamedTuple):
@@ -44,13 +45,13 @@ def generated_mesh(key: GeneratedMesh) -> PartMesh:
 
 
 @functools.lru_cache(maxsize=256)
-def hull_vertices(key: GeneratedMesh) -> np.ndarray:
-    """The vertices of a generated mesh on its convex hull (read-only): what a moving body
+def hull_vertices(key: MeshSource) -> np.ndarray:
+    """The vertices of a mesh source on its convex hull (read-only): what a moving body
     collides with. PyBullet hulls whatever points it is given, but tests every one of them
     at every contact query, so the interior points are dropped once here."""
     from scipy.spatial import ConvexHull
 
-    v = generated_mesh(key).vertices
+    v = mesh_arrays(key)[0]
     out = np.ascontiguousarray(v[np.sort(ConvexHull(v).vertices)])
     out.setflags(write=False)
     return out
@@ -61,7 +62,7 @@ def mesh_arrays(source: MeshSource) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(source, GeneratedMesh):
         mesh = generated_mesh(source)
         return mesh.vertices, mesh.faces
-    return load_obj(source)
+    return mesh_file_arrays(source)
 
 
 def mesh_bounds(key: GeneratedMesh

@@ -135,6 +135,26 @@ def _generated_shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]
     return col, vis
 
 
+def _file_mesh_shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]:
+    """A mesh file PyBullet cannot read (glTF, PLY, STL, COLLADA), given as arrays as a
+    generated mesh is: the convex hull of its vertices for a moving body, the exact
+    triangles for a fixed one."""
+    from ..assets.procedural import hull_vertices, mesh_arrays
+
+    v, f = mesh_arrays(obj.asset_file)
+    vertices = (v * obj.scale).tolist()
+    indices = f.reshape(-1).astype(int).tolist()
+    if obj.fixed:
+        col = p.createCollisionShape(p.GEOM_MESH, vertices=vertices, indices=indices,
+                                     physicsClientId=client)
+    else:
+        hull = hull_vertices(obj.asset_file) * obj.scale
+        col = p.createCollisionShape(p.GEOM_MESH, vertices=hull.tolist(), physicsClientId=client)
+    vis = p.createVisualShape(p.GEOM_MESH, vertices=vertices, indices=indices, rgbaColor=rgba,
+                              physicsClientId=client)
+    return col, vis
+
+
 def _shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]:
     if obj.shape == "box":
         h = [s / 2 for s in obj.size]
@@ -146,7 +166,9 @@ def _shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]:
         kind = p.GEOM_CYLINDER if obj.shape == "cylinder" else p.GEOM_CAPSULE
         kw_c = {"radius": obj.radius, "height": obj.length}
         kw_v = {"radius": obj.radius, "length": obj.length}
-    elif obj.shape == "mesh":
+    elif obj.shape == "mesh" and not obj.asset_file.lower().endswith(".obj"):
+        return _file_mesh_shapes(obj, rgba, client)
+    elif obj.shape == "mesh":  # PyBullet reads OBJ itself: its hull of the file's vertices
         kind = p.GEOM_MESH
         kw_c = kw_v = {"fileName": obj.asset_file, "meshScale": [obj.scale] * 3}
     else:

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 
 from .._pybullet import pybullet as p
+from ..assets.mesh_files import MESH_SUFFIXES
 from ..geometry.scene_geometry import (
     BOX,
     CAPSULE,
@@ -54,9 +55,9 @@ def object_parts(obj: ObjectInstance, body: int, client: int) -> tuple[PartDesc,
             desc = PartDesc(kind, (dims[1], dims[0] / 2, 0.0), link + 1, lpos, lorn)
         elif geom == p.GEOM_MESH:
             path = fname.decode("utf-8")
-            if not path.lower().endswith(".obj"):
-                raise ValueError(f"{obj.asset_file}: only .obj visual meshes are supported, "
-                                 f"got {path}")
+            if not path.lower().endswith(MESH_SUFFIXES):
+                raise ValueError(f"{obj.asset_file}: visual meshes must be one of "
+                                 f"{', '.join(MESH_SUFFIXES)}, got {path}")
             desc = PartDesc(MESH, tuple(float(d) for d in dims), link + 1, lpos, lorn, path)
         else:
             continue

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..assets import AssetResolver
+from ..assets import MESH_SUFFIXES, AssetResolver
 from ..errors import SpecError
 from .distributions import parse_choice_of, parse_number
 from .fields import parse_color, parse_texture, parse_vec3
@@ -70,8 +70,8 @@ def _template(node: Node, assets: AssetResolver, group_overrides: Node | None) -
         found = Path(assets.find(asset_node, "expected a file next to the scene, in "
                                              "SIMENGINE_ASSET_PATH or in pybullet_data"))
         suffix = found.suffix.lower()
-        if shape == "mesh" and suffix != ".obj":
-            raise asset_node.error("expected a Wavefront .obj mesh")
+        if shape == "mesh" and suffix not in MESH_SUFFIXES:
+            raise asset_node.error(f"expected a mesh file ({', '.join(MESH_SUFFIXES)})")
         if shape == "urdf" and suffix != ".urdf":
             raise asset_node.error("expected a .urdf file")
         asset = str(found)

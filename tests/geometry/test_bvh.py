@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simengine.assets import PYBULLET_DATA, load_obj
+from simengine.assets import PYBULLET_DATA, mesh_file_arrays
 from simengine.geometry import bvh
 from simengine.geometry._raycast_kernels import STACK
 
@@ -59,7 +59,7 @@ def check_structure(tree: bvh.MeshBVH, n_tris: int) -> None:
 
 @pytest.mark.parametrize("mesh", MESHES)
 def test_every_triangle_in_one_leaf_inside_every_box_above_it(mesh) -> None:
-    v, f = load_obj(str(PYBULLET_DATA / mesh))
+    v, f = mesh_file_arrays(str(PYBULLET_DATA / mesh))
     tree = bvh.build_bvh(v, f)
     check_structure(tree, len(f))
     # the same triangles, reordered: each input triangle appears once in the leaf order
@@ -69,7 +69,7 @@ def test_every_triangle_in_one_leaf_inside_every_box_above_it(mesh) -> None:
 
 @pytest.mark.parametrize("mesh", MESHES)
 def test_sah_tree_costs_less_than_the_median_split(mesh, monkeypatch) -> None:
-    v, f = load_obj(str(PYBULLET_DATA / mesh))
+    v, f = mesh_file_arrays(str(PYBULLET_DATA / mesh))
     sah = sah_cost(bvh.build_bvh(v, f))
     monkeypatch.setattr(bvh, "MAX_DEPTH", 0)  # median split at every node
     median = sah_cost(bvh.build_bvh(v, f))
