@@ -1,12 +1,15 @@
 """Side-by-side benchmark of simengine against PyBullet baselines, printed as plain-text tables.
 
     python tools/bench.py [--scene scenes/tabletop.yaml] [--samples N] [--repeat R] [--quick]
+                          [--all-scenes]
 
 Sections:
 
 1. End to end: ``Engine(scene, seed).sample(k)`` over N samples (after one warm-up sample
    that pays Numba compilation or cache loading), time per stage from ``engine.timings``,
    and ``simengine.jobs.render_store.render_store`` into a temporary store with 1 and 2 workers.
+   With ``--all-scenes``, section 1b: the sample time and its camera, lidar and audio stages
+   for every scene in ``scenes/``.
 2. Camera: ``Camera.observe`` (rgb, depth, masks, boxes) against PyBullet's TinyRenderer
    (``getCameraImage``, rgb, depth, segmentation) on the same geometry, for one snapshot of
    the scene and for a 20-primitive scene.
@@ -55,7 +58,7 @@ import numba  # noqa: E402
 from benchmarks.audio import bench_audio  # noqa: E402  (tools/benchmarks: one module per section)
 from benchmarks.camera import bench_camera  # noqa: E402
 from benchmarks.corruptions import bench_corruptions  # noqa: E402
-from benchmarks.end_to_end import bench_end_to_end  # noqa: E402
+from benchmarks.end_to_end import bench_end_to_end, bench_shipped_scenes  # noqa: E402
 from benchmarks.lidar import bench_lidar  # noqa: E402
 from benchmarks.mesh_visibility import bench_mesh_visibility  # noqa: E402
 from benchmarks.scale import bench_scale  # noqa: E402
@@ -103,6 +106,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=None,
                         help="repeats per micro-benchmark, median reported (default 7, quick 1)")
     parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    parser.add_argument("--all-scenes", action="store_true",
+                        help="also time every scene in scenes/ (section 1b)")
     parser.add_argument("--quick", action="store_true",
                         help="few samples, one repeat, small sizes (a smoke run, < 60 s)")
     args = parser.parse_args(argv)
@@ -121,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     print_machine()
     e2e = bench_end_to_end(args.scene, cfg)
+    if args.all_scenes:
+        bench_shipped_scenes(sorted((ROOT / "scenes").glob("*.yaml")), cfg)
     prims = snapshot(simengine.Engine(primitives_scene(cfg), cfg.seed), 0)
     bench_camera(e2e, prims, cfg)
     bench_lidar(prims, cfg)

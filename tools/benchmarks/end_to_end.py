@@ -74,3 +74,25 @@ def bench_end_to_end(scene: Path, cfg: Settings) -> EndToEnd:
              f"speed-up; workers=2 includes spawning two interpreters (Numba loaded per process)"]
     print_table(f"1. End to end: {scene.name}", rows, notes)
     return EndToEnd(engine, first, stages, n, events / n)
+
+
+def bench_shipped_scenes(scenes: list[Path], cfg: Settings) -> None:
+    """Section 1b: one row set per shipped scene (``--all-scenes``): the mean time of
+    ``Engine.sample`` over a few samples after a warm-up one, and the camera, lidar and audio
+    stages of it, so the closing note of a content change can quote them per scene."""
+    n = max(2, min(cfg.samples, 4))
+    rows = []
+    for scene in scenes:
+        engine = simengine.Engine(scene, cfg.seed)
+        engine.sample(0)  # Numba, BVH and mesh caches
+        before = dict(engine.timings)
+        start = time.perf_counter()
+        for k in range(1, n + 1):
+            engine.sample(k)
+        per = 1000 * (time.perf_counter() - start) / n
+        stage = {s: 1000 * (engine.timings[s] - before[s]) / n for s in STAGES}
+        rows.append(Row(f"{scene.stem}: Engine.sample", per, note=f"{1000 / per:.2f} samples/s"))
+        rows += [Row(f"  {scene.stem}: {s}", stage[s]) for s in ("camera", "lidar", "audio")]
+    print_table("1b. End to end per shipped scene", rows,
+                [f"seed {cfg.seed}; mean of samples 1..{n} after sample 0 (warm-up: Numba, "
+                 "generated meshes and their BVHs are cached per process)"])
