@@ -22,6 +22,17 @@ def corners_and_draws(name: str, draws: int = 50) -> list[dict]:
     return out
 
 
+def corners(name: str) -> list[dict]:
+    """The low corner, the high corner and the middle (``{}``: every value resolved to the
+    middle of its range) of a generator's parameters."""
+    return [*corners_and_draws(name, 0)[:2], {}]
+
+
+def draws(name: str, n: int = 50) -> list[dict]:
+    """``n`` uniform draws over the ranges (seed 0)."""
+    return corners_and_draws(name, n)[3:]
+
+
 def check_valid(name: str, mesh) -> trimesh.Trimesh:
     tm = trimesh.Trimesh(mesh.vertices, mesh.faces, process=False)
     if generator(name).watertight:

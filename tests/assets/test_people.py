@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 import trimesh
 
-from simengine.assets import generate, generator, generators
+from simengine.assets import generate, generators
 from simengine.assets.generators import gait
+
+from ._checks import corners, draws
 
 PHASES = np.arange(0.0, 1.0, 0.005)
 BODIES = [(1.52, 0.50), (1.52, 0.72), (1.70, 0.70), (1.87, 0.62), (1.87, 0.88)]
@@ -133,23 +135,6 @@ def check_mesh(mesh):
     for piece in pieces:  # every piece a closed, outward-wound solid
         assert piece.is_watertight and piece.is_winding_consistent and piece.volume > 0
     return tm
-
-
-def corners(name):
-    params = generator(name).params
-    low = {k: p.low for k, p in params.items()}
-    high = {k: p.high for k, p in params.items()}
-    return [low, high, {}]
-
-
-def draws(name, n=50):
-    rng = np.random.default_rng(0)
-    params = generator(name).params
-    out = []
-    for _ in range(n):
-        v = {k: float(rng.uniform(p.low, p.high)) for k, p in params.items()}
-        out.append({k: (round(x) if params[k].integer else x) for k, x in v.items()})
-    return out
 
 
 def test_people_are_registered():

@@ -11,6 +11,8 @@ import trimesh
 
 from simengine.assets import generator, generators
 
+from ._checks import corners, draws
+
 # generator -> (parts it must have, the extents (x, y, z) its parameters promise; None: any)
 EXPECTED = {
     "cone": ({"body", "base", "band"}, lambda p: (p["base"], p["base"], p["height"])),
@@ -28,23 +30,6 @@ EXPECTED = {
     "barrier": ({"body"}, lambda p: (None, p["length"], p["height"])),
 }
 NAMES = tuple(EXPECTED)
-
-
-def corners(name):
-    params = generator(name).params
-    return [{k: p.low for k, p in params.items()}, {k: p.high for k, p in params.items()}, {}]
-
-
-def draws(name, n=50):
-    rng = np.random.default_rng(0)
-    out = []
-    for _ in range(n):
-        values = {}
-        for k, p in generator(name).params.items():
-            v = rng.uniform(p.low, p.high)
-            values[k] = int(np.floor(v + 0.5)) if p.integer else float(v)
-        out.append(values)
-    return out
 
 
 def check(name, values):

@@ -12,28 +12,10 @@ import trimesh
 
 from simengine.assets import generator, generators
 
+from ._checks import corners, draws
+
 VEHICLES = ("sedan", "suv", "van", "truck", "bus")
 PARTS = {"body", "window", "tyre", "rim", "light", "tail_light", "plate"}
-
-
-def corners(name):
-    """The low corner, the high corner and the middle of every range."""
-    params = generator(name).params
-    low = {k: p.low for k, p in params.items()}
-    high = {k: p.high for k, p in params.items()}
-    return [low, high, {}]
-
-
-def draws(name, n=50):
-    rng = np.random.default_rng(0)
-    out = []
-    for _ in range(n):
-        values = {}
-        for k, p in generator(name).params.items():
-            v = rng.uniform(p.low, p.high)
-            values[k] = int(np.floor(v + 0.5)) if p.integer else float(v)
-        out.append(values)
-    return out
 
 
 def check(name, values):
