@@ -89,15 +89,21 @@ def scene_store(tmp_path_factory):
     """``scene_store(path) -> store``: a store of ``BOX_SCENE_SAMPLES`` samples of the scene
     (seed 0, blocks of 2), rendered on first use and shared by the whole session. Cameras
     wider than ``SMALL_CAMERA_WIDTH`` are shrunk to it by sensor overrides (same field of
-    view), to keep the suite fast."""
+    view), and the scene's corruption sets are left out (the tests using these stores read
+    clean data and labels), to keep the suite fast."""
+    import yaml
+
     from simengine import Engine
     from simengine.jobs.render_store import render_store
+    from simengine.spec.loader import scene_from_dict
 
     stores: dict[Path, Path] = {}
 
     def get(scene: Path) -> Path:
         if scene not in stores:
-            engine = Engine(scene, seed=0)
+            data = yaml.safe_load(scene.read_text(encoding="utf-8"))
+            data.pop("corruptions", None)
+            engine = Engine(scene_from_dict(data, source=str(scene)), seed=0)
             overrides = {}
             for s in engine.spec.sensors:
                 if s.kind != "camera":

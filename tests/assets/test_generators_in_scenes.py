@@ -12,7 +12,7 @@ from simengine.assets import generate, generator, generators
 from simengine.assets.sheet import example_scene
 from simengine.spec.loader import scene_from_dict
 
-SAMPLES = 4
+SAMPLES = 3
 
 
 @pytest.mark.parametrize("name", generators())

@@ -14,6 +14,7 @@ import pytest
 import yaml
 import zarr
 
+from simengine.assets import generator
 from simengine.cli import main
 
 from ..conftest import BOX_SCENES, SHIPPED_SCENES
@@ -54,13 +55,16 @@ def visible_bounds(instance: np.ndarray, iid: int) -> tuple[int, int, int, int] 
 
 def scene_object_classes(scene: Path) -> set[str]:
     """The classes the scene file gives its objects (group class, else template class,
-    else the shape; a choice gives each of its values)."""
+    else a procedural object's generator label, else the shape; a choice gives each of its
+    values)."""
     data = yaml.safe_load(scene.read_text(encoding="utf-8"))
     out: set[str] = set()
     for group in data["objects"]:
         t = group["template"]
         t = data["templates"][t] if isinstance(t, str) else t
-        c = group.get("class", t.get("class", t["shape"]))
+        default = (generator(t["generator"]).label if t["shape"] == "procedural"
+                   else t["shape"])
+        c = group.get("class", t.get("class", default))
         out |= {c} if isinstance(c, str) else set(c["choice"])
     return out
 
