@@ -11,7 +11,7 @@ import trimesh
 
 from simengine.assets import generator, generators
 
-from ._checks import corners, draws
+from ._checks import check_valid, corners, draws
 
 # generator -> (parts it must have, the extents (x, y, z) its parameters promise; None: any)
 EXPECTED = {
@@ -36,9 +36,7 @@ def check(name, values):
     g = generator(name)
     p = g.resolve(values)
     m = g(values)
-    mesh = trimesh.Trimesh(m.vertices, m.faces, process=False)
-    assert mesh.is_watertight and mesh.is_winding_consistent
-    assert mesh.area_faces.min() > 1e-10
+    mesh = check_valid(name, m)
     lo, hi = mesh.bounds
     np.testing.assert_allclose([lo[0] + hi[0], lo[1] + hi[1], lo[2]], 0.0, atol=1e-3)
     parts, extents = EXPECTED[name]

@@ -12,7 +12,7 @@ import trimesh
 
 from simengine.assets import generator, generators
 
-from ._checks import corners, draws
+from ._checks import check_valid, corners, draws
 
 VEHICLES = ("sedan", "suv", "van", "truck", "bus")
 PARTS = {"body", "window", "tyre", "rim", "light", "tail_light", "plate"}
@@ -22,9 +22,7 @@ def check(name, values):
     g = generator(name)
     p = g.resolve(values)
     m = g(values)
-    mesh = trimesh.Trimesh(m.vertices, m.faces, process=False)
-    assert mesh.is_watertight and mesh.is_winding_consistent
-    assert mesh.area_faces.min() > 1e-10
+    mesh = check_valid(name, m)
     lo, hi = mesh.bounds
     np.testing.assert_allclose(hi - lo, [p["length"], p["width"], p["height"]], atol=1e-3)
     np.testing.assert_allclose([lo[0] + hi[0], lo[1] + hi[1], lo[2]], 0.0, atol=1e-3)
