@@ -38,6 +38,7 @@ class MeshBVH:
     node_left: np.ndarray  # (N,) int32 left child, -1 for a leaf (right child = left + 1)
     node_start: np.ndarray  # (N,) int32 first triangle of a leaf
     node_count: np.ndarray  # (N,) int32 triangles in a leaf (0 for inner nodes)
+    face_index: np.ndarray  # (T,) int32: the source mesh's face of each triangle in ``tris``
 
     @property
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -126,6 +127,7 @@ def build_bvh(vertices: np.ndarray, faces: np.ndarray) -> MeshBVH:
         node_left=np.asarray(left, dtype=np.int32),
         node_start=np.asarray(start, dtype=np.int32),
         node_count=np.asarray(count, dtype=np.int32),
+        face_index=order.astype(np.int32),
     )
 
 
