@@ -125,7 +125,8 @@ class Engine:
         clock = time.perf_counter()
         instance, result = simulate_sample(spec, self.seed, k)
         geometries = [build_geometry(posed_parts(instance, snap, result.object_parts,
-                                                 result.environment, spec.classes))
+                                                 result.environment, spec.classes),
+                                     spec.parts)
                       for snap in result.snapshots]
         clock = self._tick("physics", clock)
         labels = compute_labels(spec, instance, result)

@@ -6,10 +6,11 @@ the file's material groups (one per trimesh geometry), with their diffuse / base
 per-vertex UVs, plus what the camera may sample later: each part's base-colour texture
 (a Pillow image) and per-vertex colours. The sensors use the triangles only.
 
-Files are read with ``process=False`` (and, for OBJ, ``maintain_order=True``) so vertices
-and faces keep the file's order: for the single-material OBJ files of pybullet_data this is
-exactly the old hand-written parser's arrays (tests/assets/test_mesh_files.py), so scenes
-render as before. The price: an OBJ vertex used with two texture coordinates keeps one.
+Files are read with ``process=False`` so faces keep the file's order: for the
+single-material OBJ files of pybullet_data the triangles are exactly the old hand-written
+parser's (tests/assets/test_mesh_files.py), so scenes render as before. An OBJ vertex used
+with two texture coordinates (a UV seam) becomes two vertices, one per coordinate pair
+(``maintain_order=True`` would keep one and smear the texture across the seam).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ MESH_SUFFIXES = (".obj", ".glb", ".gltf", ".ply", ".stl", ".dae")
 @dataclass(frozen=True)
 class LoadedMesh:
     """A mesh file's triangles and appearance. ``mesh.part_colors`` are the material
-    factors as the file gives them (glTF base colour factor, MTL ``Kd``; white when a part
-    has none); ``textures[i]`` is part i's base-colour image (sRGB-encoded, as stored) or
+    factors as the file gives them (glTF base colour factor, which multiplies its texture;
+    MTL ``Kd`` of a part without a ``map_Kd`` texture; white otherwise); ``textures[i]`` is part i's base-colour image (sRGB-encoded, as stored) or
     None; ``vertex_colors`` is (V, 4) RGBA in 0..1 as stored, or None."""
 
     mesh: PartMesh
@@ -47,8 +48,7 @@ def load_mesh_file(path: str) -> LoadedMesh:
     suffix = Path(path).suffix.lower()
     if suffix not in MESH_SUFFIXES:
         raise ValueError(f"{path}: not a mesh file simengine reads ({', '.join(MESH_SUFFIXES)})")
-    options = {"maintain_order": True} if suffix == ".obj" else {}
-    scene = trimesh.load(path, process=False, force="scene", **options)
+    scene = trimesh.load(path, process=False, force="scene")
     pieces = []
     for node in scene.graph.nodes_geometry:
         transform, name = scene.graph[node]
@@ -105,14 +105,16 @@ def _appearance(name: str, geometry):
         name = getattr(material, "name", None) or name
         if visual.uv is not None and len(visual.uv) == len(geometry.vertices):
             uv = np.asarray(visual.uv, np.float64)
-        factor = getattr(material, "baseColorFactor", None)  # PBRMaterial (glTF)
-        if factor is None:
-            factor = getattr(material, "diffuse", None)  # SimpleMaterial (OBJ / MTL)
-        if factor is not None:
-            color = tuple(float(c) / 255.0 for c in np.asarray(factor)[:3])
         texture = getattr(material, "baseColorTexture", None)
         if texture is None:
             texture = getattr(material, "image", None)
+        factor = getattr(material, "baseColorFactor", None)  # PBRMaterial (glTF)
+        if factor is None and texture is None:
+            # SimpleMaterial (OBJ / MTL): Kd colours an untextured part; a map_Kd texture
+            # is the colour itself, as PyBullet and Blender read MTL files
+            factor = getattr(material, "diffuse", None)
+        if factor is not None:
+            color = tuple(float(c) / 255.0 for c in np.asarray(factor)[:3])
     elif visual.kind == "vertex":
         vcolor = np.asarray(visual.vertex_colors, np.float64) / 255.0
     elif visual.kind == "face":  # one colour per part when the faces share one

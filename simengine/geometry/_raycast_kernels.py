@@ -223,25 +223,26 @@ def intersect_local(k, p0, p1, p2, mesh_node, mesh_tri, ox, oy, oz, dx, dy, dz, 
                     node_min, node_max, node_left, node_start, node_count, tris, stack):
     """Nearest hit of a ray given in a part's own frame, in (tmin, best).
 
-    Returns (t, nx, ny, nz): t < best on a hit, with the (unnormalised) normal in the part
-    frame; t == best on a miss. ``p0..p2`` are the part's params (box half extents, radius,
-    (radius, half length), or mesh scale)."""
+    Returns (t, nx, ny, nz, tri): t < best on a hit, with the (unnormalised) normal in the
+    part frame and, for a mesh, the hit triangle (-1 otherwise); t == best on a miss.
+    ``p0..p2`` are the part's params (box half extents, radius, (radius, half length), or
+    mesh scale)."""
     if k == BOX:
         t, axis, sign = _box(ox, oy, oz, dx, dy, dz, p0, p1, p2, tmin, best)
         if t < best:
             return (t, sign if axis == 0 else 0.0, sign if axis == 1 else 0.0,
-                    sign if axis == 2 else 0.0)
+                    sign if axis == 2 else 0.0, -1)
     elif k == SPHERE:
         t = _sphere(ox, oy, oz, dx, dy, dz, p0, 0.0, tmin, best)
         if t < best:
-            return t, ox + t * dx, oy + t * dy, oz + t * dz
+            return t, ox + t * dx, oy + t * dy, oz + t * dz, -1
     elif k == CYLINDER:
         t_side = _cylinder_side(ox, oy, oz, dx, dy, dz, p0, p1, tmin, best)
         t = _caps(ox, oy, oz, dx, dy, dz, p0, p1, tmin, t_side)
         if t < t_side:
-            return t, 0.0, 0.0, math.copysign(1.0, oz + t * dz)
+            return t, 0.0, 0.0, math.copysign(1.0, oz + t * dz), -1
         if t_side < best:
-            return t_side, ox + t_side * dx, oy + t_side * dy, 0.0
+            return t_side, ox + t_side * dx, oy + t_side * dy, 0.0, -1
     elif k == CAPSULE:
         r, h = p0, p1
         t_side = _cylinder_side(ox, oy, oz, dx, dy, dz, r, h, tmin, best)
@@ -255,7 +256,7 @@ def intersect_local(k, p0, p1, p2, mesh_node, mesh_tri, ox, oy, oz, dx, dy, dz, 
                 hz += h
             else:
                 hz = 0.0
-            return t_hi, ox + t_hi * dx, oy + t_hi * dy, hz
+            return t_hi, ox + t_hi * dx, oy + t_hi * dy, hz, -1
     elif k == MESH:
         t, tri = _mesh(ox / p0, oy / p1, oz / p2, dx / p0, dy / p1, dz / p2, mesh_node,
                        mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
@@ -264,8 +265,8 @@ def intersect_local(k, p0, p1, p2, mesh_node, mesh_tri, ox, oy, oz, dx, dy, dz, 
             e1x, e1y, e1z, e2x, e2y, e2z = _edges(tris, tri)
             # normal of a scaled triangle: inverse-transpose of the scale
             return (t, (e1y * e2z - e1z * e2y) / p0, (e1z * e2x - e1x * e2z) / p1,
-                    (e1x * e2y - e1y * e2x) / p2)
-    return best, 0.0, 0.0, 0.0
+                    (e1x * e2y - e1y * e2x) / p2, tri)
+    return best, 0.0, 0.0, 0.0, -1
 
 
 @kernel(inline="always")
@@ -304,7 +305,7 @@ def normal_to_world(R, nlx, nly, nlz, ux, uy, uz):
 def _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bradius, mesh_node,
               mesh_tri, node_min, node_max, node_left, node_start, node_count, tris, out_t,
               out_part, out_normal, stack, instance, semantic, material, out_instance,
-              out_semantic, out_material):
+              out_semantic, out_material, out_tri):
     """Nearest hit of ray i over every part (see cast_kernel). ``origins``, ``tmin`` and
     ``tmax`` hold one row per ray or a single row shared by all."""
     n_parts = kind.shape[0]
@@ -314,6 +315,7 @@ def _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bra
     t_lo = tmin[i if tmin.shape[0] > 1 else 0]
     best = tmax[i if tmax.shape[0] > 1 else 0]
     best_part = -1
+    best_tri = -1
     nlx, nly, nlz = 0.0, 0.0, 0.0
     for p in range(n_parts):
         # bounding-sphere cull (dirs are unit vectors in the world frame)
@@ -326,12 +328,12 @@ def _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bra
         if d2 > rr * rr or proj + rr < t_lo or proj - rr > best:
             continue
         ox, oy, oz, dx, dy, dz = to_local(rot[p], pos[p], wx, wy, wz, ux, uy, uz)
-        t, ax, ay, az = intersect_local(kind[p], params[p, 0], params[p, 1], params[p, 2],
-                                        mesh_node[p], mesh_tri[p], ox, oy, oz, dx, dy, dz,
-                                        t_lo, best, node_min, node_max, node_left,
-                                        node_start, node_count, tris, stack)
+        t, ax, ay, az, tri = intersect_local(kind[p], params[p, 0], params[p, 1],
+                                             params[p, 2], mesh_node[p], mesh_tri[p], ox, oy,
+                                             oz, dx, dy, dz, t_lo, best, node_min, node_max,
+                                             node_left, node_start, node_count, tris, stack)
         if t < best:
-            best, best_part = t, p
+            best, best_part, best_tri = t, p, tri
             nlx, nly, nlz = ax, ay, az
     out_t[i] = best if best_part >= 0 else np.inf
     out_part[i] = best_part
@@ -345,6 +347,7 @@ def _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bra
         out_instance[i] = 0
         out_semantic[i] = 0
         out_material[i] = -1
+    out_tri[i] = best_tri
     out_normal[i, 0] = nx
     out_normal[i, 1] = ny
     out_normal[i, 2] = nz
@@ -353,11 +356,12 @@ def _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bra
 @kernel(parallel=True)
 def cast_kernel(origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bradius, mesh_node,
                 mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
-                instance, semantic, material, out_t, out_part, out_normal, out_instance,
-                out_semantic, out_material, not_unit):
+                instance, semantic, material, tri_material, out_t, out_part, out_normal,
+                out_instance, out_semantic, out_material, out_tri, not_unit):
     """Nearest hit of every ray over every part. Writes t (inf on miss), part index (-1),
-    the world-frame unit normal facing the ray and the part's labels; flags in ``not_unit``
-    (one per chunk of CHUNK rays) any direction that is not a unit vector."""
+    the world-frame unit normal facing the ray, the part's labels (the material of the
+    hit triangle where ``tri_material`` gives one) and the mesh triangle hit (-1); flags
+    in ``not_unit`` (one per chunk of CHUNK rays) any direction that is not a unit vector."""
     n_rays = dirs.shape[0]
     for c in numba.prange((n_rays + CHUNK - 1) // CHUNK):
         stack = np.empty(STACK, np.int32)
@@ -367,4 +371,7 @@ def cast_kernel(origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, brad
             _cast_one(i, origins, dirs, tmin, tmax, kind, rot, pos, params, bcenter, bradius,
                       mesh_node, mesh_tri, node_min, node_max, node_left, node_start,
                       node_count, tris, out_t, out_part, out_normal, stack, instance,
-                      semantic, material, out_instance, out_semantic, out_material)
+                      semantic, material, out_instance, out_semantic, out_material, out_tri)
+            # a mesh triangle's own material where its asset names one (a tyre, a window)
+            if out_tri[i] >= 0 and tri_material[out_tri[i]] >= 0:
+                out_material[i] = tri_material[out_tri[i]]

@@ -20,7 +20,8 @@ class Hits:
     normal: np.ndarray  # (R, 3) float32
     instance: np.ndarray  # (R,) int32, 0 on a miss or the environment
     semantic: np.ndarray  # (R,) int32 class id, 0 (background) on a miss
-    material: np.ndarray  # (R,) int32, -1 on a miss
+    material: np.ndarray  # (R,) int32, -1 on a miss (a mesh triangle's own where it has one)
+    triangle: np.ndarray  # (R,) int32 index into the geometry's triangles, -1 off meshes
 
     @property
     def hit(self) -> np.ndarray:
@@ -51,16 +52,17 @@ def cast_rays(geometry: SceneGeometry, origins: np.ndarray, directions: np.ndarr
     instance = np.empty(n, np.int32)
     semantic = np.empty(n, np.int32)
     material = np.empty(n, np.int32)
+    triangle = np.empty(n, np.int32)
     not_unit = np.zeros(-(-n // CHUNK), np.bool_)
     g = geometry
     cast_kernel(o, d, lo, hi, g.kind, g.rot, g.pos, g.params, g.bound_center, g.bound_radius,
                 g.mesh_node, g.mesh_tri, g.node_min, g.node_max, g.node_left, g.node_start,
-                g.node_count, g.tris, g.instance, g.semantic, g.material, t, part, normal,
-                instance, semantic, material, not_unit)
+                g.node_count, g.tris, g.instance, g.semantic, g.material, g.tri_material, t,
+                part, normal, instance, semantic, material, triangle, not_unit)
     if not_unit.any():
         raise ValueError("directions must be unit vectors")
     return Hits(t=t, part=part, normal=normal, instance=instance, semantic=semantic,
-                material=material)
+                material=material, triangle=triangle)
 
 
 def _rows(value, width: int) -> np.ndarray:

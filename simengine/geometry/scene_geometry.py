@@ -4,6 +4,11 @@ Every visible thing is a *part*: an analytic primitive (box, sphere, cylinder, c
 triangle mesh with a BVH, posed in the world. An object has one or more parts (a URDF has
 one per visual shape); the environment (ground slab, room walls) contributes boxes.
 Parts carry the labels sensors need: instance id, semantic class, material and colour.
+A mesh part's look goes down to its triangles (``assets.look``): each triangle has its
+mesh part, corner texture coordinates and colours, a texture, a material and a part label,
+in tables aligned with the BVH triangles; each posed mesh part has its own palette of part
+colours (``look_offset`` into ``look_color``), so one mesh shared by two objects can wear
+two paints.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ import numpy as np
 
 from ..materials import MATERIAL_ID
 from .bvh import MeshBVH, mesh_bvh
+from .look_tables import LookTables
 from .transforms import quat_to_matrix
 
 BOX, SPHERE, CYLINDER, CAPSULE, MESH = 1, 2, 3, 4, 5
 TEXTURE_KIND = {"none": 0, "checker": 1, "stripes": 2, "noise": 3}
 ZERO3 = (0.0, 0.0, 0.0)
+DEFAULT_COLOR = (0.7, 0.7, 0.7)  # a part without a colour of its own (scene default too)
 KIND_OF_SHAPE = {"box": BOX, "sphere": SPHERE, "cylinder": CYLINDER, "capsule": CAPSULE,
                  "mesh": MESH}
 
@@ -46,7 +53,7 @@ class PosedPart(NamedTuple):
     instance: int  # object index + 1, 0 for the environment
     semantic: int  # class id
     material: str
-    color: tuple[float, float, float]
+    color: tuple[float, float, float] | None  # None: a mesh's own colours
     texture: dict | None = None
     linear_velocity: tuple[float, float, float] = ZERO3  # of the part's origin, m/s
     angular_velocity: tuple[float, float, float] = ZERO3  # rad/s
@@ -79,6 +86,19 @@ class SceneGeometry:
     node_start: np.ndarray
     node_count: np.ndarray
     tris: np.ndarray
+    # the look of mesh triangles (``assets.look``), aligned with ``tris``
+    look_offset: np.ndarray  # (P,) int32 first palette entry of a mesh part, -1 otherwise
+    look_color: np.ndarray  # (L, 3) float32 linear colour of each mesh part of each part
+    tri_part: np.ndarray  # (T,) int32 the triangle's part within its mesh
+    tri_uv: np.ndarray  # (T, 3, 2) float32 corner texture coordinates
+    tri_color: np.ndarray  # (T, 3, 3) float32 corner colour factors (vertex colours; else 1)
+    tri_texture: np.ndarray  # (T,) int32 texture id, -1 none
+    tri_material: np.ndarray  # (T,) int32 material id, -1: the part's
+    tri_label: np.ndarray  # (T,) int32 part label (index into the part vocabulary), 0 none
+    tex_texels: np.ndarray  # (N, 3) float32 linear RGB of every texture, row-major, top row first
+    tex_start: np.ndarray  # (K,) int64 first texel of each texture
+    tex_width: np.ndarray  # (K,) int32
+    tex_height: np.ndarray  # (K,) int32
 
 
 def local_bound(desc: PartDesc) -> tuple[np.ndarray, float]:
@@ -96,10 +116,12 @@ def local_bound(desc: PartDesc) -> tuple[np.ndarray, float]:
     return (lo + hi) / 2, float(np.linalg.norm(hi - lo) / 2) * (1 + 1e-9)
 
 
-def build_geometry(parts: list[PosedPart] | list[tuple]) -> SceneGeometry:
+def build_geometry(parts: list[PosedPart] | list[tuple],
+                   part_vocabulary: tuple[str, ...] = ()) -> SceneGeometry:
     """``parts``: PosedParts, or plain tuples in PosedPart's field order (the trailing
     texture and velocities may be left out), with the pose already composed from the link
-    frame and the part's local frame."""
+    frame and the part's local frame. ``part_vocabulary``: the part labels mesh triangles
+    are numbered by (a label it does not list is 0)."""
     parts = [PosedPart(*p) for p in parts]
     n = len(parts)
     kind = np.zeros(n, np.int32)
@@ -121,6 +143,8 @@ def build_geometry(parts: list[PosedPart] | list[tuple]) -> SceneGeometry:
     mesh_node = np.zeros(n, np.int32)
     mesh_tri = np.zeros(n, np.int32)
     mesh_tri_count = np.zeros(n, np.int32)
+    look_offset = np.full(n, -1, np.int32)
+    looks = LookTables(part_vocabulary)
     bvhs: dict[Any, tuple[int, int, MeshBVH]] = {}
     node_total = tri_total = 0
     for i, (desc, p, q, inst, cls, mat, col, tex, v, w) in enumerate(parts):
@@ -129,7 +153,7 @@ def build_geometry(parts: list[PosedPart] | list[tuple]) -> SceneGeometry:
         c_local, bradius[i] = local_bound(desc)
         bcenter[i] = R @ c_local + p
         instance[i], semantic[i], material[i] = inst, cls, MATERIAL_ID[mat]
-        color[i] = col
+        color[i] = DEFAULT_COLOR if col is None else col
         if tex:
             tex_kind[i], tex_scale[i] = TEXTURE_KIND[tex["kind"]], tex["scale"]
             tex_axis[i], color2[i] = tex["axis"], tex["color2"]
@@ -138,10 +162,12 @@ def build_geometry(parts: list[PosedPart] | list[tuple]) -> SceneGeometry:
             if desc.mesh not in bvhs:
                 bvh = mesh_bvh(desc.mesh)
                 bvhs[desc.mesh] = (node_total, tri_total, bvh)
+                looks.add_mesh(desc.mesh, bvh)
                 node_total += len(bvh.node_left)
                 tri_total += len(bvh.tris)
             mesh_node[i], mesh_tri[i] = bvhs[desc.mesh][:2]
             mesh_tri_count[i] = len(bvhs[desc.mesh][2].tris)
+            look_offset[i] = looks.add_palette(desc.mesh, col)
     tables = [b for _, _, b in sorted(bvhs.values(), key=lambda v: v[0])]
 
     def cat(attr: str, shape: tuple, dtype) -> np.ndarray:
@@ -158,11 +184,14 @@ def build_geometry(parts: list[PosedPart] | list[tuple]) -> SceneGeometry:
         node_min=cat("node_min", (1, 3), np.float64), node_max=cat("node_max", (1, 3), np.float64),
         node_left=cat("node_left", (1,), np.int32), node_start=cat("node_start", (1,), np.int32),
         node_count=cat("node_count", (1,), np.int32), tris=cat("tris", (1, 3, 3), np.float64),
+        look_offset=look_offset, **looks.arrays(),
     )
 
 
 # The mesh tables every part indexes by offset: shared as they are by a subset.
-_TABLES = {"node_min", "node_max", "node_left", "node_start", "node_count", "tris"}
+_TABLES = {"node_min", "node_max", "node_left", "node_start", "node_count", "tris",
+           "look_color", "tri_part", "tri_uv", "tri_color", "tri_texture", "tri_material",
+           "tri_label", "tex_texels", "tex_start", "tex_width", "tex_height"}
 
 
 def subset(geometry: SceneGeometry, parts: np.ndarray) -> SceneGeometry:

@@ -56,7 +56,7 @@ def store_layout(engine: Engine, num_samples: int, block_size: int) -> StoreLayo
                   "params": {k: to_plain(v) for k, v in s.params.items()}}
                  for s in spec.sensors],
         classes=list(spec.classes), materials=list(MATERIAL_NAMES), shapes=shape_names(spec),
-        arrays=arrays)
+        parts=list(spec.parts), arrays=arrays)
     return StoreLayout(arrays, attributes, bundles)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._pybullet import pybullet as p
+from ..geometry.scene_geometry import DEFAULT_COLOR
 from ..instance import ObjectInstance, SceneInstance
 
 WALL_THICKNESS = 0.2
@@ -72,7 +73,7 @@ def spawn_environment(part: EnvironmentPart, client: int) -> int:
 
 def spawn_object(obj: ObjectInstance, client: int) -> int:
     """Create one object's body; its base frame is the object frame of the labels."""
-    rgba = (*obj.color, 1.0)
+    rgba = (*(obj.color or DEFAULT_COLOR), 1.0)
     # a kinematic actor has mass 0: PyBullet moves it by its velocity, no force moves it
     mass = 0.0 if obj.fixed or obj.motion is not None else obj.mass
     if obj.shape == "urdf":

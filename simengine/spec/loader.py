@@ -17,6 +17,7 @@ from .classes import class_vocabulary
 from .corruptions import parse_corruptions
 from .node import Node
 from .objects import MAX_OBJECTS, parse_groups, parse_templates
+from .parts import part_vocabulary
 from .scene import SceneSpec
 from .sensors import parse_sensors
 from .world import parse_schedule, parse_world
@@ -81,6 +82,7 @@ def scene_from_dict(data: Any, source: str = "<scene>",
 
     return SceneSpec(name=name, description=description, world=world, groups=tuple(groups),
                      schedule=schedule, sensors=tuple(sensors), classes=tuple(classes),
+                     parts=part_vocabulary(groups),
                      max_objects=max_objects, source=source, plain=plain, audio=audio,
                      corruptions=corruptions,
                      asset_files=None if asset_files is None else dict(asset_files))

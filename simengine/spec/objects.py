@@ -8,6 +8,7 @@ from typing import Any
 
 from ..assets import MESH_SUFFIXES, AssetResolver
 from ..errors import SpecError
+from ..geometry.scene_geometry import DEFAULT_COLOR
 from .distributions import parse_choice_of, parse_number
 from .fields import parse_color, parse_texture, parse_vec3
 from .motion import check_motion_group, parse_motion
@@ -86,7 +87,9 @@ def _template(node: Node, assets: AssetResolver, group_overrides: Node | None) -
         asset_name=asset_name,
         scale=parse_number(pick("scale", 1.0), positive=True),
         class_name=parse_choice_of(pick("class", default_class)),
-        color=parse_color(pick("color", [0.7, 0.7, 0.7])),
+        # an asset file or generated mesh without a colour keeps its own (materials, textures)
+        color=(None if pick("color") is None and shape in ("mesh", "urdf", "procedural")
+               else parse_color(pick("color", list(DEFAULT_COLOR)))),
         mass=parse_number(pick("mass", 1.0), minimum=0.0),
         friction=parse_number(pick("friction", 0.6), minimum=0.0),
         restitution=parse_number(pick("restitution", 0.2), minimum=0.0, maximum=1.0),

@@ -92,7 +92,7 @@ class TemplateSpec:
     asset: str | None  # mesh or URDF file to load (resolved once, at load)
     scale: Param
     class_name: Param
-    color: Vec3
+    color: Vec3 | None  # None: a mesh's or generator's own colours
     mass: Param
     friction: Param
     restitution: Param
@@ -164,6 +164,7 @@ class SceneSpec:
     plain: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     audio: AudioSpec = field(default_factory=AudioSpec)
     corruptions: tuple = ()  # CorruptionSetSpec per set (spec/corruptions.py)
+    parts: tuple[str, ...] = ()  # part label vocabulary of its meshes (spec/parts.py)
     # name -> file of each asset when read from a store's copies (None: next to ``source``)
     asset_files: dict[str, str] | None = field(default=None, compare=False, repr=False)
 

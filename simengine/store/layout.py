@@ -63,7 +63,7 @@ def store_attributes(*, root_seed: int, num_samples: int, block_size: int, scene
                      scene_hash: str, scene: dict[str, Any], overrides: dict[str, Any],
                      assets: Mapping[str, Sequence[Path]], sensors: list[dict[str, Any]],
                      classes: list[str], materials: list[str], shapes: list[str],
-                     arrays: Mapping[str, OutputSpec]) -> dict[str, Any]:
+                     parts: list[str], arrays: Mapping[str, OutputSpec]) -> dict[str, Any]:
     """The root attribute: what a reader needs, and what decides whether an existing store
     was made by the same render (``store.prepare.IDENTITY``)."""
     return {
@@ -81,6 +81,7 @@ def store_attributes(*, root_seed: int, num_samples: int, block_size: int, scene
         "classes": classes,
         "materials": materials,
         "shapes": shapes,
+        "parts": parts,  # part label vocabulary (empty: the scene has no named parts)
         "units": UNITS,
         "arrays": {k: {"unit": o.unit, "doc": o.doc} for k, o in arrays.items()},
     }

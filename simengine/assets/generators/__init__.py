@@ -12,6 +12,7 @@ generators in a ``GENERATORS`` tuple.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -89,8 +90,27 @@ class Generator:
     def __call__(self, values: Mapping[str, Any] | None = None) -> PartMesh:
         return self.build(self.resolve(values))
 
+    def part_names(self) -> tuple[str, ...]:
+        """Every part name the generator can build, in first-seen order: the parts of its
+        middle instance and of each whole-number parameter at each of its values (the
+        parameters that choose between shapes, e.g. cutlery's kind). What a scene's part
+        vocabulary lists; tests/assets check it against random draws."""
+        return _part_names(self.name)
+
 
 _REGISTRY: dict[str, Generator] = {}
+MAX_CHOICES = 16  # whole-number parameters with more values are not enumerated
+
+
+@functools.cache
+def _part_names(name: str) -> tuple[str, ...]:
+    gen = generator(name)
+    names = dict.fromkeys(gen().parts)
+    for key, p in gen.params.items():
+        if p.integer and p.high - p.low < MAX_CHOICES:
+            for value in range(int(p.low), int(p.high) + 1):
+                names.update(dict.fromkeys(gen({key: value}).parts))
+    return tuple(names)
 
 
 def _load() -> dict[str, Generator]:

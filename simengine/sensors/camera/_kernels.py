@@ -50,6 +50,7 @@ from ._surface_kernels import (
     _code,
     _cylinder_t,
     _local_normal,
+    _mesh_albedo,
     _part_ray,
     _rotate,
     _sphere_t,
@@ -261,12 +262,19 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                  kind, rot, pos, params, bcenter, bradius, pad, vel, omega, mesh_node,
                  mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
                  albedo, albedo2, tex_kind, tex_scale, tex_axis, instance, semantic,
+                 look_offset, look_color, tri_part, tri_uv, tri_color, tri_texture, tri_label,
+                 tex_texels, tex_start, tex_width, tex_height,
                  light, ambient, intensity, shadows, bg_top, bg_bottom,
                  grid_origin, grid_axes, inv_cell, grid_n, cell_start, cell_parts, casters,
                  tile_axis, tile_cone, reach,
-                 fused, thresholds, code_start, want_normal, want_t, n_thr,
-                 out_rgb, out_u8, out_t, out_depth, out_part, out_inst, out_sem, out_normal):
+                 fused, thresholds, code_start, want_normal, want_t, want_label, n_thr,
+                 out_rgb, out_u8, out_t, out_depth, out_part, out_inst, out_sem, out_normal,
+                 out_label):
     """Render every pixel of every tile: nearest hit, normal (camera frame), colour.
+
+    Mesh pixels take their albedo from their triangle's look (``_mesh_albedo``: palette
+    colour, corner colours, texture) and, with ``want_label``, their part label
+    (``tri_label``) into ``out_label`` (0 elsewhere).
 
     ``rays`` (3, H·W) unit optical-frame rays by component and ``inv_rz`` (H·W,) their
     1 / z, both in strip order (shading.strip_order: each tile's pixels contiguous);
@@ -358,6 +366,7 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
             row_u8 = out_u8[v if fused else 0]
             row_rgb = out_rgb[0 if fused else v]
             row_normal = out_normal[v if want_normal else 0]
+            row_label = out_label[v if want_label else 0]
             # the codes of the last colour along the row: runs of equal values (sky gradient
             # steps, a lit plane) skip the tone lookup
             last_r = last_g = last_b = np.float32(-1.0)
@@ -406,6 +415,8 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                         row_depth[u] = 0.0
                         row_inst[u] = 0
                         row_sem[u] = 0
+                        if want_label:
+                            row_label[u] = 0
                     else:
                         if p != last_p:
                             last_p = p
@@ -468,12 +479,23 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
                                     node_start, node_count, tris, stack):
                                 lambert = 0.0
                         shade = ambient + intensity * max(lambert, 0.0)
+                        al0, al1, al2 = a0, a1, a2
+                        if kp == MESH:
+                            tri = ta[k]
+                            al0, al1, al2 = _mesh_albedo(
+                                tri, lx / q0, ly / q1, lz / q2, look_offset[p], tris,
+                                look_color, tri_part, tri_uv, tri_color, tri_texture,
+                                tex_texels, tex_start, tex_width, tex_height)
+                            if want_label:
+                                row_label[u] = tri_label[tri]
+                        elif want_label:
+                            row_label[u] = 0
                         mix = 0.0
                         if tk != 0:  # a call per pixel costs more than the shading
                             mix = _texture_mix(tk, tex_scale[p], tex_axis[p], lx, ly, lz)
-                        cr = shade * (a0 + mix * (b0 - a0))
-                        cg = shade * (a1 + mix * (b1 - a1))
-                        cb = shade * (a2 + mix * (b2 - a2))
+                        cr = shade * (al0 + mix * (b0 - al0))
+                        cg = shade * (al1 + mix * (b1 - al1))
+                        cb = shade * (al2 + mix * (b2 - al2))
                         if want_t:
                             row_t[u] = best
                             row_part[u] = p

@@ -127,7 +127,7 @@ def _in_shadow(px, py, pz, cell, p, tau, light, cell_start, cell_parts, kind, ro
             continue
         ox, oy, oz, dx, dy, dz = _part_ray(q, tau, rot, pos, vel, omega, px, py, pz,
                                            -light[0], -light[1], -light[2])
-        ts, _, _, _ = intersect_local(kind[q], params[q, 0], params[q, 1], params[q, 2],
+        ts, _, _, _, _ = intersect_local(kind[q], params[q, 0], params[q, 1], params[q, 2],
                                       mesh_node[q], mesh_tri[q], ox, oy, oz, dx, dy, dz, 1e-6,
                                       np.inf, node_min, node_max, node_left, node_start,
                                       node_count, tris, stack)

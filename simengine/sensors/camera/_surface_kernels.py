@@ -247,3 +247,62 @@ def _local_normal(k, p0, p1, p2, hx, hy, hz, tri, tris):
         return ((e1y * e2z - e1z * e2y) / p0, (e1z * e2x - e1x * e2z) / p1,
                 (e1x * e2y - e1y * e2x) / p2)
     return hx, hy, hz  # sphere
+
+
+@kernel
+def _texel(texels, start, w, h, x, y):
+    """Texel (x, y) of a texture, wrapped (textures repeat, as OBJ and glTF default)."""
+    x %= w
+    y %= h
+    i = start + y * w + x
+    return texels[i, 0], texels[i, 1], texels[i, 2]
+
+
+@kernel
+def _mesh_albedo(tri, px, py, pz, offset, tris, look_color, tri_part, tri_uv, tri_color,
+                 tri_texture, tex_texels, tex_start, tex_width, tex_height):
+    """Linear albedo of a mesh's triangle ``tri`` at the point (px, py, pz) (the mesh's
+    own, unscaled frame): its part's colour in the posed part's palette (``offset``) times
+    its corner colours and its texture (bilinear, by the corners' texture coordinates),
+    both interpolated with the point's barycentric coordinates. A call, not inlined: it
+    runs for mesh pixels only."""
+    e1x, e1y, e1z, e2x, e2y, e2z = _edges(tris, tri)
+    wx, wy, wz = px - tris[tri, 0, 0], py - tris[tri, 0, 1], pz - tris[tri, 0, 2]
+    d00 = e1x * e1x + e1y * e1y + e1z * e1z
+    d01 = e1x * e2x + e1y * e2y + e1z * e2z
+    d11 = e2x * e2x + e2y * e2y + e2z * e2z
+    d20 = wx * e1x + wy * e1y + wz * e1z
+    d21 = wx * e2x + wy * e2y + wz * e2z
+    den = d00 * d11 - d01 * d01
+    b1 = b2 = 1.0 / 3.0
+    if den > 0.0:
+        b1 = min(max((d11 * d20 - d01 * d21) / den, 0.0), 1.0)
+        b2 = min(max((d00 * d21 - d01 * d20) / den, 0.0), 1.0 - b1)
+    b0 = 1.0 - b1 - b2
+    c = offset + tri_part[tri]
+    r = look_color[c, 0] * (b0 * tri_color[tri, 0, 0] + b1 * tri_color[tri, 1, 0]
+                            + b2 * tri_color[tri, 2, 0])
+    g = look_color[c, 1] * (b0 * tri_color[tri, 0, 1] + b1 * tri_color[tri, 1, 1]
+                            + b2 * tri_color[tri, 2, 1])
+    b = look_color[c, 2] * (b0 * tri_color[tri, 0, 2] + b1 * tri_color[tri, 1, 2]
+                            + b2 * tri_color[tri, 2, 2])
+    tex = tri_texture[tri]
+    if tex >= 0:
+        u = b0 * tri_uv[tri, 0, 0] + b1 * tri_uv[tri, 1, 0] + b2 * tri_uv[tri, 2, 0]
+        v = b0 * tri_uv[tri, 0, 1] + b1 * tri_uv[tri, 1, 1] + b2 * tri_uv[tri, 2, 1]
+        w, h, start = tex_width[tex], tex_height[tex], tex_start[tex]
+        # texel centres at half-integers; v runs up the image (OpenGL), rows run down
+        x = u * w - 0.5
+        y = (1.0 - v) * h - 0.5
+        fx, fy = math.floor(x), math.floor(y)
+        tx, ty = x - fx, y - fy
+        ix, iy = int(fx), int(fy)
+        r00, g00, b00 = _texel(tex_texels, start, w, h, ix, iy)
+        r10, g10, b10 = _texel(tex_texels, start, w, h, ix + 1, iy)
+        r01, g01, b01 = _texel(tex_texels, start, w, h, ix, iy + 1)
+        r11, g11, b11 = _texel(tex_texels, start, w, h, ix + 1, iy + 1)
+        w00, w10, w01, w11 = (1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty
+        r *= w00 * r00 + w10 * r10 + w01 * r01 + w11 * r11
+        g *= w00 * g00 + w10 * g10 + w01 * g01 + w11 * g11
+        b *= w00 * b00 + w10 * b10 + w01 * b01 + w11 * b11
+    return r, g, b

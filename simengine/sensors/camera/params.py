@@ -47,4 +47,6 @@ PARAMS = {
     "output_range": Field("boolean", default=False, random=False),
     "output_normals": Field("boolean", default=True, random=False),
     "output_flow": Field("boolean", default=True, random=False),
+    # per-pixel part labels of meshes (`part`, ids into the store's `parts` attribute)
+    "output_parts": Field("boolean", default=False, random=False),
 }

@@ -107,6 +107,9 @@ class Camera(Sensor):
         if p["output_flow"] and F > 1:
             out["flow"] = OutputSpec((F, H, W, 2), "float32", unit="px",
                                      doc="forward flow to the next capture (last frame: 0)")
+        if p["output_parts"]:
+            out["part"] = OutputSpec((F, H, W), "int16",
+                                     doc="part label of a mesh (root attr parts); 0 = none")
         if p["depth_noise"]:
             out["depth_sensor"] = OutputSpec((F, H, W), "float32", unit="m",
                                              doc="stereo depth-sensor model; 0 = hole")
@@ -153,11 +156,12 @@ class Camera(Sensor):
 
     def _render(self, geometry: SceneGeometry, pose: Pose, background, offsets: np.ndarray,
                 light: dict, background_bottom, *, tone: float | None = None,
-                normals: bool = True, distances: bool = True) -> FrameResult:
+                normals: bool = True, distances: bool = True,
+                labels: bool = False) -> FrameResult:
         near, far = float(self.params["near"]), float(self.params["far"])
         return shade_frame(self.model, pose, geometry, near, far, light, background,
                             background_bottom, offsets, tone=tone, normals=normals,
-                            distances=distances)
+                            distances=distances, labels=labels)
 
     def _fused_tone(self, image_params: dict, blurred: bool) -> float | None:
         """The gamma (0 = sRGB) to quantise with inside the render kernel when the image
@@ -215,7 +219,7 @@ class Camera(Sensor):
             poses.append(T)
             res = self._render(geometry, pose, scene["background"], row_t, scene["light"],
                                scene["background_bottom"], tone=tone, normals=want_normals,
-                               distances=want_distances)
+                               distances=want_distances, labels="part" in out)
             results.append(res)
             if tone is not None:
                 out["rgb"][f] = res.rgb
@@ -236,6 +240,8 @@ class Camera(Sensor):
                 out["range"][f] = np.where(np.isfinite(res.t), res.t, 0.0)
             if "normals" in out:
                 out["normals"][f] = res.normal
+            if "part" in out:
+                out["part"][f] = res.label
             if "depth_sensor" in out:
                 noisy, _, used_d = stereo_depth(
                     res.depth, res.normal, rays.reshape(self.height, self.width, 3),

@@ -33,6 +33,7 @@ class FrameResult:
     instance: np.ndarray  # (H, W) int32
     semantic: np.ndarray  # (H, W) int16
     normal: np.ndarray | None  # (H, W, 3) float32, optical frame, facing the camera
+    label: np.ndarray | None = None  # (H, W) int16 part label (part vocabulary), 0 = none
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,8 @@ def shadow_grid(geometry: SceneGeometry, light: np.ndarray, pad: np.ndarray
 def shade_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
                  far: float, light: dict, background: tuple, background_bottom: tuple | None,
                  row_time: np.ndarray, *, tone: float | None = None,
-                 normals: bool = True, distances: bool = True) -> FrameResult:
+                 normals: bool = True, distances: bool = True,
+                 labels: bool = False) -> FrameResult:
     """Render one frame. ``row_time`` (H,) gives each image row's time offset from the
     capture (rolling shutter row time plus a motion-blur sample offset); zeros for a global
     shutter. (Per row, not per pixel: a part's local frame is then computed once a row.)
@@ -147,7 +149,8 @@ def shade_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: f
     (0 = the sRGB curve) quantises in the kernel instead (``rgb``), the fast path when no
     other image effect is on. ``normals=False`` skips writing the normals, ``distances=False``
     the ray distances ``t`` and hit parts ``part`` (what range and flow need), both None
-    then: a render of rgb, depth and masks alone writes a third fewer bytes."""
+    then: a render of rgb, depth and masks alone writes a third fewer bytes. ``labels``
+    gives ``label``, each pixel's part label."""
     H, W = model.height, model.width
     axes, half = tile_cones(model)
     g = geometry
@@ -186,6 +189,7 @@ def shade_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: f
     inst = np.empty((H, W), np.int32)
     sem = np.empty((H, W), np.int16)
     normal = np.empty((H, W, 3) if normals else (1, 1, 3), np.float32)
+    label = np.empty((H, W) if labels else (1, 1), np.int16)
     bottom = background if background_bottom is None else background_bottom
     render_tiles(*strip_rays(model), W, H, np.ascontiguousarray(row_time, np.float64),
                  pose.R_world_cam,
@@ -196,11 +200,13 @@ def shade_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: f
                  g.node_max, g.node_left, g.node_start, g.node_count, g.tris,
                  srgb_to_linear(g.color), srgb_to_linear(g.color2), g.texture_kind,
                  g.texture_scale, g.texture_axis, g.instance, g.semantic,
+                 g.look_offset, g.look_color, g.tri_part, g.tri_uv, g.tri_color, g.tri_texture,
+                 g.tri_label, g.tex_texels, g.tex_start, g.tex_width, g.tex_height,
                  direction, float(light["ambient"]), float(light["intensity"]),
                  bool(light["shadows"]), srgb_to_linear(background), srgb_to_linear(bottom),
                  *grid, axes, cone, reach, fused, thresholds, code_start, normals, distances,
-                 numba.get_num_threads(),
-                 rgb, rgb8, t, depth, part, inst, sem, normal)
+                 labels, numba.get_num_threads(),
+                 rgb, rgb8, t, depth, part, inst, sem, normal, label)
     return FrameResult(None if fused else rgb, rgb8 if fused else None,
                        t if distances else None, depth, part if distances else None, inst,
-                       sem, normal if normals else None)
+                       sem, normal if normals else None, label if labels else None)

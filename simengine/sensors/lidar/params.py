@@ -28,6 +28,8 @@ PARAMS = {
     "firing_cycle_us": Field("number", positive=True),
     "motion_distortion": Field("boolean", default=True, random=False),
     "motion_compensation": Field("boolean", default=False, random=False),
+    # per-point part labels of meshes (`part`, ids into the store's `parts` attribute)
+    "output_parts": Field("boolean", default=False, random=False),
     # Range gate, detection floor (the datasheet's "range at X % reflectivity"; unset = every
     # hit up to max_range returns), intensity scale, two-way atmospheric extinction (1/m).
     "min_range": Field("number", default=0.5, minimum=0.0),

@@ -18,36 +18,44 @@ import numpy as np
 
 
 class Returns(NamedTuple):
-    """Per return slot (S = 1, or 2 for dual) and beam: range (inf = none), power, part."""
+    """Per return slot (S = 1, or 2 for dual) and beam: range (inf = none), power, part
+    and mesh triangle."""
 
     range: np.ndarray  # (S, N) float64
     power: np.ndarray  # (S, N) float64
     part: np.ndarray  # (S, N) int32, -1 = none
+    triangle: np.ndarray  # (S, N) int32 index into the geometry's triangles, -1 = none
 
 
 def single_ray_returns(t: np.ndarray, power: np.ndarray, part: np.ndarray, floor: float,
-                       slots: int) -> Returns:
+                       slots: int, triangle: np.ndarray | None = None) -> Returns:
     """Beams sampled by one ray: one echo each (slot 0), detected if at the floor."""
     ok = (power > 0.0) & (power >= floor)
     rng = np.full((slots, len(t)), np.inf)
     pw = np.zeros((slots, len(t)))
     pt = np.full((slots, len(t)), -1, np.int32)
+    tri = np.full((slots, len(t)), -1, np.int32)
     rng[0] = np.where(ok, t, np.inf)
     pw[0] = np.where(ok, power, 0.0)
     pt[0] = np.where(ok, part, -1)
-    return Returns(rng, pw, pt)
+    if triangle is not None:
+        tri[0] = np.where(ok, triangle, -1)
+    return Returns(rng, pw, pt, tri)
 
 
 def group_returns(t: np.ndarray, power: np.ndarray, part: np.ndarray, separation: float,
-                  floor: float, mode: str) -> Returns:
+                  floor: float, mode: str, triangle: np.ndarray | None = None) -> Returns:
     """Echoes of E beams each sampled by K rays (arrays (E, K)), reduced to the mode's
     return slots (see the module docstring)."""
+    if triangle is None:
+        triangle = np.full(t.shape, -1, np.int32)
     E, K = t.shape
     live = np.isfinite(t) & (power > 0.0)
     order = np.argsort(np.where(live, t, np.inf), axis=1, kind="stable")
     ts = np.take_along_axis(np.where(live, t, np.inf), order, axis=1)
     ps = np.take_along_axis(np.where(live, power, 0.0), order, axis=1)
     parts = np.take_along_axis(part, order, axis=1)
+    tris = np.take_along_axis(triangle, order, axis=1)
     with np.errstate(invalid="ignore"):  # inf − inf between two dead rays: no new echo
         split = np.diff(ts, axis=1) > separation
     echo = np.concatenate([np.zeros((E, 1), np.int64), np.cumsum(split, axis=1)], axis=1)
@@ -63,6 +71,9 @@ def group_returns(t: np.ndarray, power: np.ndarray, part: np.ndarray, separation
     label = np.full(E * K, -1, np.int32)
     label[flat[by][last]] = parts.ravel()[by][last]
     label = label.reshape(E, K)
+    label_tri = np.full(E * K, -1, np.int32)
+    label_tri[flat[by][last]] = tris.ravel()[by][last]
+    label_tri = label_tri.reshape(E, K)
     detected = (energy > 0.0) & (energy >= floor)
     slots = 2 if mode == "dual" else 1
     rows = np.arange(E)
@@ -75,7 +86,7 @@ def group_returns(t: np.ndarray, power: np.ndarray, part: np.ndarray, separation
         runner_up = np.argmax(second, axis=1)
         picks.append(np.where(farthest != strongest, farthest, runner_up))
     out = Returns(np.full((slots, E), np.inf), np.zeros((slots, E)),
-                  np.full((slots, E), -1, np.int32))
+                  np.full((slots, E), -1, np.int32), np.full((slots, E), -1, np.int32))
     for s, pick in enumerate(picks):
         ok = detected[rows, pick]
         if s == 1:
@@ -83,6 +94,7 @@ def group_returns(t: np.ndarray, power: np.ndarray, part: np.ndarray, separation
         out.range[s] = np.where(ok, rng[rows, pick], np.inf)
         out.power[s] = np.where(ok, energy[rows, pick], 0.0)
         out.part[s] = np.where(ok, label[rows, pick], -1)
+        out.triangle[s] = np.where(ok, label_tri[rows, pick], -1)
     return out
 
 

@@ -89,6 +89,9 @@ class Lidar(Sensor):
                                         "min(1, (R_ref/R)²), 0 = no return"),
             "instance": OutputSpec((F, *S, R, C), "int32", doc="object index + 1; 0 = none/stuff"),
             "semantic": OutputSpec((F, *S, R, C), "int16", doc="class id; 0 = no return"),
+            **({"part": OutputSpec((F, *S, R, C), "int16",
+                                   doc="part label of a mesh (root attr parts); 0 = none")}
+               if self.params["output_parts"] else {}),
             "xyz": OutputSpec((F, *S, R, C, 3), "float32", unit="m",
                               doc="lidar frame at firing time (at the capture instant with "
                                   "motion_compensation); 0 = no return"),
@@ -129,15 +132,17 @@ class Lidar(Sensor):
 
     # --- the sweep ----------------------------------------------------------------------
     def _cast(self, g: SceneGeometry, T: np.ndarray, d_body: np.ndarray, tau: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         s = self.sensor
         return cast_sweep(g, T, s.linear_velocity, s.angular_velocity, d_body, tau,
                           float(self.params["max_range"]))
 
-    def _power(self, g: SceneGeometry, t, part, cos) -> np.ndarray:
+    def _power(self, g: SceneGeometry, t, part, cos, tri) -> np.ndarray:
         """Received power per ray; 0 for misses and for hits inside the minimum range (the
-        receiver is blind there, the beam is still blocked)."""
-        refl = self.reflectivity[g.material[np.maximum(part, 0)]]
+        receiver is blind there, the beam is still blocked). A mesh triangle's own
+        material (a tyre, a window of a generated car) decides its reflectivity."""
+        own = np.where(tri >= 0, g.tri_material[np.maximum(tri, 0)], -1)
+        refl = self.reflectivity[np.where(own >= 0, own, g.material[np.maximum(part, 0)])]
         power = model.received_power(refl, cos, t, float(self.params["atmospheric_attenuation"]))
         return np.where((part >= 0) & (t >= float(self.params["min_range"])), power, 0.0)
 
@@ -145,9 +150,9 @@ class Lidar(Sensor):
         p = self.params
         tau = self.fire_time.ravel()
         floor = model.detection_floor(p)
-        t, part, cos = self._cast(g, T, self.d_body, tau)
-        power = self._power(g, t, part, cos)
-        ret = single_ray_returns(t, power, part, floor, self.slots)
+        t, part, cos, tri = self._cast(g, T, self.d_body, tau)
+        power = self._power(g, t, part, cos, tri)
+        ret = single_ray_returns(t, power, part, floor, self.slots, tri)
         K = int(p["beam_samples"])
         divergence = float(p["beam_divergence_mrad"]) * 1e-3
         if K < 2 or divergence == 0.0:
@@ -163,13 +168,15 @@ class Lidar(Sensor):
         # the first sub-ray is the centre ray, already cast: cast the K − 1 others
         offsets = model.subray_offsets(K, divergence)[1:]
         d_sub = model.subray_directions(self.d_body[edge], offsets)
-        ts, ps, cs = self._cast(g, T, d_sub, np.repeat(tau[edge], K - 1))
-        pw = self._power(g, ts, ps, cs)
+        ts, ps, cs, tris = self._cast(g, T, d_sub, np.repeat(tau[edge], K - 1))
+        pw = self._power(g, ts, ps, cs, tris)
         sub = group_returns(np.column_stack([t[edge], ts.reshape(-1, K - 1)]),
                             np.column_stack([power[edge], pw.reshape(-1, K - 1)]),
                             np.column_stack([part[edge], ps.reshape(-1, K - 1)]), sep, floor,
-                            p["return_mode"])
-        ret.range[:, edge], ret.power[:, edge], ret.part[:, edge] = sub
+                            p["return_mode"],
+                            np.column_stack([tri[edge], tris.reshape(-1, K - 1)]))
+        ret.range[:, edge], ret.power[:, edge] = sub.range, sub.power
+        ret.part[:, edge], ret.triangle[:, edge] = sub.part, sub.triangle
         return ret
 
     # --- outputs ------------------------------------------------------------------------
@@ -193,6 +200,10 @@ class Lidar(Sensor):
         out["intensity"][f] = inten.reshape(slot_shape)
         out["instance"][f] = np.where(hit, g.instance[safe], 0).reshape(slot_shape)
         out["semantic"][f] = np.where(hit, g.semantic[safe], 0).reshape(slot_shape)
+        if "part" in out:
+            tri = ret.triangle
+            out["part"][f] = np.where(hit & (tri >= 0), g.tri_label[np.maximum(tri, 0)],
+                                      0).reshape(slot_shape)
         out["xyz"][f] = np.where(hit[..., None], xyz, 0.0).reshape(*slot_shape, 3)
         out["time"][f] = self.fire_time
         out["return_count"][f] = hit.sum(axis=0).reshape(shape)

@@ -39,8 +39,9 @@ def rotate_by(omega: np.ndarray, tau: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def cast_sweep(g: SceneGeometry, T_world_lidar: np.ndarray, velocity, omega,
                d_body: np.ndarray, tau: np.ndarray, t_max: float
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(range (N,) inf on a miss, part index (N,) -1 on a miss, |cos incidence| (N,)) of the
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(range (N,) inf on a miss, part index (N,) -1 on a miss, |cos incidence| (N,), mesh
+    triangle (N,) -1 off meshes) of the
     beams ``d_body`` (N, 3) fired at ``tau`` (N,) s from the capture instant, the lidar
     being at ``T_world_lidar`` then and moving with ``velocity`` (m/s) and ``omega`` (rad/s),
     world frame. Nothing nearer than ``t_max`` is missed: a hit inside the minimum range
@@ -64,11 +65,11 @@ def cast_sweep(g: SceneGeometry, T_world_lidar: np.ndarray, velocity, omega,
     still = np.setdiff1d(np.arange(len(g.kind)), moving)
     scene = g if moving.size == 0 else subset(g, still)
     hits = cast_rays(scene, origins, d, 0.0, t_max)
-    t, part = hits.t, np.full(len(d), -1, np.int32)
+    t, part, tri = hits.t, np.full(len(d), -1, np.int32), hits.triangle
     part[hits.hit] = still[hits.part[hits.hit]]
     cos = np.abs(np.einsum("ij,ij->i", hits.normal, d))
     if moving.size == 0:
-        return t, part, cos
+        return t, part, cos, tri
     # rays whose line passes a moving part's bounding sphere, grown by how far the part and
     # the sensor move within the sweep, before their current hit
     reach = float(np.linalg.norm(v)) * span  # how far the ray origins stray from p0
@@ -90,5 +91,6 @@ def cast_sweep(g: SceneGeometry, T_world_lidar: np.ndarray, velocity, omega,
         idx = rays[better]
         t[idx] = h.t[better]
         part[idx] = p
+        tri[idx] = h.triangle[better]
         cos[idx] = np.abs(np.einsum("ij,ij->i", h.normal[better], dq[better]))
-    return t, part, cos
+    return t, part, cos, tri
