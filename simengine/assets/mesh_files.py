@@ -31,8 +31,9 @@ MESH_SUFFIXES = (".obj", ".glb", ".gltf", ".ply", ".stl", ".dae")
 class LoadedMesh:
     """A mesh file's triangles and appearance. ``mesh.part_colors`` are the material
     factors as the file gives them (glTF base colour factor, which multiplies its texture;
-    MTL ``Kd`` of a part without a ``map_Kd`` texture; white otherwise); ``textures[i]`` is part i's base-colour image (sRGB-encoded, as stored) or
-    None; ``vertex_colors`` is (V, 4) RGBA in 0..1 as stored, or None."""
+    MTL ``Kd`` of a part without a ``map_Kd`` texture; white otherwise); ``textures[i]``
+    is part i's base-colour image (sRGB-encoded, as stored) or None; ``vertex_colors`` is
+    (V, 4) RGBA in 0..1 as stored, or None."""
 
     mesh: PartMesh
     textures: tuple[Any, ...]  # PIL.Image.Image | None per part
