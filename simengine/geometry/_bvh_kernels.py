@@ -23,6 +23,20 @@ def _half_area(x0, y0, z0, x1, y1, z1):
     return ex * ey + ey * ez + ez * ex
 
 
+@kernel(inline="always")
+def _slot(c, c_lo, scale, bins):
+    """The slot (0 .. bins-1) of centroid coordinate ``c``. Clamped both ways, NaN to 0:
+    an index out of range would write outside the scratch arrays (Numba checks no bounds),
+    e.g. for a centroid on the upper bound, an extent so small that its scale overflows,
+    or NaN vertices."""
+    x = (c - c_lo) * scale
+    if not x > 0.0:
+        return 0
+    if x >= bins:
+        return bins - 1
+    return int(x)
+
+
 @kernel
 def _binned_sah(order, lo, hi, centroids, tmin, tmax, cmin, cmax, bins, box_lo, box_hi,
                 counts, right_cost):
@@ -40,7 +54,7 @@ def _binned_sah(order, lo, hi, centroids, tmin, tmax, cmin, cmax, bins, box_lo, 
         box_hi[:] = -np.inf
         for i in range(lo, hi):
             t = order[i]
-            b = min(int((centroids[t, axis] - cmin[axis]) * scale), bins - 1)
+            b = _slot(centroids[t, axis], cmin[axis], scale, bins)
             counts[b] += 1
             for k in range(3):
                 box_lo[b, k] = min(box_lo[b, k], tmin[t, k])
@@ -80,7 +94,7 @@ def _partition(order, lo, hi, centroids, axis, cmin_axis, scale, cut_bin, bins):
     n_left = n_right = 0
     for i in range(lo, hi):
         t = order[i]
-        if min(int((centroids[t, axis] - cmin_axis) * scale), bins - 1) < cut_bin:
+        if _slot(centroids[t, axis], cmin_axis, scale, bins) < cut_bin:
             order[lo + n_left] = t
             n_left += 1
         else:
