@@ -49,9 +49,11 @@ def _binned_sah(order, lo, hi, centroids, tmin, tmax, cmin, cmax, bins, box_lo, 
         if not extent > 0.0:
             continue
         scale = bins / extent
-        counts[:] = 0
-        box_lo[:] = np.inf
-        box_hi[:] = -np.inf
+        for b in range(bins):
+            counts[b] = 0
+            for k in range(3):
+                box_lo[b, k] = np.inf
+                box_hi[b, k] = -np.inf
         for i in range(lo, hi):
             t = order[i]
             b = _slot(centroids[t, axis], cmin[axis], scale, bins)
@@ -86,11 +88,10 @@ def _binned_sah(order, lo, hi, centroids, tmin, tmax, cmin, cmax, bins, box_lo, 
 
 
 @kernel
-def _partition(order, lo, hi, centroids, axis, cmin_axis, scale, cut_bin, bins):
+def _partition(order, lo, hi, centroids, axis, cmin_axis, scale, cut_bin, bins, spare):
     """Moves the triangles of slots < ``cut_bin`` to the front of ``order[lo:hi]`` keeping
     the relative order on each side (so the tree does not depend on a partition's swaps);
-    returns how many went left."""
-    right = np.empty(hi - lo, order.dtype)
+    returns how many went left. ``spare`` (T,) is scratch space."""
     n_left = n_right = 0
     for i in range(lo, hi):
         t = order[i]
@@ -98,10 +99,40 @@ def _partition(order, lo, hi, centroids, axis, cmin_axis, scale, cut_bin, bins):
             order[lo + n_left] = t
             n_left += 1
         else:
-            right[n_right] = t
+            spare[n_right] = t
             n_right += 1
-    order[lo + n_left:hi] = right[:n_right]
+    for i in range(n_right):
+        order[lo + n_left + i] = spare[i]
     return n_left
+
+
+@kernel
+def _sort_by_centroid(order, lo, hi, centroids, axis, spare):
+    """Sorts ``order[lo:hi]`` by centroid coordinate ``axis``, stably (bottom-up merge
+    sort through ``spare``; hand-written: ``np.argsort`` and fancy indexing tripled the
+    kernel's compile time, which every cold start pays)."""
+    n = hi - lo
+    width = 1
+    src, dst = order, spare
+    in_spare = False  # where the sorted runs are after each pass
+    while width < n:
+        for a in range(0, n, 2 * width):
+            m, b = min(a + width, n), min(a + 2 * width, n)
+            i, j = a, m
+            for k in range(a, b):
+                if i < m and (j >= b or centroids[src[lo + i], axis]
+                              <= centroids[src[lo + j], axis]):
+                    dst[lo + k] = src[lo + i]
+                    i += 1
+                else:
+                    dst[lo + k] = src[lo + j]
+                    j += 1
+        src, dst = dst, src
+        in_spare = not in_spare
+        width *= 2
+    if in_spare:
+        for k in range(lo, hi):
+            order[k] = src[k]
 
 
 @kernel
@@ -113,10 +144,11 @@ def build_kernel(centroids, tmin, tmax, leaf_size, max_leaf, max_depth, sah_min,
     n_tris = len(order)
     box_lo = np.empty((bins, 3))
     box_hi = np.empty((bins, 3))
-    counts = np.zeros(bins, np.int64)
+    counts = np.empty(bins, np.int64)
     right_cost = np.empty(bins)
     cmin = np.empty(3)
     cmax = np.empty(3)
+    spare = np.empty(n_tris, np.int64)
     # (node, lo, hi, depth) of the nodes still to build: at most one per level of the tree,
     # whose depth is below max_depth + 64 (median splits past it) and below T
     stack = np.empty((min(max_depth + 64, n_tris) + 2, 4), np.int64)
@@ -127,9 +159,9 @@ def build_kernel(centroids, tmin, tmax, leaf_size, max_leaf, max_depth, sah_min,
     while top > 0:
         top -= 1
         node, lo, hi, depth = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
-        cmin[:] = np.inf
-        cmax[:] = -np.inf
         for k in range(3):
+            cmin[k] = np.inf
+            cmax[k] = -np.inf
             node_min[node, k] = np.inf
             node_max[node, k] = -np.inf
         for i in range(lo, hi):
@@ -156,17 +188,13 @@ def build_kernel(centroids, tmin, tmax, leaf_size, max_leaf, max_depth, sah_min,
             if axis >= 0:
                 scale = bins / (cmax[axis] - cmin[axis])
                 mid = _partition(order, lo, hi, centroids, axis, cmin[axis], scale, cut,
-                                 bins)
+                                 bins, spare)
         if mid < 0:  # median split on the widest centroid axis (stable: ties keep order)
             axis = 0
             for k in range(1, 3):
                 if cmax[k] - cmin[k] > cmax[axis] - cmin[axis]:
                     axis = k
-            idx = order[lo:hi].copy()
-            keys = np.empty(n)
-            for i in range(n):
-                keys[i] = centroids[idx[i], axis]
-            order[lo:hi] = idx[np.argsort(keys, kind="mergesort")]
+            _sort_by_centroid(order, lo, hi, centroids, axis, spare)
             mid = n // 2
         a = n_nodes
         n_nodes += 2
