@@ -24,9 +24,11 @@ import numpy as np
 
 from .._pybullet import pybullet as p
 
-# PyBullet's own defaults (pybullet.c); changing any value re-keys the cache. (PyBullet 3.2.6
-# voxelises at the same grid, its log's "dim = 64", whatever ``resolution`` says: measured,
-# 10 000 and 50 000 gave the same bytes.)
+# V-HACD 2.2's documented defaults (the usage text ``pybullet.vhacd`` prints; see
+# docs/references.md, "VHACD collision"), passed in full: PyBullet's binding, left to itself,
+# runs with concavity 0.001 and gamma 0.0005 (its log). Changing any value re-keys the cache.
+# PyBullet 3.2.6 voxelises on the same grid (its log's "dim = 64") whatever ``resolution``
+# says: measured, 10 000 and 50 000 gave the same bytes.
 VHACD_PARAMS = {"resolution": 100000, "depth": 20, "concavity": 0.0025, "planeDownsampling": 4,
                 "convexhullDownsampling": 4, "alpha": 0.05, "beta": 0.05, "gamma": 0.00125,
                 "pca": 0, "mode": 0, "maxNumVerticesPerCH": 64, "minVolumePerCH": 0.0001,
