@@ -7,15 +7,20 @@ keyed by its content, not its path or time), the VHACD parameters and PyBullet's
 A cached decomposition is never written twice: a run writes into a temporary file in the
 cache folder and renames it into place (atomic on one file system), so workers racing on the
 same mesh each find either nothing or a whole file, and the loser's rename replaces equal
-bytes (VHACD is deterministic for the same input and parameters).
+bytes (VHACD is deterministic for the same input and parameters). Where the cache folder
+cannot be written (a read-only home), each process decomposes into a temporary folder of its
+own instead.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import hashlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -61,11 +66,19 @@ def decomposed_obj(vertices: np.ndarray, faces: np.ndarray) -> str:
     """The path of the OBJ holding VHACD's convex pieces of the mesh (one ``o`` object per
     piece), from the cache or decomposed now and cached."""
     text = obj_text(vertices, faces)
+    name = f"{decomposition_key(text)}.obj"
     folder = cache_dir()
-    out = folder / f"{decomposition_key(text)}.obj"
-    if out.is_file():
-        return str(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    if (folder / name).is_file():
+        return str(folder / name)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            raise PermissionError(folder)
+    except OSError:  # a read-only home or install: decompose into this process's own folder
+        folder = _process_folder()
+        if (folder / name).is_file():
+            return str(folder / name)
+    out = folder / name
     with tempfile.TemporaryDirectory(dir=folder, prefix=".vhacd-") as tmp:
         src, dst, log = (os.path.join(tmp, n) for n in ("in.obj", "out.obj", "log.txt"))
         with open(src, "w", encoding="ascii") as f:
@@ -76,6 +89,14 @@ def decomposed_obj(vertices: np.ndarray, faces: np.ndarray) -> str:
             raise RuntimeError(f"VHACD wrote no decomposition (its log: {log})")
         os.replace(dst, out)
     return str(out)
+
+
+@functools.cache
+def _process_folder() -> Path:
+    """A temporary folder for this process's decompositions, removed when it exits."""
+    folder = tempfile.mkdtemp(prefix="simengine-vhacd-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return Path(folder)
 
 
 @contextlib.contextmanager

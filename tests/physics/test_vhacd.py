@@ -152,3 +152,32 @@ def test_collision_key_is_recorded_only_when_given(tmp_path):
     assert all("collision" not in o for o in plain.to_dict()["objects"])
     assert chosen.to_dict()["objects"][0]["collision"] == "vhacd"
     assert SceneInstance.from_dict(chosen.to_dict()) == chosen
+
+
+def copy_as_decomposition(src, dst, log, **params):
+    """A stand-in for pybullet.vhacd (instant): the input mesh as one "piece"."""
+    Path(dst).write_text("o convex_0\n" + Path(src).read_text(), encoding="ascii")
+
+
+def test_unwritable_cache_folder_falls_back_to_a_process_folder(tmp_path, monkeypatch):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("")  # the cache root is a file: no folder can be made under it
+    monkeypatch.setenv("SIMENGINE_CACHE_DIR", str(blocker))
+    monkeypatch.setattr(vhacd.p, "vhacd", copy_as_decomposition)
+    mesh = trough_mesh()
+    out = Path(vhacd.decomposed_obj(mesh.vertices, mesh.faces))
+    assert blocker not in out.parents and out.read_text().startswith("o convex_0\nv ")
+    assert vhacd.decomposed_obj(mesh.vertices, mesh.faces) == str(out)
+
+
+def test_cache_name_follows_content_and_parameters(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIMENGINE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(vhacd.p, "vhacd", copy_as_decomposition)
+    mesh = trough_mesh()
+    first = vhacd.decomposed_obj(mesh.vertices, mesh.faces)
+    moved = vhacd.decomposed_obj(mesh.vertices + 0.001, mesh.faces)
+    monkeypatch.setitem(vhacd.VHACD_PARAMS, "concavity", 0.001)
+    retuned = vhacd.decomposed_obj(mesh.vertices, mesh.faces)
+    assert len({first, moved, retuned}) == 3
+    assert sorted(entry.name for entry in (tmp_path / "vhacd").iterdir()) == sorted(
+        Path(f).name for f in (first, moved, retuned))  # no temporary file left behind
