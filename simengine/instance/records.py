@@ -48,6 +48,9 @@ class ObjectInstance:
     # a kinematic actor: {"path": world (x, y) points, "speed": m/s, "loop": bool}
     # (recorded only then, like ``generator``)
     motion: dict[str, Any] | None = None
+    # the template's collision key (hull | vhacd | mesh) when given: recorded only then, so
+    # the default's instances keep their bytes
+    collision: str | None = None
     # the file to load, on this machine: never recorded (samples must not depend on it)
     asset_file: str | None = field(default=None, compare=False)
 
@@ -109,6 +112,8 @@ class SceneInstance:
                 del o["generator"], o["params"]
             if o["motion"] is None:
                 del o["motion"]
+            if o["collision"] is None:
+                del o["collision"]
         return d
 
     @classmethod

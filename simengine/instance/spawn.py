@@ -102,7 +102,8 @@ def draw_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random.Ge
         radius=radius, length=length, asset=t.asset_name, asset_file=t.asset, scale=scale,
         class_name=class_name, class_id=spec.classes.index(class_name),
         position=pos, orientation=q, linear_velocity=lin, angular_velocity=ang,
-        fixed=t.fixed, generator=t.generator, params=params, motion=actor, **props), box, evicted
+        fixed=t.fixed, generator=t.generator, params=params, motion=actor,
+        collision=t.collision, **props), box, evicted
 
 
 def _number(value) -> float | int:

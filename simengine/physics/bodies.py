@@ -116,44 +116,52 @@ def inertial_offset(obj: ObjectInstance) -> tuple[float, float, float]:
 
 
 def _generated_shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]:
-    """A generated mesh's collision and visual shapes. A moving body collides with the
-    convex hull of the vertices (PyBullet builds it from ``vertices`` alone); a fixed body
-    with the exact triangles (``indices``: a concave mesh, which PyBullet only allows for
-    static bodies)."""
-    from ..assets.procedural import hull_vertices, mesh_arrays
+    """A generated mesh's collision (``mesh_collision``) and visual shapes."""
+    from ..assets.procedural import mesh_arrays
 
     v, f = mesh_arrays(obj.mesh_source)
-    vertices = v.tolist()
-    indices = f.reshape(-1).astype(int).tolist()
-    if obj.fixed:
-        col = p.createCollisionShape(p.GEOM_MESH, vertices=vertices, indices=indices,
-                                     physicsClientId=client)
-    else:
-        col = p.createCollisionShape(p.GEOM_MESH, vertices=hull_vertices(obj.mesh_source)
-                                     .tolist(), physicsClientId=client)
-    vis = p.createVisualShape(p.GEOM_MESH, vertices=vertices, indices=indices, rgbaColor=rgba,
+    col = mesh_collision(obj, obj.mesh_source, 1.0, client)
+    vis = p.createVisualShape(p.GEOM_MESH, vertices=v.tolist(),
+                              indices=f.reshape(-1).astype(int).tolist(), rgbaColor=rgba,
                               physicsClientId=client)
     return col, vis
 
 
 def _file_mesh_shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]:
-    """A mesh file PyBullet cannot read (glTF, PLY, STL, COLLADA), given as arrays as a
-    generated mesh is: the convex hull of its vertices for a moving body, the exact
-    triangles for a fixed one."""
-    from ..assets.procedural import hull_vertices, mesh_arrays
+    """A mesh file given as arrays, as a generated mesh is (a file PyBullet cannot read:
+    glTF, PLY, STL, COLLADA; or any file whose template names its collision shape)."""
+    from ..assets.procedural import mesh_arrays
 
     v, f = mesh_arrays(obj.asset_file)
-    vertices = (v * obj.scale).tolist()
-    indices = f.reshape(-1).astype(int).tolist()
-    if obj.fixed:
-        col = p.createCollisionShape(p.GEOM_MESH, vertices=vertices, indices=indices,
-                                     physicsClientId=client)
-    else:
-        hull = hull_vertices(obj.asset_file) * obj.scale
-        col = p.createCollisionShape(p.GEOM_MESH, vertices=hull.tolist(), physicsClientId=client)
-    vis = p.createVisualShape(p.GEOM_MESH, vertices=vertices, indices=indices, rgbaColor=rgba,
+    col = mesh_collision(obj, obj.asset_file, obj.scale, client)
+    vis = p.createVisualShape(p.GEOM_MESH, vertices=(v * obj.scale).tolist(),
+                              indices=f.reshape(-1).astype(int).tolist(), rgbaColor=rgba,
                               physicsClientId=client)
     return col, vis
+
+
+def mesh_collision(obj: ObjectInstance, source, scale: float, client: int) -> int:
+    """The collision shape of a mesh source, by the template's ``collision`` key; by default
+    the convex hull of the vertices for a moving body (PyBullet builds it from ``vertices``
+    alone) and the exact triangles for a fixed one (``indices``: a concave mesh, which
+    PyBullet only allows on static bodies). ``vhacd``: a compound of the convex pieces of
+    VHACD's decomposition (``simengine.physics.vhacd``), cached on disk."""
+    from ..assets.procedural import hull_vertices, mesh_arrays
+
+    kind = obj.collision or ("mesh" if obj.fixed else "hull")
+    v, f = mesh_arrays(source)
+    if kind == "mesh":
+        return p.createCollisionShape(p.GEOM_MESH, vertices=(v * scale).tolist(),
+                                      indices=f.reshape(-1).astype(int).tolist(),
+                                      physicsClientId=client)
+    if kind == "vhacd":
+        from .vhacd import decomposed_obj
+
+        # PyBullet loads an OBJ of several objects as a compound, one convex hull each
+        return p.createCollisionShape(p.GEOM_MESH, fileName=decomposed_obj(v, f),
+                                      meshScale=[scale] * 3, physicsClientId=client)
+    return p.createCollisionShape(p.GEOM_MESH, vertices=(hull_vertices(source) * scale)
+                                  .tolist(), physicsClientId=client)
 
 
 def _shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]:
@@ -167,7 +175,8 @@ def _shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]:
         kind = p.GEOM_CYLINDER if obj.shape == "cylinder" else p.GEOM_CAPSULE
         kw_c = {"radius": obj.radius, "height": obj.length}
         kw_v = {"radius": obj.radius, "length": obj.length}
-    elif obj.shape == "mesh" and not obj.asset_file.lower().endswith(".obj"):
+    elif obj.shape == "mesh" and (obj.collision is not None
+                                  or not obj.asset_file.lower().endswith(".obj")):
         return _file_mesh_shapes(obj, rgba, client)
     elif obj.shape == "mesh":  # PyBullet reads OBJ itself: its hull of the file's vertices
         kind = p.GEOM_MESH

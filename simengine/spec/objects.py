@@ -19,10 +19,13 @@ from .world import MATERIALS
 
 TEMPLATE_KEYS = {"shape", "size", "radius", "length", "mesh", "urdf", "scale", "class", "color",
                  "texture",
-                 "mass", "friction", "restitution", "material", "fixed", "generator", "params"}
+                 "mass", "friction", "restitution", "material", "fixed", "generator", "params",
+                 "collision"}
 GROUP_KEYS = {"name", "template", "count", "position", "orientation", "linear_velocity",
               "angular_velocity", "motion"} | (TEMPLATE_KEYS - {"shape"})
 MAX_OBJECTS = 512
+COLLISIONS = ("hull", "vhacd", "mesh")  # the convex hull, VHACD's convex pieces, the triangles
+COLLISION_SHAPES = ("mesh", "procedural")
 
 
 def parse_templates(node: Node, assets: AssetResolver) -> dict[str, Node]:
@@ -82,6 +85,7 @@ def _template(node: Node, assets: AssetResolver, group_overrides: Node | None) -
         gen = parse_generator(pick("generator"))
         params = parse_generator_params(pick("params"), gen)
         default_class, default_material = gen.label, gen.material
+    fixed = pick("fixed", False).boolean()
     return TemplateSpec(
         shape=shape, size=size, radius=radius, length=length, asset=asset,
         asset_name=asset_name,
@@ -94,10 +98,26 @@ def _template(node: Node, assets: AssetResolver, group_overrides: Node | None) -
         friction=parse_number(pick("friction", 0.6), minimum=0.0),
         restitution=parse_number(pick("restitution", 0.2), minimum=0.0, maximum=1.0),
         material=parse_choice_of(pick("material", default_material), MATERIALS),
-        fixed=pick("fixed", False).boolean(),
+        fixed=fixed,
         texture=parse_texture(pick("texture")),
         generator=None if gen is None else gen.name, params=params,
+        collision=_collision(pick("collision"), shape, fixed),
     )
+
+
+def _collision(node: Node | None, shape: str, fixed: bool) -> str | None:
+    """The template's collision shape (None: the default, a hull when moving, the exact
+    triangles when fixed). PyBullet collides exact triangle meshes only on fixed bodies."""
+    if node is None:
+        return None
+    if shape not in COLLISION_SHAPES:
+        raise node.error(f"not used by shape {shape} (only by {', '.join(COLLISION_SHAPES)})",
+                         show_value=False)
+    kind = node.string(COLLISIONS)
+    if kind == "mesh" and not fixed:
+        raise node.error("expected hull or vhacd for a moving object (exact triangle meshes "
+                         "collide only on fixed objects)")
+    return kind
 
 
 def parse_groups(node: Node, templates: dict[str, Node], assets: AssetResolver) -> list[GroupSpec]:

@@ -102,6 +102,7 @@ class TemplateSpec:
     asset_name: str | None = None  # as the scene names it: what samples record
     generator: str | None = None  # shape procedural: a registered generator's name
     params: dict[str, Param] | None = None  # shape procedural: every parameter, in its order
+    collision: str | None = None  # mesh, procedural: hull | vhacd | mesh; None: the default
 
 
 @dataclass(frozen=True)
