@@ -276,9 +276,9 @@ def instance_problem(spec: SceneSpec, instance: SceneInstance) -> SpecError | No
     for name in instance.extra.get("unattached", ()):
         k = sensor_index[name]
         return SpecError(file, f"sensors[{k}].pose.attach",
-                         f"the actor '{spec.sensors[k].pose.attach}' the sensor rides found no "
-                         f"free spot at its path's start in {SPAWN_TRIES} drawn poses: expected "
-                         f"room for it{suffix}")
+                         f"the actor '{spec.sensors[k].pose.attach}' the sensor rides was left "
+                         f"out (no free spot at its path's start in {SPAWN_TRIES} drawn poses, "
+                         f"or a fixed object placed over it): expected room for it{suffix}")
     for name in instance.extra.get("unplaced_fixed", ()):
         return SpecError(file, f"objects[{groups[name]}]",
                          f"fixed object '{name}' found no free spot in {SPAWN_TRIES} drawn "

@@ -147,3 +147,37 @@ def test_attach_is_validated(change, message):
         scene_from_dict(scene, source="<t>")
     assert info.value.path == "sensors[0].pose.attach"
     assert message in str(info.value)
+
+
+def test_attached_microphone_hears_a_fixed_tone_doppler_shifted():
+    """An array riding the ego at 20 m/s straight at a fixed 1 kHz tone hears f (c + v) / c
+    (speed of sound 343 m/s, the array's model)."""
+    from tests.sensors.test_audio_array import C, peak_frequency
+
+    v, f0 = 20.0, 1000.0
+    scene = ego_scene([[0, 0], [40, 0]], (1.0,), [
+        {"name": "mic", "preset": "circular4_r32mm",
+         "pose": {"attach": "ego", "position": [0.0, 0.0, 1.0]}}])
+    scene["objects"][0]["motion"]["speed"] = v
+    scene["audio"] = {"ground_reflection": False, "sources": [
+        {"name": "tone", "kind": "tone", "position": [60.0, 0.0, 1.7], "frequency": f0,
+         "level_db_spl": 90.0}]}
+    out = simengine.Engine(scene_from_dict(scene, source="<t>"), 0).sample(0)
+    y = out["audio/mic/waveform"][0].astype(np.float64)  # (capsules, samples)
+    fs = 16000
+    seg = y[int(0.3 * fs):int(0.95 * fs)]
+    assert peak_frequency(seg) == pytest.approx(f0 * (C + v) / C, abs=0.5)
+
+
+def test_a_sensor_whose_actor_is_evicted_stops_the_sample_with_its_key_path():
+    """A fixed block listed after the ego, where the ego starts, evicts it at every attempt:
+    the sensor has nothing to ride, and the sample is refused naming pose.attach."""
+    block = {"name": "block", "template": {"shape": "box", "size": [2.0, 2.0, 2.0],
+                                           "fixed": True}, "position": [0.0, 0.0, 1.0]}
+    scene = ego_scene([[0, 0], [25, 0]], (0.1,), [camera(position=[0.0, 0.0, 3.0])],
+                      extra_objects=[block])
+    scene["world"]["max_attempts"] = 2
+    with pytest.raises(SpecError) as info:
+        simengine.Engine(scene_from_dict(scene, source="<t>"), 0).sample(0)
+    assert info.value.path == "sensors[0].pose.attach"
+    assert "the actor 'ego' the sensor rides was left out" in str(info.value)
