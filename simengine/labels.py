@@ -36,9 +36,11 @@ def instance_json_capacity(spec: SceneSpec) -> int:
     """Bytes reserved for one sample's resolved scene instance (compact JSON)."""
     return (4096 + 2048 * spec.max_objects + 8192 * len(spec.sensors)
             + 1024 * len(spec.audio.sources)  # resolved sound sources (paths included)
-            + sum(MOTION_POINT_BYTES * len(g.motion.path)  # a moving actor's world path
+            + sum(MOTION_POINT_BYTES * g.motion.max_points  # a moving actor's world path
                   * min(int(g.count.support()[1]), spec.max_objects)
-                  for g in spec.groups if g.motion is not None))
+                  for g in spec.groups if g.motion is not None)
+            + sum(MOTION_POINT_BYTES * g.motion.max_points  # again in a sensor riding it
+                  for s in spec.sensors for g in spec.groups if s.pose.attach == g.name))
 
 
 MOTION_POINT_BYTES = 48  # "[-123.45678901234567,-123.45678901234567]," at most

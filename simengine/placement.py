@@ -233,6 +233,8 @@ def check_placements(file: str, world: WorldSpec, groups: tuple[GroupSpec, ...],
     room = (tuple(float(v.support()[1]) for v in w.room.size) if w.room is not None else None)
     times = _sensor_times(schedule)
     for k, s in enumerate(sensors):
+        if s.pose.attach is not None:  # a pose in the actor's frame: checked per instance
+            continue
         position = tuple(_number(v) for v in s.pose.position)
         velocity = (tuple(_number(v) for v in s.pose.velocity) if s.pose.velocity is not None
                     else (0.0, 0.0, 0.0))
@@ -270,6 +272,13 @@ def instance_problem(spec: SceneSpec, instance: SceneInstance) -> SpecError | No
     file = spec.source
     groups = {g.name: i for i, g in enumerate(spec.groups)}
     suffix = f" (sample {instance.index}, attempt {instance.attempt})"
+    sensor_index = {s.name: k for k, s in enumerate(spec.sensors)}
+    for name in instance.extra.get("unattached", ()):
+        k = sensor_index[name]
+        return SpecError(file, f"sensors[{k}].pose.attach",
+                         f"the actor '{spec.sensors[k].pose.attach}' the sensor rides was left "
+                         f"out (no free spot at its path's start in {SPAWN_TRIES} drawn poses, "
+                         f"or a fixed object placed over it): expected room for it{suffix}")
     for name in instance.extra.get("unplaced_fixed", ()):
         return SpecError(file, f"objects[{groups[name]}]",
                          f"fixed object '{name}' found no free spot in {SPAWN_TRIES} drawn "
@@ -283,7 +292,7 @@ def instance_problem(spec: SceneSpec, instance: SceneInstance) -> SpecError | No
     index = {s.name: k for k, s in enumerate(spec.sensors)}
     times = _sensor_times(spec.schedule)
     for s in instance.sensors:
-        moving = any(s.linear_velocity)
+        moving = s.attach is not None or any(s.linear_velocity)
         for t in (times if moving else (0.0,)):
             point = s.pose_at(t)[0]
             where = f" at t = {t:g} s" if moving else ""

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..geometry.transforms import quat_to_matrix, rotation_about
+from .paths import PathMotion
 
 DEFAULT_LIGHT = {"direction": (-0.4, -0.3, -1.0), "ambient": 0.35, "intensity": 1.0,
                  "shadows": True}
@@ -77,11 +78,41 @@ class SensorInstance:
     orientation: tuple[float, float, float, float]  # body frame (x forward, z up), xyzw
     linear_velocity: tuple[float, float, float] = (0.0, 0.0, 0.0)  # m/s, world
     angular_velocity: tuple[float, float, float] = (0.0, 0.0, 0.0)  # rad/s, world
+    # riding an actor (``pose: {attach: GROUP}``): {"group", "object" (index), "path",
+    # "speed", "loop", "height" (the actor's motion) and "mount_position",
+    # "mount_orientation" (xyzw), the pose in the actor's body frame}. position,
+    # orientation and the velocities above then hold the world state at t = 0 (what a
+    # reader of the constant-velocity fields sees); pose_at follows the actor exactly.
+    # Recorded only then, so unattached sensors keep their bytes.
+    attach: dict[str, Any] | None = None
 
     def pose_at(self, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """(position, R_world_body) at ``t`` s into the recording (constant velocities)."""
+        """(position, R_world_body) at ``t`` s into the recording: constant velocities, or
+        the actor's true pose composed with the mount pose for an attached sensor."""
+        if self.attach is not None:
+            return self._attached(t)[:2]
         R = rotation_about(self.angular_velocity, t) @ quat_to_matrix(self.orientation)
         return np.asarray(self.position) + np.asarray(self.linear_velocity) * t, R
+
+    def velocity_at(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """(linear, angular) velocity (world, m/s and rad/s) at ``t`` s into the recording."""
+        if self.attach is not None:
+            return self._attached(t)[2:]
+        return (np.asarray(self.linear_velocity, np.float64),
+                np.asarray(self.angular_velocity, np.float64))
+
+    def _attached(self, t: float) -> tuple[np.ndarray, ...]:
+        a = self.attach
+        pt = PathMotion(a["path"], a["speed"], a["loop"]).at(t)
+        c, s = np.cos(pt.yaw), np.sin(pt.yaw)
+        R_world_actor = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+        mount = R_world_actor @ np.asarray(a["mount_position"], np.float64)
+        position = np.array([pt.xy[0], pt.xy[1], a["height"]]) + mount
+        R = R_world_actor @ quat_to_matrix(a["mount_orientation"])
+        omega = np.array([0.0, 0.0, pt.yaw_rate])
+        # a point fixed on a turning body moves with v + omega x r
+        v = np.array([pt.velocity[0], pt.velocity[1], 0.0]) + np.cross(omega, mount)
+        return position, R, v, omega
 
 
 @dataclass(frozen=True)
@@ -114,6 +145,9 @@ class SceneInstance:
                 del o["motion"]
             if o["collision"] is None:
                 del o["collision"]
+        for s in d["sensors"]:
+            if s["attach"] is None:
+                del s["attach"]
         return d
 
     @classmethod

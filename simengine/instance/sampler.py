@@ -62,6 +62,8 @@ def sample_instance(spec: SceneSpec, root_seed: int, index: int, attempt: int = 
             objects.append(obj)
             boxes.append((*box, obj.fixed))
     sensors = tuple(_draw_sensor(m.name, m.kind, m.params, m.pose, rng) for m in spec.sensors)
+    sensors = tuple(_attach(s, m.pose.attach, objects)
+                    for s, m in zip(sensors, spec.sensors, strict=True))
     gravity = draw_tree(w.gravity, rng)  # the draw order of the original call, kept
     background = draw_tree(w.background, rng)
     background_bottom = (draw_tree(w.background_bottom, rng)
@@ -71,6 +73,10 @@ def sample_instance(spec: SceneSpec, root_seed: int, index: int, attempt: int = 
     extra: dict[str, Any] = {}
     if unplaced_fixed:  # the engine draws such an instance again (simengine.placement)
         extra["unplaced_fixed"] = unplaced_fixed
+    unattached = [m.name for s, m in zip(sensors, spec.sensors, strict=True)
+                  if m.pose.attach is not None and s.attach is None]
+    if unattached:  # drawn again too: the actor the sensor rides was dropped
+        extra["unattached"] = unattached
     if room is not None and w.room.rt60 is not None:
         room["rt60"] = float(draw(w.room.rt60, rng))
     if room is not None and w.room.absorption is not None:
@@ -114,3 +120,26 @@ def _draw_sensor(name: str, kind: str, params: dict[str, Any], pose: PoseSpec,
            if pose.angular_velocity else zero)
     return SensorInstance(name=name, kind=kind, params=resolved, position=pos, orientation=q,
                           linear_velocity=lin, angular_velocity=ang)
+
+
+def _attach(sensor: SensorInstance, group: str | None, objects: list[ObjectInstance]
+            ) -> SensorInstance:
+    """The sensor riding the (one) actor of ``group``: its drawn pose becomes the mount pose
+    in the actor's body frame, its world pose and velocities at t = 0 are recorded beside
+    (``SensorInstance.attach``). An actor the spawner dropped leaves the sensor unattached
+    and the instance marked (``extra["unattached"]``, refused by ``simengine.placement``)."""
+    if group is None:
+        return sensor
+    actor = next((o for o in objects if o.group == group), None)
+    if actor is None:
+        return sensor
+    m = actor.motion
+    mounted = dataclasses.replace(sensor, attach={
+        "group": group, "object": actor.index, "path": m["path"], "speed": m["speed"],
+        "loop": m["loop"], "height": float(actor.position[2]),
+        "mount_position": sensor.position, "mount_orientation": sensor.orientation})
+    position, R = mounted.pose_at(0.0)
+    v, w = mounted.velocity_at(0.0)
+    return dataclasses.replace(
+        mounted, position=tuple(float(x) for x in position), orientation=matrix_to_quat(R),
+        linear_velocity=tuple(float(x) for x in v), angular_velocity=tuple(float(x) for x in w))

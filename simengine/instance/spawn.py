@@ -6,7 +6,8 @@ objects with the same ``boxes_overlap`` so validation refuses exactly what would
 A moving actor (a group with ``motion``) is placed, and checked against the others, where it
 starts: at its path's first point, facing along the first segment. The rest of its path is
 not checked: an actor moves kinematically and may drive into (and push aside) what lies on
-its way, or pass through another actor.
+its way, or pass through another actor. A random walk is drawn afresh for every spawn try,
+so a start where something stands is left for another walk.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..spec.scene import GroupSpec, SceneSpec
 from .draw import draw, draw_texture, draw_tree
 from .paths import PathMotion
 from .records import ObjectInstance
+from .walks import draw_walk
 
 SPAWN_TRIES = 100
 SPAWN_GAP = 0.002  # metres of clearance between spawned bounding boxes
@@ -64,34 +66,38 @@ def draw_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random.Ge
     placed = None
     evicted: list[int] = []
     motion = group.motion
-    start = None if motion is None else PathMotion(motion.path, 1.0, motion.loop).at(0.0)
+    path = start = None
     for _ in range(SPAWN_TRIES):
         q = _orientation(group, rng)
         pos = tuple(float(v) for v in draw_tree(group.position, rng))
         if motion is not None:  # an actor is checked where it starts: its path's first point
-            pos = (pos[0] + motion.path[0][0], pos[1] + motion.path[0][1], pos[2])
+            if path is None or motion.random_walk is not None:  # a walk drawn per try
+                path = motion.path or draw_walk(motion.random_walk, motion.loop, rng)
+                start = PathMotion(path, 1.0, motion.loop).at(0.0)
+            pos = (pos[0] + path[0][0], pos[1] + path[0][1], pos[2])
             q = quat_from_euler(0.0, 0.0, start.yaw)
         box = world_aabb(lo, hi, pos, q)
         if has_ground and box[0][2] < -1e-9 and not t.fixed:
             continue
         if not any(boxes_overlap(box, other) for other in boxes):
-            placed, evicted = (pos, q, box), []
+            placed, evicted = (pos, q, box, path, start), []
             break
         if t.fixed and placed is None:
             hits = [i for i, other in enumerate(boxes) if boxes_overlap(box, other)]
             if not any(boxes[i][2] for i in hits):
-                placed, evicted = (pos, q, box), hits  # unless a later pose is all free
+                # unless a later pose is all free
+                placed, evicted = (pos, q, box, path, start), hits
     lin = tuple(float(v) for v in draw_tree(group.linear_velocity, rng))
     ang = tuple(float(v) for v in draw_tree(group.angular_velocity, rng))
     speed = float(draw(motion.speed, rng)) if motion is not None else 0.0
     if placed is None:
         return None, (), []
-    pos, q, box = placed
+    pos, q, box, path, start = placed
     actor = None
     if motion is not None:
         # the path is given relative to the group's position: record it in the world
-        dx, dy = pos[0] - motion.path[0][0], pos[1] - motion.path[0][1]
-        actor = {"path": tuple((x + dx, y + dy) for x, y in motion.path), "speed": speed,
+        dx, dy = pos[0] - path[0][0], pos[1] - path[0][1]
+        actor = {"path": tuple((x + dx, y + dy) for x, y in path), "speed": speed,
                  "loop": motion.loop}
         lin = (start.velocity[0] * speed, start.velocity[1] * speed, 0.0)
         ang = (0.0, 0.0, start.yaw_rate * speed)

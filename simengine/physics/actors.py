@@ -13,6 +13,10 @@ the ground. The phase of the mesh drawn at a capture is quantised to ``1 / PHASE
 a cycle, so at most ``PHASE_STEPS`` meshes per pedestrian are ever generated (each is cached
 per generator and parameter values); a stance foot then stands up to stride / (2 x
 PHASE_STEPS) (about 6 mm at a 1.4 m stride) from where the exact phase puts it.
+
+A ``cyclist`` pedals the same way: its ``pedal_phase`` advances by one crank turn per
+development (the wheel's rolling circumference, ``meta["wheel_radius"]``, times
+``GEAR_RATIO``), quantised alike (1/128 turn, 2.8 deg of crank).
 """
 
 from __future__ import annotations
@@ -27,7 +31,23 @@ from .bodies import inertial_offset
 from .snapshot import ObjectState
 
 PHASE_STEPS = 128  # quantisation of a walker's gait phase: meshes per cycle
-WALKERS = {"pedestrian": "gait_phase"}  # generator -> its gait phase parameter
+# A middle gear of a commuter bicycle: 65 gear inches on a 700C wheel (27.2 in with 35 mm
+# tyres) is a ratio of about 2.4, inside the 40-90 in a flat commute needs; the crank then
+# turns once per ~5.2 m, 58 rpm at 18 km/h (docs/references.md#actors-cycling).
+GEAR_RATIO = 2.4
+
+
+def _stride(meta: dict) -> float:
+    return float(meta["stride"])
+
+
+def _development(meta: dict) -> float:
+    """Metres ridden per crank turn: the wheel's rolling circumference x the gear ratio."""
+    return 2.0 * np.pi * float(meta["wheel_radius"]) * GEAR_RATIO
+
+
+# generator -> (its cycle phase parameter, metres travelled per cycle from its mesh meta)
+CYCLES = {"pedestrian": ("gait_phase", _stride), "cyclist": ("pedal_phase", _development)}
 
 
 class Actor:
@@ -39,10 +59,10 @@ class Actor:
         self.path = PathMotion(m["path"], m["speed"], m["loop"])
         self.height = float(obj.position[2])
         self.offset = np.asarray(inertial_offset(obj), np.float64)  # centre of mass, local
-        self.stride = None
-        if obj.generator in WALKERS:
-            self.phase_key = WALKERS[obj.generator]
-            self.stride = float(generated_mesh(obj.mesh_source).meta["stride"])
+        self.stride = None  # metres per cycle of the gait or the cranks
+        if obj.generator in CYCLES:
+            self.phase_key, per_cycle = CYCLES[obj.generator]
+            self.stride = per_cycle(generated_mesh(obj.mesh_source).meta)
 
     def state(self, t: float) -> ObjectState:
         """The actor's true state at ``t`` s into the recording (t < 0: the settle time)."""
@@ -57,7 +77,8 @@ class Actor:
                            mesh_source=self.mesh_at(pt.travelled))
 
     def mesh_at(self, travelled: float) -> GeneratedMesh | None:
-        """The posed mesh after walking ``travelled`` metres (None: the actor's own mesh)."""
+        """The posed mesh after walking or riding ``travelled`` metres (None: the actor's
+        own mesh)."""
         if self.stride is None:
             return None
         params = dict(self.obj.params)

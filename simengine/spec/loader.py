@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..assets import AssetResolver
+from .attach import check_attachments
 from .audio import AudioSpec, parse_audio
 from .classes import class_vocabulary
 from .corruptions import parse_corruptions
@@ -56,6 +57,7 @@ def scene_from_dict(data: Any, source: str = "<scene>",
     groups = parse_groups(root.get("objects"), templates, assets)
     schedule = parse_schedule(root.get("simulation", {}))
     sensors, plain_sensors = parse_sensors(root.get("sensors"), base_dir)
+    check_attachments(root.get("sensors"), sensors, groups)
     plain["sensors"] = plain_sensors
 
     max_objects = 0

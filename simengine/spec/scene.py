@@ -140,6 +140,9 @@ class PoseSpec:
     euler_deg: Vec3 | None
     velocity: Vec3 | None = None  # m/s, world frame: the sensor moves during the recording
     angular_velocity: Vec3 | None = None  # rad/s, world frame
+    # the name of a one-actor group with motion the sensor rides: position and orientation
+    # are then in the actor's body frame (x forward along its path, z up)
+    attach: str | None = None
 
 
 @dataclass(frozen=True)

@@ -167,8 +167,14 @@ def _check_camera(params: dict[str, Any], merged: Node) -> None:
 
 
 def _pose(node: Node) -> PoseSpec:
-    node.mapping({"position", "look_at", "up", "euler_deg", "velocity", "angular_velocity"},
-                 required={"position"})
+    node.mapping({"position", "look_at", "up", "euler_deg", "velocity", "angular_velocity",
+                  "attach"}, required={"position"})
+    if node.has("attach"):  # which group it names is checked with the groups (spec.attach)
+        node.get("attach").string()
+        for key in ("velocity", "angular_velocity"):
+            if node.has(key):
+                raise node.get(key).error("not used with attach (the sensor moves with the "
+                                          "actor it rides)", show_value=False)
     if node.has("look_at") and node.has("euler_deg"):
         raise node.error("expected either look_at or euler_deg, not both", show_value=False)
     up = node.get("up", [0.0, 0.0, 1.0]).numbers(3)
@@ -180,7 +186,8 @@ def _pose(node: Node) -> PoseSpec:
                     euler_deg=parse_vec3(node.get("euler_deg")) if node.has("euler_deg") else None,
                     velocity=parse_vec3(node.get("velocity")) if node.has("velocity") else None,
                     angular_velocity=(parse_vec3(node.get("angular_velocity"))
-                                      if node.has("angular_velocity") else None))
+                                      if node.has("angular_velocity") else None),
+                    attach=node.get("attach").value if node.has("attach") else None)
     if pose.look_at is not None and all(
             _may_coincide(a, b) for a, b in zip(pose.position, pose.look_at, strict=True)):
         raise node.get("look_at").error("expected a point away from position")

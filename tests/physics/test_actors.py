@@ -167,3 +167,29 @@ def test_a_long_path_fits_in_the_stored_instance():
     out = simengine.Engine(scene([group], (0.1,)), 0).sample(0)
     assert int(out["objects/count"]) == 1  # the second copy starts on the first: dropped
     assert out["meta/instance_json"][-1] == 0  # stored, with room to spare
+
+
+CYCLIST = {"stature": 1.75, "pedal_phase": 0.1, "upper_color": 1, "lower_color": 2,
+           "skin_tone": 1, "frame_color": 3, "tyre_width": 0.035, "wheelbase": 1.02}
+
+
+def test_riding_cyclist_turns_its_cranks_by_the_distance_over_the_development():
+    """Crank angle read from the posed mesh's pedals (right pedal about their midpoint,
+    0 at the top, forward positive) advances by distance / (pi x wheel diameter x 2.4)
+    turns: a 700C rim (622 mm bead seat) with a 35 mm tyre as tall as it is wide."""
+    speed, times = 5.0, (0.1, 0.3, 0.5)
+    spec = scene([{"name": "rider", "template": {
+        "shape": "procedural", "generator": "cyclist", "params": CYCLIST},
+        "motion": {"path": [[-5, 1], [15, 1]], "speed": speed}}], times)
+    _, result = simulate_sample(spec, 0, 0)
+    development = math.pi * (0.622 + 2 * CYCLIST["tyre_width"]) * 2.4  # m per crank turn
+    angles = []
+    for snap in result.snapshots:
+        pedals = np.asarray(generated_mesh(snap.objects[0].mesh_source).meta["pedals"])
+        rel = pedals[0] - pedals.mean(axis=0)
+        angles.append(math.atan2(rel[0], rel[2]) / (2 * math.pi))  # turns
+    assert angles[0] == pytest.approx(CYCLIST["pedal_phase"] + speed * times[0] / development,
+                                      abs=1 / 256 + 1e-9)
+    for a, b, dt in ((angles[0], angles[1], 0.2), (angles[1], angles[2], 0.2)):
+        turned = (b - a) % 1.0
+        assert turned == pytest.approx(speed * dt / development, abs=1 / 128 + 1e-9)
