@@ -206,6 +206,7 @@ def check_placements(file: str, world: WorldSpec, groups: tuple[GroupSpec, ...],
     fixed objects with fixed poses that overlap (or copies of one at a fixed position),
     sensors with fixed positions inside fixed geometry. Raises SpecError."""
     fixed: list[tuple[int, GroupSpec, dict[str, Any]]] = []
+    surfaces: list[tuple[int, GroupSpec, dict[str, Any]]] = []
     for i, g in enumerate(groups):
         # copies of a centred shape at one spot overlap
         centred = g.template.shape not in ("mesh", "urdf", "procedural")
@@ -219,6 +220,9 @@ def check_placements(file: str, world: WorldSpec, groups: tuple[GroupSpec, ...],
         obj = _smallest_object(g)
         if obj is None:
             continue
+        if g.template.surface:  # others stand on it: only sensors are kept out of it
+            surfaces.append((i, g, obj))
+            continue
         for j, h, other in fixed:
             if boxes_overlap(obj["aabb"], other["aabb"]):
                 raise SpecError(file, f"objects[{i}].position",
@@ -227,7 +231,7 @@ def check_placements(file: str, world: WorldSpec, groups: tuple[GroupSpec, ...],
                                 f"than {SPAWN_GAP * 1000:g} mm, and the spawner would drop "
                                 f"'{g.name}'; expected fixed objects placed apart")
         fixed.append((i, g, obj))
-    solids = [(i, g, _solids(obj)) for i, g, obj in fixed]
+    solids = [(i, g, _solids(obj)) for i, g, obj in fixed + surfaces]
     w = world
     # a room whose size is drawn: outside even the largest one is outside every one
     room = (tuple(float(v.support()[1]) for v in w.room.size) if w.room is not None else None)

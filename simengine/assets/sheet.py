@@ -3,8 +3,7 @@ simengine's own camera (``simengine assets -o sheet.png``).
 
 Each tile is one sample of a tiny scene: a concrete ground, the generated object fixed at
 the origin with parameters drawn uniformly over their ranges (seeded), and a camera placed
-from the object's size. The camera colours an object with one colour (its first part's
-here); per-part colours and textures are the appearance issue's work.
+from the object's size. Each part shows its generator's colour.
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ def example_scene(name: str, values: dict[str, float] | None, width: int, height
         "objects": [{"name": name,
                      "template": {"shape": "procedural", "generator": name,
                                   **({} if values is None else {"params": values}),
-                                  "fixed": fixed, "color": list(mesh.part_colors[0])},
+                                  "fixed": fixed},
                      "position": [0.0, 0.0, 0.0]}],
         "simulation": ({"capture_times": [0.0], "duration": 0.01} if fixed else
                        {"capture_times": [1.0], "duration": 1.0}),

@@ -77,6 +77,9 @@ def draw_object(spec: SceneSpec, group: GroupSpec, index: int, rng: np.random.Ge
             pos = (pos[0] + path[0][0], pos[1] + path[0][1], pos[2])
             q = quat_from_euler(0.0, 0.0, start.yaw)
         box = world_aabb(lo, hi, pos, q)
+        if t.surface:  # others stand on it: no overlap to check
+            placed = (pos, q, NO_BOX, path, start)
+            break
         if has_ground and box[0][2] < -1e-9 and not t.fixed:
             continue
         if not any(boxes_overlap(box, other) for other in boxes):
@@ -132,6 +135,10 @@ def world_aabb(lo, hi, pos, q) -> tuple[np.ndarray, np.ndarray]:
     c = R @ ((np.asarray(lo) + np.asarray(hi)) / 2) + np.asarray(pos)
     h = np.abs(R) @ ((np.asarray(hi) - np.asarray(lo)) / 2)
     return c - h, c + h
+
+
+# the box a surface leaves for the overlap checks: min above max, so it meets nothing
+NO_BOX = (np.full(3, np.inf), np.full(3, -np.inf))
 
 
 def boxes_overlap(a, b) -> bool:

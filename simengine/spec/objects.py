@@ -20,7 +20,7 @@ from .world import MATERIALS
 TEMPLATE_KEYS = {"shape", "size", "radius", "length", "mesh", "urdf", "scale", "class", "color",
                  "texture",
                  "mass", "friction", "restitution", "material", "fixed", "generator", "params",
-                 "collision"}
+                 "collision", "surface"}
 GROUP_KEYS = {"name", "template", "count", "position", "orientation", "linear_velocity",
               "angular_velocity", "motion"} | (TEMPLATE_KEYS - {"shape"})
 MAX_OBJECTS = 512
@@ -102,7 +102,18 @@ def _template(node: Node, assets: AssetResolver, group_overrides: Node | None) -
         texture=parse_texture(pick("texture")),
         generator=None if gen is None else gen.name, params=params,
         collision=_collision(pick("collision"), shape, fixed),
+        surface=_surface(pick("surface"), fixed),
     )
+
+
+def _surface(node: Node | None, fixed: bool) -> bool:
+    """``surface: true``: a fixed object other objects stand on (a road, a floor slab)."""
+    if node is None:
+        return False
+    surface = node.boolean()
+    if surface and not fixed:
+        raise node.error("expected a fixed object (a surface others stand on does not move)")
+    return surface
 
 
 def _collision(node: Node | None, shape: str, fixed: bool) -> str | None:

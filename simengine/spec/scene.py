@@ -103,6 +103,9 @@ class TemplateSpec:
     generator: str | None = None  # shape procedural: a registered generator's name
     params: dict[str, Param] | None = None  # shape procedural: every parameter, in its order
     collision: str | None = None  # mesh, procedural: hull | vhacd | mesh; None: the default
+    # a fixed surface other objects stand on (a road): the spawner does not keep objects
+    # out of its bounding box, nor it out of theirs
+    surface: bool = False
 
 
 @dataclass(frozen=True)

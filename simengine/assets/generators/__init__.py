@@ -22,7 +22,7 @@ from typing import Any
 from ..mesh import PartMesh
 
 CATEGORIES = ("vehicle", "person", "street", "indoor", "household")
-MODULES = ("household", "indoor", "vehicles", "street", "people")
+MODULES = ("household", "indoor", "vehicles", "street", "road", "people")
 
 
 @dataclass(frozen=True)
