@@ -13,32 +13,10 @@ from simengine.assets import generate, generator
 from simengine.geometry import bvh
 from simengine.geometry._raycast_kernels import STACK, _mesh
 
+from ._brute_force import ray_triangle_distances
 from .test_bvh import check_structure
 
 GENERATED = ("building", "sedan", "pedestrian", "tree", "shelf", "mug", "traffic_light")
-
-
-def brute_force(o: np.ndarray, d: np.ndarray, tris: np.ndarray, chunk: int = 64
-                ) -> np.ndarray:
-    """(R, T) distance t > 0 of every ray to every triangle (inf where it misses),
-    Möller–Trumbore with divisions (barycentrics u, v in [0, 1], u + v <= 1)."""
-    out = np.full((len(o), len(tris)), np.inf)
-    v0 = tris[:, 0]
-    e1, e2 = tris[:, 1] - v0, tris[:, 2] - v0
-    for s in range(0, len(o), chunk):
-        oo, dd = o[s:s + chunk, None, :], d[s:s + chunk, None, :]
-        p = np.cross(dd, e2[None])
-        det = np.einsum("rtk,tk->rt", p, e1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = 1.0 / det
-            w = oo - v0[None]
-            u = np.einsum("rtk,rtk->rt", w, p) * inv
-            q = np.cross(w, e1[None])
-            v = np.einsum("rtk,rtk->rt", dd, q) * inv
-            t = np.einsum("rtk,tk->rt", q, e2) * inv
-        ok = (np.abs(det) > 1e-18) & (u >= 0) & (u <= 1) & (v >= 0) & (u + v <= 1) & (t > 0)
-        out[s:s + chunk] = np.where(ok, t, np.inf)
-    return out
 
 
 def rays_at(lo: np.ndarray, hi: np.ndarray, n: int, rng: np.random.Generator):
@@ -60,7 +38,7 @@ def check_hits(vertices: np.ndarray, faces: np.ndarray, n_rays: int, seed: int) 
     source = vertices[faces].astype(np.float64)
     o, d = rays_at(source.reshape(-1, 3).min(0), source.reshape(-1, 3).max(0), n_rays,
                    np.random.default_rng(seed))
-    all_t = brute_force(o, d, source)
+    all_t = ray_triangle_distances(o, d, source)
     expected = all_t.min(axis=1)
     stack = np.zeros(STACK, np.int32)
     got_t, got_face = np.full(n_rays, np.inf), np.full(n_rays, -1)

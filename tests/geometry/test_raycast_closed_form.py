@@ -29,6 +29,7 @@ from simengine.geometry.scene_geometry import (
     PartDesc,
     build_geometry,
 )
+from tests.geometry._brute_force import ray_triangle_distances
 
 DATA = Path(pybullet_data.getDataPath())
 CUBE_OBJ = str(DATA / "cube.obj")  # unit cube, vertices at ±0.5
@@ -317,32 +318,14 @@ def test_cube_mesh_equals_the_box(scale) -> None:
     np.testing.assert_allclose(got_mesh.normal[both], got_box.normal[both], atol=NORMAL_TOL)
 
 
-def moller_trumbore(o: np.ndarray, d: np.ndarray, tris: np.ndarray, chunk: int = 128
+def moller_trumbore(o: np.ndarray, d: np.ndarray, tris: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Brute force: nearest t (inf on a miss) and triangle index (−1) of every ray over every
     triangle (T, 3, 3), world frame."""
-    t_best = np.full(len(o), np.inf)
-    tri_best = np.full(len(o), -1)
-    v0 = tris[:, 0]
-    e1 = tris[:, 1] - v0
-    e2 = tris[:, 2] - v0
-    for s in range(0, len(o), chunk):
-        oo, dd = o[s:s + chunk, None, :], d[s:s + chunk, None, :]
-        pv = np.cross(dd, e2[None])
-        det = np.einsum("rtk,tk->rt", pv, e1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = 1.0 / det
-            tv = oo - v0[None]
-            u = np.einsum("rtk,rtk->rt", tv, pv) * inv
-            qv = np.cross(tv, e1[None])
-            v = np.einsum("rtk,rtk->rt", dd, qv) * inv
-            t = np.einsum("rtk,tk->rt", qv, e2) * inv
-        ok = (np.abs(det) > 1e-18) & (u >= 0) & (u <= 1) & (v >= 0) & (u + v <= 1) & (t > 0)
-        t = np.where(ok, t, np.inf)
-        k = np.argmin(t, axis=1)
-        t_best[s:s + chunk] = t[np.arange(len(k)), k]
-        tri_best[s:s + chunk] = np.where(np.isfinite(t_best[s:s + chunk]), k, -1)
-    return t_best, tri_best
+    t = ray_triangle_distances(o, d, tris)
+    k = np.argmin(t, axis=1)
+    t_best = t[np.arange(len(k)), k]
+    return t_best, np.where(np.isfinite(t_best), k, -1)
 
 
 def load_obj_triangles(path: str) -> np.ndarray:

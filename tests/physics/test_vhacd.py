@@ -64,7 +64,12 @@ def write_scene(folder, collision: str | None):
 
 
 def resting_ball_height(scene_path) -> float:
-    instance = sample_instance(load_scene(scene_path), 0, 0)
+    return settled_ball_height(sample_instance(load_scene(scene_path), 0, 0))
+
+
+def settled_ball_height(instance: SceneInstance) -> float:
+    """The height of the object of group ``ball`` after 2 s under gravity, the instance's
+    bodies spawned in a fresh PyBullet client as the engine spawns them."""
     client = p.connect(p.DIRECT)
     try:
         p.setGravity(0, 0, -9.81, physicsClientId=client)

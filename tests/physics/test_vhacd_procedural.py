@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from simengine._pybullet import pybullet as p
 from simengine.instance import sample_instance
-from simengine.physics.bodies import environment_parts, spawn_environment, spawn_object
 from simengine.spec.loader import scene_from_dict
+
+from .test_vhacd import settled_ball_height
 
 MUG = {"height": 0.1, "diameter": 0.095, "wall": 0.005, "handle_reach": 0.03, "color": 0}
 BALL = 0.02  # radius: the opening is 2 × 0.0425 m across
@@ -36,19 +36,7 @@ def resting_ball_height(collision: str | None) -> float:
         "sensors": [{"name": "cam", "preset": "rgbd_d435_640x480",
                      "pose": {"position": [1, 0, 1], "look_at": [0, 0, 0]}}],
     }, source="<mug>")
-    instance = sample_instance(spec, 0, 0)
-    client = p.connect(p.DIRECT)
-    try:
-        p.setGravity(0, 0, -9.81, physicsClientId=client)
-        for part in environment_parts(instance):
-            spawn_environment(part, client)
-        bodies = {o.group: spawn_object(o, client) for o in instance.objects}
-        for _ in range(480):  # 2 s at 240 Hz: fallen and settled
-            p.stepSimulation(physicsClientId=client)
-        pos, _ = p.getBasePositionAndOrientation(bodies["ball"], physicsClientId=client)
-        return pos[2]
-    finally:
-        p.disconnect(client)
+    return settled_ball_height(sample_instance(spec, 0, 0))
 
 
 def test_hull_holds_the_ball_on_the_rim():
