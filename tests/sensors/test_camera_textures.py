@@ -240,3 +240,29 @@ def test_point_part_labels_match_trimesh(sedan_sample) -> None:
     print(f"point part labels agreeing with trimesh: {agree:.4f} of {hit.sum()}")
     assert hit.sum() > 50 and agree > 0.97
     assert np.all(part[~hit] == 0)
+
+
+def test_vertex_colours_of_a_ply(tmp_path) -> None:
+    """A PLY box whose two halves carry two vertex colours (written by trimesh) shows each
+    colour where cv2.projectPoints puts points well inside that half of its top face."""
+    top = trimesh.creation.box((1.0, 1.0, 0.02))
+    top = top.subdivide().subdivide()  # vertices inside the faces: x = ±0.25 exist
+    left, right = np.array([200, 60, 30]), np.array([30, 160, 90])
+    colors = np.where(top.vertices[:, [0]] < -0.01, left, right)
+    # a face straddling x = 0 blends its corners' colours: test points away from there
+    top.visual = trimesh.visual.ColorVisuals(top, vertex_colors=np.column_stack(
+        [colors, np.full(len(colors), 255)]).astype(np.uint8))
+    top.export(tmp_path / "two.ply")
+    data = scene({"shape": "mesh", "mesh": "two.ply"}, (0.0, 0.0, 0.4),
+                 [camera((0.2, -1.2, 1.6), (0.0, 0.0, 0.4))])
+    sample, _ = render(data, source=str(tmp_path / "scene.yaml"))
+    rgb, K, T = (sample["camera/cam/rgb"][0], sample["camera/cam/K"],
+                 sample["camera/cam/T_world_cam"][0])
+    pos = sample["objects/position"][0, 0]
+    points = np.array([[-0.4, -0.1, 0.01], [-0.35, 0.2, 0.01], [0.4, 0.1, 0.01],
+                       [0.35, -0.2, 0.01]]) + pos
+    T_cw = np.linalg.inv(T)
+    px, _ = cv2.projectPoints(points, cv2.Rodrigues(T_cw[:3, :3])[0], T_cw[:3, 3], K, None)
+    px = np.rint(px.reshape(-1, 2)).astype(int)
+    seen = rgb[px[:, 1], px[:, 0]].astype(int)
+    np.testing.assert_allclose(seen, [left, left, right, right], atol=1)
