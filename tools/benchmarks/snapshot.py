@@ -21,6 +21,7 @@ from simengine.geometry.scene_geometry import (
     BOX,
     CAPSULE,
     CYLINDER,
+    DEFAULT_COLOR,
     MESH,
     SPHERE,
     SceneGeometry,
@@ -76,7 +77,7 @@ class PyBulletTwin:
         self.instance_of_body: dict[int, int] = {}
         try:
             for desc, pos, q, inst, _cls, _mat, color, *_ in parts:
-                col, vis = self._shapes(desc, (*color, 1.0))
+                col, vis = self._shapes(desc, (*(color or DEFAULT_COLOR), 1.0))
                 body = p.createMultiBody(0.0, col, vis, basePosition=pos, baseOrientation=q,
                                          physicsClientId=self.client)
                 self.instance_of_body[body] = inst
