@@ -99,16 +99,7 @@ def test_deterministic(name):
         assert other.data.tobytes() != a.data.tobytes()
 
 
-# The published saturate table desaturates (×0.3, ×0.1) and then oversaturates (×2, ×5,
-# ×20): on tabletop's already saturated colours ×2 clips and changes less than ×0.1 did,
-# so its measured change is not monotone there (it is on indoor_room, see
-# test_severity_monotone.py). Kept as the published table; the failure is expected.
-NOT_MONOTONE_ON_TABLETOP = {"saturate"}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="published table")) if n in
-    NOT_MONOTONE_ON_TABLETOP else n for n in ALL])
+@pytest.mark.parametrize("name", ALL)
 def test_degradation_grows_with_severity(name):
     """Same seed at every severity (common random numbers), so the comparison is between
     severities, not between random draws."""
