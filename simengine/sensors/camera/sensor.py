@@ -83,8 +83,8 @@ class Camera(Sensor):
         R = R_world_body @ R_BODY_OPTICAL
         T = np.eye(4)
         T[:3, :3], T[:3, 3] = R, position
-        pose = Pose(R, position, np.asarray(self.sensor.linear_velocity, np.float64),
-                    np.asarray(self.sensor.angular_velocity, np.float64))
+        # the motion at t (a sensor riding an actor turns and changes speed along its path)
+        pose = Pose(R, position, *self.sensor.velocity_at(t))
         return T, pose
 
     # --- layout -------------------------------------------------------------------------

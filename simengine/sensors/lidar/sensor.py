@@ -123,18 +123,21 @@ class Lidar(Sensor):
         shape = (len(self.elevation), len(self.azimuth))
         for f, (geometry, t_capture) in enumerate(frames):
             T = self.pose_at(t_capture)
-            ret = self._returns(geometry, T)
+            # the sweep's motion is the sensor's at the capture (an actor's changes along
+            # its path)
+            motion = self.sensor.velocity_at(t_capture)
+            ret = self._returns(geometry, T, motion)
             noise = rng.standard_normal((self.slots, ret.range.shape[1]))
-            self._write(out, f, geometry, T, ret, noise, shape)
+            self._write(out, f, geometry, T, ret, noise, shape, motion)
             if objects is not None:
                 self._object_labels(out, f, T, objects)
         return out
 
     # --- the sweep ----------------------------------------------------------------------
-    def _cast(self, g: SceneGeometry, T: np.ndarray, d_body: np.ndarray, tau: np.ndarray
+    def _cast(self, g: SceneGeometry, T: np.ndarray, d_body: np.ndarray, tau: np.ndarray,
+              motion: tuple[np.ndarray, np.ndarray]
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        s = self.sensor
-        return cast_sweep(g, T, s.linear_velocity, s.angular_velocity, d_body, tau,
+        return cast_sweep(g, T, motion[0], motion[1], d_body, tau,
                           float(self.params["max_range"]))
 
     def _power(self, g: SceneGeometry, t, part, cos, tri) -> np.ndarray:
@@ -146,11 +149,12 @@ class Lidar(Sensor):
         power = model.received_power(refl, cos, t, float(self.params["atmospheric_attenuation"]))
         return np.where((part >= 0) & (t >= float(self.params["min_range"])), power, 0.0)
 
-    def _returns(self, g: SceneGeometry, T: np.ndarray) -> Returns:
+    def _returns(self, g: SceneGeometry, T: np.ndarray,
+                 motion: tuple[np.ndarray, np.ndarray]) -> Returns:
         p = self.params
         tau = self.fire_time.ravel()
         floor = model.detection_floor(p)
-        t, part, cos, tri = self._cast(g, T, self.d_body, tau)
+        t, part, cos, tri = self._cast(g, T, self.d_body, tau, motion)
         power = self._power(g, t, part, cos, tri)
         ret = single_ray_returns(t, power, part, floor, self.slots, tri)
         K = int(p["beam_samples"])
@@ -168,7 +172,7 @@ class Lidar(Sensor):
         # the first sub-ray is the centre ray, already cast: cast the K − 1 others
         offsets = model.subray_offsets(K, divergence)[1:]
         d_sub = model.subray_directions(self.d_body[edge], offsets)
-        ts, ps, cs, tris = self._cast(g, T, d_sub, np.repeat(tau[edge], K - 1))
+        ts, ps, cs, tris = self._cast(g, T, d_sub, np.repeat(tau[edge], K - 1), motion)
         pw = self._power(g, ts, ps, cs, tris)
         sub = group_returns(np.column_stack([t[edge], ts.reshape(-1, K - 1)]),
                             np.column_stack([power[edge], pw.reshape(-1, K - 1)]),
@@ -181,7 +185,8 @@ class Lidar(Sensor):
 
     # --- outputs ------------------------------------------------------------------------
     def _write(self, out: dict, f: int, g: SceneGeometry, T: np.ndarray, ret: Returns,
-               noise: np.ndarray, shape: tuple[int, int]) -> None:
+               noise: np.ndarray, shape: tuple[int, int],
+               motion: tuple[np.ndarray, np.ndarray]) -> None:
         p = self.params
         r_min, r_max = float(p["min_range"]), float(p["max_range"])
         hit = ret.part >= 0
@@ -194,7 +199,7 @@ class Lidar(Sensor):
         tau = self.fire_time.ravel()
         xyz = measured[..., None] * self.d_body[None]
         if p["motion_compensation"] and p["motion_distortion"]:
-            xyz = self._compensate(xyz, tau, T)
+            xyz = self._compensate(xyz, tau, T, motion)
         slot_shape = (self.slots, *shape) if self.slots > 1 else shape
         out["range"][f] = measured.reshape(slot_shape)
         out["intensity"][f] = inten.reshape(slot_shape)
@@ -209,15 +214,15 @@ class Lidar(Sensor):
         out["return_count"][f] = hit.sum(axis=0).reshape(shape)
         out["T_world_lidar"][f] = T
 
-    def _compensate(self, xyz: np.ndarray, tau: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _compensate(self, xyz: np.ndarray, tau: np.ndarray, T: np.ndarray,
+                    motion: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         """Points (S, N, 3) in the lidar frame at their firing times → the lidar frame at
         the capture instant: p0 = R0ᵀ(v·τ + rot(ω, τ)·R0·p)."""
-        s = self.sensor
+        v, w = motion
         R0 = T[:3, :3]
         taus = np.tile(tau, xyz.shape[0])
-        world = rotate_by(np.asarray(s.angular_velocity, np.float64), taus,
-                          rotate_rows(xyz.reshape(-1, 3), R0))
-        world = world + taus[:, None] * np.asarray(s.linear_velocity, np.float64)
+        world = rotate_by(w, taus, rotate_rows(xyz.reshape(-1, 3), R0))
+        world = world + taus[:, None] * v
         return rotate_rows(world, R0.T).reshape(xyz.shape)
 
     def _object_labels(self, out: dict, f: int, T: np.ndarray, objects: dict) -> None:

@@ -52,17 +52,38 @@ class ArrayMotion:
     def build(cls, sensor, capsules: np.ndarray, axes: np.ndarray, n: int, fs: float
               ) -> ArrayMotion:
         t = np.arange(n) / fs
-        origin = np.asarray(sensor.position, np.float64)[None, :] \
-            + np.asarray(sensor.linear_velocity, np.float64)[None, :] * t[:, None]
-        w = np.asarray(sensor.angular_velocity, np.float64)
-        R0 = sensor.pose_at(0.0)[1]
-        rot = np.broadcast_to(R0, (n, 3, 3)) if not np.any(w) else _rodrigues(w, t) @ R0
+        if getattr(sensor, "attach", None) is not None:
+            origin, rot = _along_path(sensor, t)
+        else:
+            origin = np.asarray(sensor.position, np.float64)[None, :] \
+                + np.asarray(sensor.linear_velocity, np.float64)[None, :] * t[:, None]
+            w = np.asarray(sensor.angular_velocity, np.float64)
+            R0 = sensor.pose_at(0.0)[1]
+            rot = np.broadcast_to(R0, (n, 3, 3)) if not np.any(w) else _rodrigues(w, t) @ R0
         pos = origin[None, :, :] + np.einsum("nij,cj->cni", rot, capsules)
         ax = np.einsum("nij,cj->cni", rot, axes)
         return cls(np.ascontiguousarray(pos), np.ascontiguousarray(ax), origin, rot, fs)
 
     def index(self, t: float) -> int:
         return int(min(max(round(t * self.fs), 0), self.origin.shape[0] - 1))
+
+
+PATH_STEP_S = 1e-3  # poses of an array riding an actor: exact every ms, linear in between
+
+
+def _along_path(sensor, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Origin (N, 3) and rotation (N, 3, 3) at times ``t`` of an array riding an actor
+    (``SensorInstance.pose_at`` follows its path: speed and heading change at corners).
+    Between poses a millisecond apart the interpolation errs by under a micrometre in
+    position and, turning at 4 rad/s (a car's tightest corners), by 2e-6 in the rotation
+    matrix (0.1 nm at a capsule 3 cm from the centre)."""
+    grid = np.arange(0.0, t[-1] + 2 * PATH_STEP_S, PATH_STEP_S) if len(t) else np.zeros(1)
+    poses = [sensor.pose_at(float(g)) for g in grid]
+    origins = np.array([p[0] for p in poses])
+    rotations = np.array([p[1] for p in poses]).reshape(len(grid), 9)
+    origin = np.column_stack([np.interp(t, grid, origins[:, k]) for k in range(3)])
+    rot = np.column_stack([np.interp(t, grid, rotations[:, k]) for k in range(9)])
+    return origin, rot.reshape(-1, 3, 3)
 
 
 def _rodrigues(w: np.ndarray, t: np.ndarray) -> np.ndarray:
