@@ -110,3 +110,16 @@ def test_new_scene_is_deterministic_across_workers(rendered_twice):
         x, y = a[key][:], b[key][:]
         assert x.dtype == y.dtype and x.shape == y.shape, key
         assert x.tobytes() == y.tobytes(), key
+
+
+@pytest.mark.parametrize("name", [*NEW_SCENES, "tabletop"])
+def test_scene_sample_is_the_same_on_one_and_two_numba_threads(name):
+    """Moving actors, generated meshes, textures (tabletop's table and duck) and part labels
+    render to the same bytes whatever the Numba thread count."""
+    from tests.conftest import on_one_and_two_threads
+
+    engine = small_engine(ROOT / "scenes" / f"{name}.yaml")
+    one, two = on_one_and_two_threads(lambda: engine.sample(1))
+    assert one.keys() == two.keys()
+    for key in one:
+        assert np.asarray(one[key]).tobytes() == np.asarray(two[key]).tobytes(), key
