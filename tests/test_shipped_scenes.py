@@ -15,6 +15,7 @@ import zarr
 
 from simengine import Engine
 from simengine.jobs.render_store import render_store
+from tests.conftest import assert_samples_equal, on_one_and_two_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENES = sorted((ROOT / "scenes").glob("*.yaml"))
@@ -116,10 +117,5 @@ def test_new_scene_is_deterministic_across_workers(rendered_twice):
 def test_scene_sample_is_the_same_on_one_and_two_numba_threads(name):
     """Moving actors, generated meshes, textures (tabletop's table and duck) and part labels
     render to the same bytes whatever the Numba thread count."""
-    from tests.conftest import on_one_and_two_threads
-
     engine = small_engine(ROOT / "scenes" / f"{name}.yaml")
-    one, two = on_one_and_two_threads(lambda: engine.sample(1))
-    assert one.keys() == two.keys()
-    for key in one:
-        assert np.asarray(one[key]).tobytes() == np.asarray(two[key]).tobytes(), key
+    assert_samples_equal(*on_one_and_two_threads(lambda: engine.sample(1)))
