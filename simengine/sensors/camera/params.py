@@ -49,4 +49,10 @@ PARAMS = {
     "output_flow": Field("boolean", default=True, random=False),
     # per-pixel part labels of meshes (`part`, ids into the store's `parts` attribute)
     "output_parts": Field("boolean", default=False, random=False),
+    # Anti-aliasing: the image averages this many rays per pixel (in linear light) through
+    # a rank-1 lattice of points in the pixel (sensors/camera/sampling.py); labels stay
+    # those of the pixel centre. `coverage`: the fraction of a pixel's samples (over its
+    # area and the exposure) that see the centre's instance.
+    "samples_per_pixel": Field("integer", default=1, minimum=1, maximum=64, random=False),
+    "output_coverage": Field("boolean", default=False, random=False),
 }

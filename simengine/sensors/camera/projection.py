@@ -100,13 +100,15 @@ class CameraModel:
     def __hash__(self) -> int:
         return hash(self.key)
 
-    def pixel_rays(self) -> np.ndarray:
-        """Unit rays (H*W, 3) float64 in the optical frame through every pixel centre.
+    def pixel_rays(self, offset: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+        """Unit rays (H*W, 3) float64 in the optical frame through every pixel centre, or
+        through the point ``offset`` (du, dv) pixels from it (a subpixel sample).
 
         Row-major (v outer, u inner); ray ``v * W + u`` is the undistorted direction that
-        ``project`` maps to pixel (u, v). Cached per model; the array is read-only.
+        ``project`` maps to pixel (u + du, v + dv). Cached per model and offset; the array is
+        read-only.
         """
-        return _pixel_rays(self.key)
+        return _pixel_rays(self.key, (float(offset[0]), float(offset[1])))
 
     def project(self, points_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Project optical-frame points to distorted pixels (as ``cv2.projectPoints``).
@@ -235,11 +237,13 @@ def _smallest_positive_root(coeffs: list[float]) -> float:
 
 
 @functools.lru_cache(maxsize=8)
-def _pixel_rays(key: tuple[int, int, tuple[float, ...], tuple[float, ...]]) -> np.ndarray:
+def _pixel_rays(key: tuple[int, int, tuple[float, ...], tuple[float, ...]],
+                offset: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     """Cached body of ``CameraModel.pixel_rays`` for the model with this ``key``."""
     w, h, k, dist = key
     model = CameraModel(w, h, np.reshape(k, (3, 3)), np.asarray(dist))
-    u, v = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
+    u, v = np.meshgrid(np.arange(w, dtype=np.float64) + offset[0],
+                       np.arange(h, dtype=np.float64) + offset[1])
     xy = model.undistort_points(np.stack([u.ravel(), v.ravel()], axis=1))
     if np.isnan(xy).any():  # excluded by the construction check; never silently NaN rays
         raise ValueError(f"distortion {list(dist)} is not invertible over the image")

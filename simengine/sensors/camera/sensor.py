@@ -33,6 +33,7 @@ from ._mask_kernels import instance_extents
 from .effects import develop, stereo_depth
 from .labels import object_labels, optical_flow
 from .projection import CameraModel
+from .sampling import subpixel_offsets
 from .shading import FrameResult, Pose, shade_frame
 
 if TYPE_CHECKING:  # annotations only
@@ -110,6 +111,10 @@ class Camera(Sensor):
         if p["output_parts"]:
             out["part"] = OutputSpec((F, H, W), "int16",
                                      doc="part label of a mesh (root attr parts); 0 = none")
+        if p["output_coverage"]:
+            out["coverage"] = OutputSpec((F, H, W), "float32",
+                                         doc="fraction of the pixel's samples (area and "
+                                             "exposure) seeing the centre's instance")
         if p["depth_noise"]:
             out["depth_sensor"] = OutputSpec((F, H, W), "float32", unit="m",
                                              doc="stereo depth-sensor model; 0 = hole")
@@ -157,11 +162,12 @@ class Camera(Sensor):
     def _render(self, geometry: SceneGeometry, pose: Pose, background, offsets: np.ndarray,
                 light: dict, background_bottom, *, tone: float | None = None,
                 normals: bool = True, distances: bool = True,
-                labels: bool = False) -> FrameResult:
+                labels: bool = False, subpixel: tuple[float, float] = (0.0, 0.0)
+                ) -> FrameResult:
         near, far = float(self.params["near"]), float(self.params["far"])
         return shade_frame(self.model, pose, geometry, near, far, light, background,
                             background_bottom, offsets, tone=tone, normals=normals,
-                            distances=distances, labels=labels)
+                            distances=distances, labels=labels, subpixel=subpixel)
 
     def _fused_tone(self, image_params: dict, blurred: bool) -> float | None:
         """The gamma (0 = sRGB) to quantise with inside the render kernel when the image
@@ -171,20 +177,40 @@ class Camera(Sensor):
                    and image_params["noise"] is None and not blurred)
         return float(self.params["gamma"]) if neutral else None
 
+    def _samples(self, n_blur: int, blur: float) -> list[tuple[float, tuple[float, float]]]:
+        """The renders averaged into one image: (time offset, subpixel offset) each. With
+        motion blur and anti-aliasing both, max(n_blur, spp) renders pair the k-th exposure
+        time with the k-th point of the pixel (cycling the shorter list). None of either:
+        no extra render (the centre render is the image)."""
+        spp = int(self.params["samples_per_pixel"])
+        if not n_blur and spp == 1:
+            return []
+        points = subpixel_offsets(spp)
+        n = max(n_blur, spp)
+        return [(blur * (((k % n_blur) + 0.5) / n_blur - 0.5) if n_blur else 0.0,
+                 points[k % spp]) for k in range(n)]
+
     def _develop(self, res: FrameResult, geometry: SceneGeometry, pose: Pose, scene: dict,
-                 row_t: np.ndarray, n_blur: int, blur: float, image_params: dict,
-                 noise_seed: int, f: int) -> tuple[np.ndarray, dict[str, float]]:
-        """The image pipeline on linear light, after averaging the motion-blur samples."""
+                 row_t: np.ndarray, samples: list, image_params: dict, noise_seed: int,
+                 f: int) -> tuple[np.ndarray, dict[str, float], np.ndarray]:
+        """The image pipeline on linear light, after averaging the samples (motion blur,
+        anti-aliasing); also the coverage of each pixel's centre instance (1 without)."""
         linear = res.rgb_linear
-        if n_blur:
+        coverage = np.ones(res.instance.shape, np.float32)
+        if samples:
             linear = np.zeros_like(linear)
-            for s in range(n_blur):
-                offset = blur * ((s + 0.5) / n_blur - 0.5)
-                linear += self._render(geometry, pose, scene["background"], row_t + offset,
-                                       scene["light"], scene["background_bottom"],
-                                       normals=False, distances=False).rgb_linear
-            linear /= n_blur
-        return develop(linear, self.K, image_params, np.random.default_rng([noise_seed, f]))
+            seen = np.zeros(res.instance.shape, np.int32)
+            for offset, subpixel in samples:
+                r = self._render(geometry, pose, scene["background"], row_t + offset,
+                                 scene["light"], scene["background_bottom"], normals=False,
+                                 distances=False, subpixel=subpixel)
+                linear += r.rgb_linear
+                seen += r.instance == res.instance
+            linear /= len(samples)
+            coverage = (seen / len(samples)).astype(np.float32)
+        rgb, used = develop(linear, self.K, image_params,
+                            np.random.default_rng([noise_seed, f]))
+        return rgb, used, coverage
 
     def observe(self, capture: Capture, rng: np.random.Generator) -> dict[str, np.ndarray]:
         """Render every capture of ``capture.frames``, lit by ``capture.scene``, with the
@@ -211,7 +237,8 @@ class Camera(Sensor):
         }
         results: list[FrameResult] = []
         poses = []
-        tone = self._fused_tone(image_params, n_blur > 0)
+        samples = self._samples(n_blur, blur)
+        tone = self._fused_tone(image_params, bool(samples))
         want_normals = bool(p["output_normals"] or p["depth_noise"])
         want_distances = "range" in out or "flow" in out
         for f, (geometry, t_capture) in enumerate(frames):
@@ -223,12 +250,16 @@ class Camera(Sensor):
             results.append(res)
             if tone is not None:
                 out["rgb"][f] = res.rgb
+                if "coverage" in out:
+                    out["coverage"][f] = 1.0
                 used = {"exposure_gain": 1.0, "vignetting_strength": 0.0,
                         "vignetting_cos4": 0.0, "noise_shot": 0.0, "noise_read": 0.0,
                         "gamma": tone}
             else:
-                out["rgb"][f], used = self._develop(res, geometry, pose, scene, row_t, n_blur,
-                                                    blur, image_params, noise_seed, f)
+                out["rgb"][f], used, coverage = self._develop(
+                    res, geometry, pose, scene, row_t, samples, image_params, noise_seed, f)
+                if "coverage" in out:
+                    out["coverage"][f] = coverage
             for name in EFFECTS[:6]:
                 out[f"effects/{name}"][f] = used[name]
             out["effects/motion_blur_s"][f] = blur

@@ -62,11 +62,13 @@ def strip_order(height: int, width: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
-def strip_rays(model: CameraModel) -> tuple[np.ndarray, np.ndarray]:
-    """The pixel rays in strip order (``strip_order``) as (3, H·W), x, y and z each
-    contiguous (the visibility loops load them as vectors), and their 1 / z (H·W,): a
-    z-depth limit d is the ray distance d / z."""
-    rays = model.pixel_rays()[strip_order(model.height, model.width)]
+def strip_rays(model: CameraModel, offset: tuple[float, float] = (0.0, 0.0)
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The pixel rays (through each pixel's centre moved by ``offset`` pixels) in strip
+    order (``strip_order``) as (3, H·W), x, y and z each contiguous (the visibility loops
+    load them as vectors), and their 1 / z (H·W,): a z-depth limit d is the ray distance
+    d / z."""
+    rays = model.pixel_rays(offset)[strip_order(model.height, model.width)]
     components = np.ascontiguousarray(rays.T)
     inv_z = 1.0 / rays[:, 2]
     components.setflags(write=False)
@@ -75,10 +77,11 @@ def strip_rays(model: CameraModel) -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.lru_cache(maxsize=8)
-def tile_cones(model: CameraModel) -> tuple[np.ndarray, np.ndarray]:
+def tile_cones(model: CameraModel, offset: tuple[float, float] = (0.0, 0.0)
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Per tile: the unit axis (optical frame) and half-angle of the cone holding its rays
-    (the rays through the tile's pixel centres, which are the only rays cast)."""
-    rays = model.pixel_rays().reshape(model.height, model.width, 3)
+    (the rays through the tile's pixel centres moved by ``offset``, the only rays cast)."""
+    rays = model.pixel_rays(offset).reshape(model.height, model.width, 3)
     ty, tx = -(-model.height // TILE), -(-model.width // TILE)
     axes = np.zeros((ty * tx, 3))
     half = np.zeros(ty * tx)
@@ -140,7 +143,8 @@ def shade_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: f
                  far: float, light: dict, background: tuple, background_bottom: tuple | None,
                  row_time: np.ndarray, *, tone: float | None = None,
                  normals: bool = True, distances: bool = True,
-                 labels: bool = False) -> FrameResult:
+                 labels: bool = False, subpixel: tuple[float, float] = (0.0, 0.0)
+                 ) -> FrameResult:
     """Render one frame. ``row_time`` (H,) gives each image row's time offset from the
     capture (rolling shutter row time plus a motion-blur sample offset); zeros for a global
     shutter. (Per row, not per pixel: a part's local frame is then computed once a row.)
@@ -150,9 +154,10 @@ def shade_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: f
     other image effect is on. ``normals=False`` skips writing the normals, ``distances=False``
     the ray distances ``t`` and hit parts ``part`` (what range and flow need), both None
     then: a render of rgb, depth and masks alone writes a third fewer bytes. ``labels``
-    gives ``label``, each pixel's part label."""
+    gives ``label``, each pixel's part label. ``subpixel`` (du, dv) casts each pixel's ray
+    through that point of the pixel instead of its centre (an anti-aliasing sample)."""
     H, W = model.height, model.width
-    axes, half = tile_cones(model)
+    axes, half = tile_cones(model, subpixel)
     g = geometry
     # How far a part (or the camera) can move during the frame's time offsets.
     if np.shape(row_time) != (H,):
@@ -191,7 +196,7 @@ def shade_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: f
     normal = np.empty((H, W, 3) if normals else (1, 1, 3), np.float32)
     label = np.empty((H, W) if labels else (1, 1), np.int16)
     bottom = background if background_bottom is None else background_bottom
-    render_tiles(*strip_rays(model), W, H, np.ascontiguousarray(row_time, np.float64),
+    render_tiles(*strip_rays(model, subpixel), W, H, np.ascontiguousarray(row_time, np.float64),
                  pose.R_world_cam,
                  pose.position, pose.linear_velocity, pose.angular_velocity, near, far,
                  lists, counts, near_bound,
