@@ -54,3 +54,25 @@ def check_appearance(mesh) -> None:
     known = {m.name for m in MATERIALS}
     assert set(mesh.part_materials) <= known, mesh.part_materials
     assert all(0.0 <= c <= 1.0 for rgb in mesh.part_colors for c in rgb)
+
+
+MM = 1e-3
+
+
+def check_built(name: str, values, extents=None, centred: bool = True):
+    """Build ``name`` at ``values`` and check it: a valid mesh (``check_valid``) of known
+    materials and colours, whose trimesh extents are what ``extents(p)`` promises for the
+    resolved parameters p (None: any), to 1 mm, with its footprint centred on x = y = 0
+    unless ``centred`` is False (a mug's handle). Returns (p, mesh, trimesh mesh)."""
+    g = generator(name)
+    p = g.resolve(values)
+    mesh = g(values)
+    tm = check_valid(name, mesh)
+    check_appearance(mesh)
+    for axis, want in enumerate(extents(p) if extents else ()):
+        if want is not None:
+            assert abs(tm.extents[axis] - want) <= MM, (name, axis, tm.extents[axis], want, p)
+    if centred:
+        centre = tm.bounds.mean(axis=0)
+        assert abs(centre[0]) < MM and abs(centre[1]) < MM, (name, centre)
+    return p, mesh, tm

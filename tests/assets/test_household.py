@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simengine.assets import generate, generator, generators
+from simengine.assets import generate, generators
 
-from ._checks import check_appearance, check_valid, corners_and_draws
+from ._checks import check_built, check_valid, corners_and_draws
 
 MM = 1e-3
 
@@ -38,16 +38,7 @@ def test_the_household_family_is_registered():
 @pytest.mark.parametrize("name", sorted(EXTENTS))
 def test_valid_meshes_with_promised_extents_over_the_ranges(name):
     for values in corners_and_draws(name):
-        mesh = generate(name, values)
-        tm = check_valid(name, mesh)
-        check_appearance(mesh)
-        p = generator(name).resolve(values)
-        for axis, want in enumerate(EXTENTS[name](p)):
-            if want is not None:
-                assert tm.extents[axis] == pytest.approx(want, abs=MM), (name, axis, p)
-        centre = tm.bounds.mean(axis=0)
-        if name != "mug":
-            assert abs(centre[0]) < MM and abs(centre[1]) < MM, (name, centre)
+        p, mesh, _ = check_built(name, values, EXTENTS[name], centred=name != "mug")
         expected = CUTLERY_PARTS[int(p["kind"])] if name == "cutlery" else PARTS[name]
         assert set(mesh.parts) == expected
 

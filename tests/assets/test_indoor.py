@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import trimesh
 
-from simengine.assets import generate, generator, generators
+from simengine.assets import generate, generators
 
-from ._checks import check_appearance, check_valid, corners_and_draws
+from ._checks import check_built, corners_and_draws
 
 MM = 1e-3
 EXTENTS = {  # (x, y, z) extents from the parameters; the front faces +x
@@ -44,12 +44,7 @@ def test_the_indoor_family_is_registered():
 @pytest.mark.parametrize("name", sorted(EXTENTS))
 def test_valid_meshes_with_promised_extents_over_the_ranges(name):
     for values in corners_and_draws(name):
-        mesh = generate(name, values)
-        tm = check_valid(name, mesh)
-        check_appearance(mesh)
-        p = generator(name).resolve(values)
-        np.testing.assert_allclose(tm.extents, EXTENTS[name](p), atol=MM, err_msg=str(p))
-        np.testing.assert_allclose(tm.bounds.mean(axis=0)[:2], 0.0, atol=MM)
+        _, mesh, _ = check_built(name, values, EXTENTS[name])
         assert set(mesh.parts) == PARTS[name]
 
 

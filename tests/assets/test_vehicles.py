@@ -12,20 +12,14 @@ import trimesh
 
 from simengine.assets import generator, generators
 
-from ._checks import check_valid, corners, draws
+from ._checks import check_built, corners, draws
 
 VEHICLES = ("sedan", "suv", "van", "truck", "bus")
 PARTS = {"body", "window", "tyre", "rim", "light", "tail_light", "plate"}
 
 
 def check(name, values):
-    g = generator(name)
-    p = g.resolve(values)
-    m = g(values)
-    mesh = check_valid(name, m)
-    lo, hi = mesh.bounds
-    np.testing.assert_allclose(hi - lo, [p["length"], p["width"], p["height"]], atol=1e-3)
-    np.testing.assert_allclose([lo[0] + hi[0], lo[1] + hi[1], lo[2]], 0.0, atol=1e-3)
+    p, m, mesh = check_built(name, values, lambda p: (p["length"], p["width"], p["height"]))
     assert set(m.parts) >= PARTS
     return p, m, mesh
 
