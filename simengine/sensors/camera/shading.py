@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from ...assets.look import srgb_to_linear as decode_srgb
 from ...geometry.scene_geometry import SceneGeometry
 from ._kernels import TILE, bin_parts, render_tiles
 from ._shadow_kernels import shadow_cells
@@ -99,9 +100,9 @@ def tile_cones(model: CameraModel, offset: tuple[float, float] = (0.0, 0.0)
 
 
 def srgb_to_linear(c: np.ndarray) -> np.ndarray:
-    """Scene colours are given as display (sRGB) values; shading works in linear light."""
-    c = np.asarray(c, np.float64)
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
+    """Scene colours are given as display (sRGB) values; shading works in linear light
+    (float32, as the kernels take it)."""
+    return decode_srgb(c).astype(np.float32)
 
 
 def shadow_grid(geometry: SceneGeometry, light: np.ndarray, pad: np.ndarray
