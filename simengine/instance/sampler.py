@@ -91,7 +91,41 @@ def sample_instance(spec: SceneSpec, root_seed: int, index: int, attempt: int = 
         clip_files={src.file_name: src.file for src in spec.audio.sources if src.file})
 
 
+def _unit(v) -> tuple[float, float, float]:
+    d = np.asarray(v, dtype=np.float64)
+    norm = float(np.linalg.norm(d))
+    return (0.0, 0.0, -1.0) if norm == 0.0 else tuple(float(x) for x in d / norm)
+
+
+def _draw_physical_light(light: LightSpec, rng: np.random.Generator) -> dict[str, Any]:
+    """The sun, sky and lamps of a physical light, drawn in that order. ``direction`` is the
+    way the sun's light travels (straight down without a sun), as the relative model's."""
+    sky = {"model": light.sky.model, "turbidity": float(draw(light.sky.turbidity, rng)),
+           "luminance_cd_m2": float(draw(light.sky.luminance_cd_m2, rng)),
+           "ground_albedo": float(draw(light.sky.ground_albedo, rng))}
+    sun = None
+    direction = (0.0, 0.0, -1.0)
+    if light.sun is not None:
+        sun = {"elevation_deg": float(draw(light.sun.elevation_deg, rng)),
+               "azimuth_deg": float(draw(light.sun.azimuth_deg, rng)),
+               "angular_diameter_deg": float(draw(light.sun.angular_diameter_deg, rng))}
+        el, az = np.radians(sun["elevation_deg"]), np.radians(sun["azimuth_deg"])
+        direction = _unit([-np.cos(el) * np.cos(az), -np.cos(el) * np.sin(az), -np.sin(el)])
+    lamps = [{"type": lamp.type,
+              "position": [float(v) for v in draw_tree(lamp.position, rng)],
+              "direction": list(_unit(draw_tree(lamp.direction, rng))),
+              "luminous_flux_lm": float(draw(lamp.luminous_flux_lm, rng)),
+              "color": [float(v) for v in draw_tree(lamp.color, rng)],
+              "cone_deg": float(draw(lamp.cone_deg, rng)),
+              "size": [float(v) for v in draw_tree(lamp.size, rng)]}
+             for lamp in light.lamps]
+    return {"direction": direction, "shadows": light.shadows, "sky": sky, "sun": sun,
+            "lamps": lamps}
+
+
 def _draw_light(light: LightSpec, rng: np.random.Generator) -> dict[str, Any]:
+    if light.sky is not None:
+        return _draw_physical_light(light, rng)
     d = np.asarray(draw_tree(light.direction, rng), dtype=np.float64)
     norm = float(np.linalg.norm(d))
     if norm == 0.0:  # a randomised direction may draw zero: fall back to straight down

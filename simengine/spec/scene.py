@@ -45,6 +45,10 @@ class LightSpec:
     ambient: Param  # fraction of light that reaches surfaces from everywhere
     intensity: Param  # directional light intensity (1 = a white surface facing it is white)
     shadows: bool
+    # the physical light (spec/lighting.py): with a sky, the three above are unused
+    sun: Any = None  # SunSpec | None
+    sky: Any = None  # SkySpec | None
+    lamps: tuple = ()  # LampSpec, ...
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..materials import MATERIAL_NAMES
 from .distributions import Const, parse_choice_of, parse_number
 from .fields import parse_color, parse_texture, parse_vec3
+from .lighting import parse_physical
 from .node import Node
 from .scene import BLOWUP_POLICIES, GroundSpec, LightSpec, RoomSpec, ScheduleSpec, WorldSpec
 
@@ -13,7 +14,16 @@ MATERIALS = set(MATERIAL_NAMES)
 
 
 def _light(node: Node) -> LightSpec:
-    node.mapping({"direction", "ambient", "intensity", "shadows"})
+    node.mapping({"direction", "ambient", "intensity", "shadows", "sun", "sky", "lamps"})
+    if node.has("sky"):
+        sun, sky, lamps = parse_physical(node)
+        return LightSpec(direction=(Const(0.0), Const(0.0), Const(-1.0)), ambient=Const(0.0),
+                         intensity=Const(0.0), shadows=node.get("shadows", True).boolean(),
+                         sun=sun, sky=sky, lamps=lamps)
+    for key in ("sun", "lamps"):
+        if node.has(key):
+            raise node.get(key).error(f"expected {key} only with a physical sky "
+                                      f"(world.light.sky)", show_value=False)
     direction = parse_vec3(node.get("direction", [-0.4, -0.3, -1.0]))
     if all(isinstance(d, Const) and d.value == 0 for d in direction):
         raise node.get("direction").error("expected a non-zero direction")

@@ -53,6 +53,15 @@ PARAMS = {
     # a rank-1 lattice of points in the pixel (sensors/camera/sampling.py); labels stay
     # those of the pixel centre. `coverage`: the fraction of a pixel's samples (over its
     # area and the exposure) that see the centre's instance.
-    "samples_per_pixel": Field("integer", default=1, minimum=1, maximum=64, random=False),
+    # (unset: the quality preset's)
+    "samples_per_pixel": Field("integer", minimum=1, maximum=64, random=False),
     "output_coverage": Field("boolean", default=False, random=False),
+    # Image formation (sensors/camera/quality.py): `draft` is the fast renderer (Lambert,
+    # hard shadows, flat ambient); `standard` and `high` the physically based pass (GGX
+    # materials, soft shadows, sky light with ambient occlusion, lamps), with more samples.
+    "quality": Field("string", default="draft", choices=("draft", "standard", "high"),
+                     random=False),
+    # ambient-occlusion rays per sample (unset: the preset's) and how far they look (m)
+    "ao_rays": Field("integer", minimum=0, maximum=16, random=False),
+    "ao_radius_m": Field("number", default=1.0, positive=True, maximum=100.0),
 }

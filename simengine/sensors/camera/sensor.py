@@ -32,7 +32,10 @@ from ..base import Capture, OutputSpec, SampleLayout, Sensor
 from ._mask_kernels import instance_extents
 from .effects import develop, stereo_depth
 from .labels import object_labels, optical_flow
+from .lighting import Lighting, scene_lighting
+from .pbr import render_pbr
 from .projection import CameraModel
+from .quality import resolve as resolve_quality
 from .sampling import subpixel_offsets
 from .shading import FrameResult, Pose, shade_frame
 
@@ -76,6 +79,7 @@ class Camera(Sensor):
         self.K = self.model.K
         self.n_frames = n_frames
         self.max_objects = max_objects
+        self.quality = resolve_quality(sensor.params)
         self.T_world_cam = self.pose_at(0.0)[0]
 
     def pose_at(self, t: float) -> tuple[np.ndarray, Pose]:
@@ -182,7 +186,7 @@ class Camera(Sensor):
         motion blur and anti-aliasing both, max(n_blur, spp) renders pair the k-th exposure
         time with the k-th point of the pixel (cycling the shorter list). None of either:
         no extra render (the centre render is the image)."""
-        spp = int(self.params["samples_per_pixel"])
+        spp = self.quality.samples_per_pixel
         if not n_blur and spp == 1:
             return []
         points = subpixel_offsets(spp)
@@ -208,6 +212,22 @@ class Camera(Sensor):
                 seen += r.instance == res.instance
             linear /= len(samples)
             coverage = (seen / len(samples)).astype(np.float32)
+        rgb, used = develop(linear, self.K, image_params,
+                            np.random.default_rng([noise_seed, f]))
+        return rgb, used, coverage
+
+    def _develop_pbr(self, res: FrameResult, geometry: SceneGeometry, pose: Pose,
+                     lighting: Lighting, row_t: np.ndarray, samples: list,
+                     image_params: dict, noise_seed: int, f: int
+                     ) -> tuple[np.ndarray, dict[str, float], np.ndarray]:
+        """The physically based image (``pbr.render_pbr``) through the image pipeline, and
+        the coverage of each pixel's centre instance."""
+        near, far = float(self.params["near"]), float(self.params["far"])
+        linear, coverage = render_pbr(
+            self.model, pose, geometry, near, far, lighting, row_t,
+            samples or [(0.0, (0.0, 0.0))], res, ao_rays=self.quality.ao_rays,
+            ao_radius=float(self.params["ao_radius_m"]),
+            ao_filter_px=self.quality.ao_filter_px)
         rgb, used = develop(linear, self.K, image_params,
                             np.random.default_rng([noise_seed, f]))
         return rgb, used, coverage
@@ -238,17 +258,30 @@ class Camera(Sensor):
         results: list[FrameResult] = []
         poses = []
         samples = self._samples(n_blur, blur)
-        tone = self._fused_tone(image_params, bool(samples))
-        want_normals = bool(p["output_normals"] or p["depth_noise"])
+        lighting = scene_lighting(scene)
+        pbr = self.quality.physically_based or lighting.physical
+        # the physically based pass paints the image; the fast renderer still gives the
+        # labels (its shading then unused: no shadow rays)
+        label_light = ({"direction": scene["light"]["direction"], "ambient": 0.0,
+                        "intensity": 0.0, "shadows": False} if pbr else scene["light"])
+        tone = None if pbr else self._fused_tone(image_params, bool(samples))
+        # (the occlusion smoothing of the physically based pass reads the normals too)
+        want_normals = bool(p["output_normals"] or p["depth_noise"]
+                            or (pbr and self.quality.ao_rays and self.quality.ao_filter_px))
         want_distances = "range" in out or "flow" in out
         for f, (geometry, t_capture) in enumerate(frames):
             T, pose = self.pose_at(t_capture)
             poses.append(T)
-            res = self._render(geometry, pose, scene["background"], row_t, scene["light"],
+            res = self._render(geometry, pose, scene["background"], row_t, label_light,
                                scene["background_bottom"], tone=tone, normals=want_normals,
                                distances=want_distances, labels="part" in out)
             results.append(res)
-            if tone is not None:
+            if pbr:
+                out["rgb"][f], used, coverage = self._develop_pbr(
+                    res, geometry, pose, lighting, row_t, samples, image_params, noise_seed, f)
+                if "coverage" in out:
+                    out["coverage"][f] = coverage
+            elif tone is not None:
                 out["rgb"][f] = res.rgb
                 if "coverage" in out:
                     out["coverage"][f] = 1.0

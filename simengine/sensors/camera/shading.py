@@ -140,26 +140,31 @@ def shadow_grid(geometry: SceneGeometry, light: np.ndarray, pad: np.ndarray
     return lo[0] * e1 + lo[1] * e2, axes, inv_cell, n, start, flat, casters
 
 
-def shade_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
-                 far: float, light: dict, background: tuple, background_bottom: tuple | None,
-                 row_time: np.ndarray, *, tone: float | None = None,
-                 normals: bool = True, distances: bool = True,
-                 labels: bool = False, subpixel: tuple[float, float] = (0.0, 0.0)
-                 ) -> FrameResult:
-    """Render one frame. ``row_time`` (H,) gives each image row's time offset from the
-    capture (rolling shutter row time plus a motion-blur sample offset); zeros for a global
-    shutter. (Per row, not per pixel: a part's local frame is then computed once a row.)
+@dataclass(frozen=True)
+class TileBins:
+    """Per tile of a frame: which parts its rays can meet (nearest first), with the motion
+    allowances the kernels need."""
 
-    ``tone``: None gives linear radiance (``rgb_linear``) for the image pipeline; a gamma
-    (0 = the sRGB curve) quantises in the kernel instead (``rgb``), the fast path when no
-    other image effect is on. ``normals=False`` skips writing the normals, ``distances=False``
-    the ray distances ``t`` and hit parts ``part`` (what range and flow need), both None
-    then: a render of rgb, depth and masks alone writes a third fewer bytes. ``labels``
-    gives ``label``, each pixel's part label. ``subpixel`` (du, dv) casts each pixel's ray
-    through that point of the pixel instead of its centre (an anti-aliasing sample)."""
-    H, W = model.height, model.width
+    axes: np.ndarray  # (tiles, 3) cone axes, optical frame
+    cone: np.ndarray  # (tiles,) half-angles, widened by the camera's turn
+    lists: np.ndarray  # (tiles, P) part lists
+    counts: np.ndarray  # (tiles,)
+    near_bound: np.ndarray  # (P,) nearest possible distance of each part
+    pad: np.ndarray  # (P,) how far each part (and the camera) moves during the offsets
+    cam_speed: float
+    span: float  # the largest time offset
+
+    def __iter__(self):
+        return iter((self.axes, self.cone, self.lists, self.counts, self.near_bound,
+                     self.pad, self.cam_speed, self.span))
+
+
+def bin_tiles(model: CameraModel, pose: Pose, g: SceneGeometry, row_time: np.ndarray,
+              subpixel: tuple[float, float] = (0.0, 0.0)) -> TileBins:
+    """List, for every tile, the parts whose (motion-grown) bounding sphere meets its cone
+    of rays (``_kernels.bin_parts``)."""
+    H = model.height
     axes, half = tile_cones(model, subpixel)
-    g = geometry
     # How far a part (or the camera) can move during the frame's time offsets.
     if np.shape(row_time) != (H,):
         raise ValueError(f"row_time must have one time per image row ({H}), "
@@ -179,6 +184,30 @@ def shade_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: f
     cone = np.minimum(cone, np.pi)
     bin_parts(axes, np.cos(cone), np.sin(cone), pose.R_world_cam, pose.position,
               g.bound_center, g.bound_radius, pad, order, lists, counts)
+    return TileBins(axes, cone, lists, counts, near_bound, pad, cam_speed, span)
+
+
+def shade_frame(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
+                 far: float, light: dict, background: tuple, background_bottom: tuple | None,
+                 row_time: np.ndarray, *, tone: float | None = None,
+                 normals: bool = True, distances: bool = True,
+                 labels: bool = False, subpixel: tuple[float, float] = (0.0, 0.0)
+                 ) -> FrameResult:
+    """Render one frame. ``row_time`` (H,) gives each image row's time offset from the
+    capture (rolling shutter row time plus a motion-blur sample offset); zeros for a global
+    shutter. (Per row, not per pixel: a part's local frame is then computed once a row.)
+
+    ``tone``: None gives linear radiance (``rgb_linear``) for the image pipeline; a gamma
+    (0 = the sRGB curve) quantises in the kernel instead (``rgb``), the fast path when no
+    other image effect is on. ``normals=False`` skips writing the normals, ``distances=False``
+    the ray distances ``t`` and hit parts ``part`` (what range and flow need), both None
+    then: a render of rgb, depth and masks alone writes a third fewer bytes. ``labels``
+    gives ``label``, each pixel's part label. ``subpixel`` (du, dv) casts each pixel's ray
+    through that point of the pixel instead of its centre (an anti-aliasing sample)."""
+    H, W = model.height, model.width
+    g = geometry
+    tiles = bin_tiles(model, pose, g, row_time, subpixel)
+    axes, cone, lists, counts, near_bound, pad, cam_speed, span = tiles
     direction = np.asarray(light["direction"], np.float64)
     direction /= np.linalg.norm(direction)
     grid = shadow_grid(g, direction, pad)

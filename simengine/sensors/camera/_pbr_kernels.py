@@ -1,0 +1,325 @@
+"""Numba kernels of the camera's physically based pass (``quality`` standard and high).
+
+One call renders one sample of every pixel (a point in the pixel, a time in the exposure)
+and adds it, weighted, into a linear radiance image. Primary visibility is the draft
+renderer's (``_kernels._visibility``, strip by strip, tile by tile); shading then gives each
+hit its material (base colour × the material's detail map, roughness, metalness, bump), and
+sums, in photometric units (cd/m² per channel):
+
+- the sun: a disc of the sun's angular size, one point of it per sample (soft shadows as
+  the samples of a pixel accumulate), through the GGX + Lambert BRDF (``_brdf_kernels``);
+- the sky: its irradiance on the normal (a cosine-convolved map) for the diffuse lobe and
+  its radiance in the mirror direction for the specular one (Karis's split-sum fit), both
+  darkened by ambient occlusion: the fraction of cosine-distributed rays that leave within
+  ``ao_radius`` without meeting anything;
+- lamps (point, spot, rectangular area), one point of each lamp per sample, with shadows.
+
+Every pixel is independent and every sample point a pure function of (pixel, sample index):
+the image does not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from ..._numba import kernel
+from ...geometry._raycast_kernels import BOX, MESH, STACK, intersect_local, normal_to_world
+from ._brdf_kernels import (
+    INV_PI,
+    _basis,
+    _brdf_cos,
+    _cone_direction,
+    _cosine_direction,
+    _env_brdf,
+    _env_lookup,
+    _hash01,
+    _sample_2d,
+)
+from ._kernels import TILE, _visibility
+from ._surface_kernels import (
+    _box_face,
+    _box_normal,
+    _local_normal,
+    _mesh_albedo,
+    _part_ray,
+    _rotate,
+    _sphere_missed,
+    _texture_mix,
+    _world_ray,
+)
+
+POINT, SPOT, AREA = 0, 1, 2  # lamp types (lighting.LAMP_TYPES order)
+LAMP_COLUMNS = 14  # type, position (3), axis (3), rgb (3), cos outer, cos inner, size (2)
+EPS = 1e-4  # a secondary ray's start off the surface (m)
+
+
+@kernel(refcounts=False)
+def _occluder(px, py, pz, dx, dy, dz, tmax, skip, tau, kind, rot, pos, params, bcenter,
+              bradius, pad, vel, omega, mesh_node, mesh_tri, node_min, node_max, node_left,
+              node_start, node_count, tris, stack):
+    """A part lying on the ray from P along the unit d within (0, tmax), or -1: the first
+    found, not the nearest (any hit ends the search). Part ``skip`` (the one shaded) is
+    left out when it is convex: a ray leaving a convex surface on its outer side cannot
+    meet it again."""
+    for q in range(kind.shape[0]):
+        if q == skip and kind[q] != MESH:
+            continue
+        if _sphere_missed(bcenter, bradius, pad, q, px, py, pz, dx, dy, dz, 0.0, tmax):
+            continue
+        ox, oy, oz, lx, ly, lz = _part_ray(q, tau, rot, pos, vel, omega, px, py, pz, dx, dy, dz)
+        t, _, _, _, _ = intersect_local(kind[q], params[q, 0], params[q, 1], params[q, 2],
+                                        mesh_node[q], mesh_tri[q], ox, oy, oz, lx, ly, lz,
+                                        1e-6, tmax, node_min, node_max, node_left, node_start,
+                                        node_count, tris, stack)
+        if t < tmax:
+            return q
+    return -1
+
+
+@kernel(refcounts=False)
+def _lamp_light(lamps, j, px, py, pz, x, y):
+    """One sample point of lamp j seen from P: the unit direction to it, its distance, and
+    the RGB irradiance it gives at normal incidence (lux)."""
+    kind = int(lamps[j, 0])
+    ax, ay, az = lamps[j, 4], lamps[j, 5], lamps[j, 6]
+    qx, qy, qz = lamps[j, 1], lamps[j, 2], lamps[j, 3]
+    w, h = lamps[j, 12], lamps[j, 13]
+    if kind == AREA:  # a point of the rectangle about its axis
+        t, b = _basis(ax, ay, az)
+        su, sv = (x - 0.5) * w, (y - 0.5) * h
+    else:  # a point of the bulb, across the line of sight
+        t, b = _basis(px - qx + 1e-12, py - qy, pz - qz)
+        su, sv = (x - 0.5) * w, (y - 0.5) * w
+    qx += su * t[0] + sv * b[0]
+    qy += su * t[1] + sv * b[1]
+    qz += su * t[2] + sv * b[2]
+    dx, dy, dz = qx - px, qy - py, qz - pz
+    d2 = dx * dx + dy * dy + dz * dz
+    dist = math.sqrt(d2)
+    if dist == 0.0:
+        return 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0
+    dx, dy, dz = dx / dist, dy / dist, dz / dist
+    cos_axis = -(dx * ax + dy * ay + dz * az)  # the lamp's axis against the way to P
+    if kind == AREA:  # Lambertian emitter of luminance L: E = L·A·cos θ_lamp / d²
+        scale = max(cos_axis, 0.0) * w * h / d2
+    elif kind == SPOT:  # full intensity inside the inner cone, smooth fall to the outer
+        c_out, c_in = lamps[j, 10], lamps[j, 11]
+        s = min(max((cos_axis - c_out) / max(c_in - c_out, 1e-9), 0.0), 1.0)
+        scale = s * s * (3.0 - 2.0 * s) / d2
+    else:  # isotropic: E = I / d²
+        scale = 1.0 / d2
+    return (dx, dy, dz, dist, lamps[j, 7] * scale, lamps[j, 8] * scale, lamps[j, 9] * scale)
+
+
+@kernel(refcounts=False)
+def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, sample,
+               n_samples, pixel_angle, kind, rot, pos, params, bcenter, bradius, pad, vel,
+               omega, mesh_node, mesh_tri, node_min, node_max, node_left, node_start,
+               node_count, tris, albedo, albedo2, tex_kind, tex_scale, tex_axis, material,
+               look_offset, look_color, tri_part, tri_uv, tri_color, tri_texture,
+               tri_material, tex_texels, tex_start, tex_width, tex_height, mat_rough,
+               mat_metal, mat_f0, sun_dir, sun_cos, sun_rgb, env_light, irr_map, lamps,
+               shadows, ao_rays, ao_radius, stack):
+    """Linear RGB radiance (cd/m²) leaving the hit of pixel (u, v)'s ray toward the camera,
+    for sample ``sample`` of ``n_samples``: the direct light (sun, lamps), the sky's share
+    unoccluded, and the open fraction of the sky (ambient occlusion; 1 without AO rays)."""
+    q0, q1, q2 = params[p, 0], params[p, 1], params[p, 2]
+    kp = kind[p]
+    if kp == BOX:
+        axis, sign = _box_face(q0, q1, q2, hx, hy, hz)
+        nx, ny, nz = _box_normal(axis, sign, rot[p, 0, 0], rot[p, 0, 1], rot[p, 0, 2],
+                                 rot[p, 1, 0], rot[p, 1, 1], rot[p, 1, 2], rot[p, 2, 0],
+                                 rot[p, 2, 1], rot[p, 2, 2])
+        if nx * ux + ny * uy + nz * uz > 0.0:
+            nx, ny, nz = -nx, -ny, -nz
+    else:
+        nlx, nly, nlz = _local_normal(kp, q0, q1, q2, hx, hy, hz, tri, tris)
+        nx, ny, nz = normal_to_world(rot[p], nlx, nly, nlz, ux, uy, uz)
+    if tau != 0.0:
+        nx, ny, nz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], tau, nx, ny, nz)
+    # base colour: the part's (a mesh's look), with the legacy solid texture
+    a0, a1, a2 = albedo[p, 0], albedo[p, 1], albedo[p, 2]
+    m = material[p]
+    if kp == MESH:
+        a0, a1, a2 = _mesh_albedo(tri, hx / q0, hy / q1, hz / q2, look_offset[p], tris,
+                                  look_color, tri_part, tri_uv, tri_color, tri_texture,
+                                  tex_texels, tex_start, tex_width, tex_height)
+        if tri_material[tri] >= 0:
+            m = tri_material[tri]
+    if tex_kind[p] != 0:
+        mix = _texture_mix(tex_kind[p], tex_scale[p], tex_axis[p], hx, hy, hz)
+        a0 += mix * (albedo2[p, 0] - a0)
+        a1 += mix * (albedo2[p, 1] - a1)
+        a2 += mix * (albedo2[p, 2] - a2)
+    rough = mat_rough[m]
+    metal = mat_metal[m]
+    f0 = mat_f0[m]
+    alpha = max(rough * rough, 0.002)
+    d0, d1, d2 = a0 * (1.0 - metal), a1 * (1.0 - metal), a2 * (1.0 - metal)
+    f0r = f0 * (1.0 - metal) + a0 * metal
+    f0g = f0 * (1.0 - metal) + a1 * metal
+    f0b = f0 * (1.0 - metal) + a2 * metal
+    vx, vy, vz = -ux, -uy, -uz
+    px = wx + best * ux + EPS * nx
+    py = wy + best * uy + EPS * ny
+    pz = wz + best * uz + EPS * nz
+    sx, sy = _hash01(u, v, 1), _hash01(u, v, 2)
+    cr = cg = cb = 0.0
+    # the sun: one point of its disc
+    if sun_rgb[0] + sun_rgb[1] + sun_rgb[2] > 0.0:
+        x, y = _sample_2d(sample, n_samples, sx, sy)
+        lx, ly, lz = _cone_direction(sun_dir[0], sun_dir[1], sun_dir[2], sun_cos, x, y)
+        fr, fg, fb = _brdf_cos(nx, ny, nz, vx, vy, vz, lx, ly, lz, d0, d1, d2, f0r, f0g, f0b,
+                               alpha)
+        if fr + fg + fb > 0.0 and not (shadows and _occluder(
+                px, py, pz, lx, ly, lz, np.inf, p, tau, kind, rot, pos, params, bcenter,
+                bradius, pad, vel, omega, mesh_node, mesh_tri, node_min, node_max, node_left,
+                node_start, node_count, tris, stack) >= 0):
+            cr += fr * sun_rgb[0]
+            cg += fg * sun_rgb[1]
+            cb += fb * sun_rgb[2]
+    # the sky (or a room's ambient): irradiance on the normal, mirror-direction radiance;
+    # returned apart (``ar``, ``ag``, ``ab``), to be scaled by the (filtered) open fraction
+    open_fraction = 1.0
+    if ao_rays > 0:
+        ax_, ay_ = _hash01(u, v, 3), _hash01(u, v, 4)
+        light_back = 0.0
+        for r in range(ao_rays):
+            x, y = _sample_2d(sample * ao_rays + r, n_samples * ao_rays, ax_, ay_)
+            dx, dy, dz = _cosine_direction(nx, ny, nz, x, y)
+            q = _occluder(px, py, pz, dx, dy, dz, ao_radius, p, tau, kind, rot, pos, params,
+                          bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min,
+                          node_max, node_left, node_start, node_count, tris, stack)
+            # an occluder still reflects the sky it sees: its albedo's share comes back
+            # (a one-bounce estimate that takes the occluder as lit like this point)
+            light_back += 1.0 if q < 0 else (0.2126 * albedo[q, 0] + 0.7152 * albedo[q, 1]
+                                             + 0.0722 * albedo[q, 2])
+        open_fraction = light_back / ao_rays
+    e0, e1, e2 = _env_lookup(irr_map, nx, ny, nz)
+    n_v = max(nx * vx + ny * vy + nz * vz, 1e-4)
+    scale, bias = _env_brdf(rough, n_v)
+    k_r = f0r * scale + bias
+    k_g = f0g * scale + bias
+    k_b = f0b * scale + bias
+    n_u = nx * ux + ny * uy + nz * uz
+    rx, ry, rz = ux - 2.0 * n_u * nx, uy - 2.0 * n_u * ny, uz - 2.0 * n_u * nz
+    s0, s1, s2 = _env_lookup(env_light, rx, ry, rz)
+    # a rough lobe sees the sky's average over the hemisphere rather than one direction
+    w = min(rough * rough, 1.0)
+    ar = (1.0 - k_r) * d0 * e0 * INV_PI + k_r * ((1.0 - w) * s0 + w * e0 * INV_PI)
+    ag = (1.0 - k_g) * d1 * e1 * INV_PI + k_g * ((1.0 - w) * s1 + w * e1 * INV_PI)
+    ab = (1.0 - k_b) * d2 * e2 * INV_PI + k_b * ((1.0 - w) * s2 + w * e2 * INV_PI)
+    # lamps: one point of each
+    for j in range(lamps.shape[0]):
+        x, y = _sample_2d(sample, n_samples, _hash01(u, v, 5 + j), _hash01(u, v, 105 + j))
+        lx, ly, lz, dist, er, eg, eb = _lamp_light(lamps, j, px, py, pz, x, y)
+        if er + eg + eb <= 0.0:
+            continue
+        fr, fg, fb = _brdf_cos(nx, ny, nz, vx, vy, vz, lx, ly, lz, d0, d1, d2, f0r, f0g, f0b,
+                               alpha)
+        if fr + fg + fb > 0.0 and not (shadows and _occluder(
+                px, py, pz, lx, ly, lz, dist - 2.0 * EPS, p, tau, kind, rot, pos, params,
+                bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min, node_max,
+                node_left, node_start, node_count, tris, stack) >= 0):
+            cr += fr * er
+            cg += fg * eg
+            cb += fb * eb
+    return cr, cg, cb, ar, ag, ab, open_fraction
+
+
+@kernel(parallel=True, error_model="numpy")
+def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam_omega, near,
+              far, tile_lists, tile_counts, near_bound, kind, rot, pos, params, bcenter,
+              bradius, pad, vel, omega, mesh_node, mesh_tri, node_min, node_max, node_left,
+              node_start, node_count, tris, albedo, albedo2, tex_kind, tex_scale, tex_axis,
+              instance, material, look_offset, look_color, tri_part, tri_uv, tri_color,
+              tri_texture, tri_material, tex_texels, tex_start, tex_width, tex_height,
+              mat_rough, mat_metal, mat_f0, sun_dir, sun_cos, sun_rgb, env_light, env_bg,
+              irr_map, lamps, shadows, ao_rays, ao_radius, sample, n_samples, pixel_angle,
+              weight, n_thr, out_rgb, out_sky, out_open, out_inst):
+    """Add ``weight`` × this sample's direct radiance into ``out_rgb`` (H, W, 3) float32 (the
+    background's too), its unoccluded sky light into ``out_sky`` (H, W, 3) and its open
+    fraction into ``out_open`` (H, W); write the instance each pixel's sample sees into
+    ``out_inst`` (H, W). Rays, tiles and the strip order are those of
+    ``_kernels.render_tiles``."""
+    tiles_x = (width + TILE - 1) // TILE
+    n_strips = (height + TILE - 1) // TILE
+    strips = np.empty(n_strips, np.int64)
+    j = 0
+    for residue in range(n_thr):
+        for strip in range(residue, n_strips, n_thr):
+            strips[j] = strip
+            j += 1
+    c00, c01, c02 = R_wc[0, 0], R_wc[0, 1], R_wc[0, 2]
+    c10, c11, c12 = R_wc[1, 0], R_wc[1, 1], R_wc[1, 2]
+    c20, c21, c22 = R_wc[2, 0], R_wc[2, 1], R_wc[2, 2]
+    for jj in numba.prange(n_strips):
+        strip = strips[jj]
+        ty0 = strip * TILE
+        th = min(TILE, height - ty0)
+        stack = np.empty(STACK, np.int32)
+        tb = np.empty(th * width)
+        tp = np.empty(th * width, np.int32)
+        ta = np.empty(th * width, np.int32)
+        hx = np.empty(th * width)
+        hy = np.empty(th * width)
+        hz = np.empty(th * width)
+        frames = np.empty((TILE, 12))
+        first = ty0 * width
+        for k in range(th * width):
+            tb[k] = far * inv_rz[first + k]
+            tp[k] = -1
+        for tx in range(tiles_x):
+            tile = strip * tiles_x + tx
+            tx0 = tx * TILE
+            _visibility(tile, tx0, ty0, min(TILE, width - tx0), th, tile_counts[tile], rays,
+                        inv_rz, width, row_time, R_wc, cam_pos, cam_vel, cam_omega, near,
+                        tile_lists, near_bound, kind, rot, pos, params, vel, omega, mesh_node,
+                        mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
+                        tb, tp, ta, hx, hy, hz, frames, stack)
+        for r in range(th):
+            v = ty0 + r
+            tau = row_time[v]
+            wx, wy, wz = cam_pos[0], cam_pos[1], cam_pos[2]
+            if tau != 0.0:
+                wx += cam_vel[0] * tau
+                wy += cam_vel[1] * tau
+                wz += cam_vel[2] * tau
+            for tx in range(tiles_x):
+                tx0 = tx * TILE
+                tw = min(TILE, width - tx0)
+                kb = tx0 * th + r * tw
+                for c in range(tw):
+                    u = tx0 + c
+                    k = kb + c
+                    i = first + k
+                    ux, uy, uz = _world_ray(c00, c01, c02, c10, c11, c12, c20, c21, c22,
+                                            rays[0, i], rays[1, i], rays[2, i], tau, cam_omega)
+                    p = tp[k]
+                    if p < 0:
+                        cr, cg, cb = _env_lookup(env_bg, ux, uy, uz)
+                        ar = ag = ab = 0.0
+                        op = 1.0
+                        out_inst[v, u] = 0
+                    else:
+                        cr, cg, cb, ar, ag, ab, op = _shade_hit(
+                            p, k, tb[k], ta[k], hx[k], hy[k], hz[k], wx, wy, wz, ux, uy, uz,
+                            tau, u, v, sample, n_samples, pixel_angle, kind, rot, pos, params,
+                            bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min,
+                            node_max, node_left, node_start, node_count, tris, albedo, albedo2,
+                            tex_kind, tex_scale, tex_axis, material, look_offset, look_color,
+                            tri_part, tri_uv, tri_color, tri_texture, tri_material,
+                            tex_texels, tex_start, tex_width, tex_height, mat_rough,
+                            mat_metal, mat_f0, sun_dir, sun_cos, sun_rgb, env_light, irr_map,
+                            lamps, shadows, ao_rays, ao_radius, stack)
+                        out_inst[v, u] = instance[p]
+                    out_rgb[v, u, 0] += np.float32(weight * cr)
+                    out_rgb[v, u, 1] += np.float32(weight * cg)
+                    out_rgb[v, u, 2] += np.float32(weight * cb)
+                    out_sky[v, u, 0] += np.float32(weight * ar)
+                    out_sky[v, u, 1] += np.float32(weight * ag)
+                    out_sky[v, u, 2] += np.float32(weight * ab)
+                    out_open[v, u] += np.float32(weight * op)

@@ -1,0 +1,91 @@
+"""The physically based image of one frame (``quality`` standard and high): the samples of
+every pixel (points in the pixel and times in the exposure) rendered by
+``_pbr_kernels.pbr_tiles`` and averaged in linear radiance.
+
+Surface constants per material (perceptual roughness, metalness, specular reflectance at
+normal incidence): representative values of physically based material libraries
+(docs/references.md, camera shading): dielectrics reflect F0 ≈ 0.04 (n ≈ 1.5), metals are
+fully metallic, and roughness runs from polished glass and ceramic to matte fabric.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numba
+import numpy as np
+
+from ...geometry.scene_geometry import SceneGeometry
+from ...materials import MATERIAL_NAMES
+from ._denoise_kernels import smooth_open_fraction
+from ._pbr_kernels import pbr_tiles
+from .lighting import Lighting
+from .projection import CameraModel
+from .shading import FrameResult, Pose, bin_tiles, srgb_to_linear, strip_rays
+
+# name: (roughness, metalness, f0)
+SURFACE = {
+    "default": (0.6, 0.0, 0.04), "wood": (0.65, 0.0, 0.04), "metal": (0.35, 1.0, 0.04),
+    "plastic": (0.4, 0.0, 0.045), "glass": (0.05, 0.0, 0.04), "ceramic": (0.25, 0.0, 0.045),
+    "rubber": (0.9, 0.0, 0.035), "stone": (0.75, 0.0, 0.04), "concrete": (0.9, 0.0, 0.04),
+    "plaster": (0.9, 0.0, 0.04), "fabric": (1.0, 0.0, 0.03), "cardboard": (0.85, 0.0, 0.04),
+    "asphalt": (0.95, 0.0, 0.04), "grass": (0.95, 0.0, 0.03), "brick": (0.85, 0.0, 0.04),
+}
+
+
+@functools.lru_cache(maxsize=1)
+def surface_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Roughness, metalness and F0 by material id (simengine.materials order)."""
+    rows = np.array([SURFACE.get(name, SURFACE["default"]) for name in MATERIAL_NAMES])
+    tables = tuple(np.ascontiguousarray(rows[:, i]) for i in range(3))
+    for t in tables:
+        t.setflags(write=False)
+    return tables  # type: ignore[return-value]
+
+
+def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
+               far: float, lighting: Lighting, row_time: np.ndarray,
+               samples: list[tuple[float, tuple[float, float]]], centre: FrameResult,
+               *, ao_rays: int, ao_radius: float, ao_filter_px: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Linear radiance (H, W, 3) float32, the mean of ``samples`` ((time offset, subpixel
+    offset) each), and each pixel's coverage: the fraction of its samples that see the
+    instance at the pixel's centre (``centre``, the labels' render, with normals when
+    ``ao_filter_px`` smooths the occlusion estimate)."""
+    H, W = model.height, model.width
+    g = geometry
+    rgb = np.zeros((H, W, 3), np.float32)
+    sky = np.zeros((H, W, 3), np.float32)
+    open_fraction = np.zeros((H, W), np.float32)
+    seen = np.zeros((H, W), np.int32)
+    inst = np.empty((H, W), np.int32)
+    rough, metal, f0 = surface_tables()
+    albedo, albedo2 = srgb_to_linear(g.color), srgb_to_linear(g.color2)
+    n = len(samples)
+    pixel_angle = 1.0 / float(model.K[0, 0])
+    for s, (offset, subpixel) in enumerate(samples):
+        times = np.ascontiguousarray(row_time + offset, np.float64)
+        bins = bin_tiles(model, pose, g, times, subpixel)
+        rays, inv_z = strip_rays(model, subpixel)
+        pbr_tiles(rays, inv_z, W, H, times, pose.R_world_cam, pose.position,
+                  pose.linear_velocity, pose.angular_velocity, near, far, bins.lists,
+                  bins.counts, bins.near_bound, g.kind, g.rot, g.pos, g.params,
+                  g.bound_center, g.bound_radius, bins.pad, g.linear_velocity,
+                  g.angular_velocity, g.mesh_node, g.mesh_tri, g.node_min, g.node_max,
+                  g.node_left, g.node_start, g.node_count, g.tris, albedo, albedo2,
+                  g.texture_kind, g.texture_scale, g.texture_axis, g.instance, g.material,
+                  g.look_offset, g.look_color, g.tri_part, g.tri_uv, g.tri_color,
+                  g.tri_texture, g.tri_material, g.tex_texels, g.tex_start, g.tex_width,
+                  g.tex_height, rough, metal, f0, lighting.sun_dir, lighting.sun_cos,
+                  lighting.sun_rgb, lighting.env_light, lighting.env_background,
+                  lighting.irradiance, lighting.lamps, lighting.shadows, ao_rays, ao_radius,
+                  s, n, pixel_angle, 1.0 / n, numba.get_num_threads(), rgb, sky,
+                  open_fraction, inst)
+        seen += inst == centre.instance
+    if ao_rays and ao_filter_px:
+        smoothed = np.empty_like(open_fraction)
+        smooth_open_fraction(open_fraction, centre.instance, centre.depth, centre.normal,
+                             ao_filter_px, smoothed)
+        open_fraction = smoothed
+    rgb += sky * open_fraction[..., None]
+    return rgb, (seen / n).astype(np.float32)
