@@ -198,3 +198,120 @@ def render(scene: dict | mi.Scene, spp: int | None = None, seed: int = 0
     image = mi.render(loaded, spp=spp or 0, seed=seed)
     seconds = time.perf_counter() - start
     return np.array(image, np.float32)[..., :3], seconds
+
+
+# ---- for the physically based pass: sky + sun, a glossy sphere, highlights, noise vs time ----
+
+def sky_sun_scene(geometry: SceneGeometry, model: CameraModel, R_world_cam: np.ndarray,
+                  position: np.ndarray, direction, irradiance, sky_radiance, *, spp: int = 64,
+                  max_depth: int = 2) -> dict:
+    """Sun (irradiance E) and a uniform sky (radiance L) together, direct light only with
+    ``max_depth`` 2: the sky's light reaching a point is that of its unoccluded directions
+    (sky occlusion included), E·cos/π·albedo added where the sun is visible. An open,
+    upward surface gets albedo·(L + E·cos/π)."""
+    lights = Lights(tuple(float(x) for x in direction), irradiance, sky_radiance)
+    return scene_dict(geometry, model, R_world_cam, position, lights, spp=spp,
+                      max_depth=max_depth)
+
+
+def glossy_bsdf(alpha: float, *, kind: str = "plastic", diffuse_albedo=0.0,
+                specular=1.0) -> dict:
+    """A GGX BSDF of roughness ``alpha`` (Mitsuba's α, = perceptual roughness²).
+
+    ``plastic``: Mitsuba's ``roughplastic``, a dielectric coating of index 1.5 (F0 = 0.04)
+    over a diffuse base of ``diffuse_albedo`` (linear). Mitsuba's base is not a plain Lambert
+    term added to the lobe: it is weighted by the coating's transmission both ways and by
+    internal reflections, so leave ``diffuse_albedo`` at 0 to compare the specular lobe alone.
+    ``conductor``: ``roughconductor`` with a Fresnel of 1 tinted by ``specular`` (Mitsuba's
+    material "none"), the bare GGX lobe D·G/(4 cos_i cos_o)."""
+    twosided = {"type": "twosided"}
+    if kind == "plastic":
+        twosided["bsdf"] = {"type": "roughplastic", "distribution": "ggx", "alpha": float(alpha),
+                            "int_ior": 1.5, "ext_ior": 1.0,
+                            "diffuse_reflectance": _rgb(diffuse_albedo)}
+    elif kind == "conductor":
+        twosided["bsdf"] = {"type": "roughconductor", "distribution": "ggx",
+                            "alpha": float(alpha), "material": "none",
+                            "specular_reflectance": _rgb(specular)}
+    else:
+        raise ValueError(f"glossy kind must be 'plastic' or 'conductor', got {kind!r}")
+    return twosided
+
+
+def glossy_sphere_scene(geometry: SceneGeometry, sphere: int, model: CameraModel,
+                        R_world_cam: np.ndarray, position: np.ndarray, lights: Lights, *,
+                        alpha: float, kind: str = "plastic", diffuse_albedo=0.0,
+                        spp: int = 64) -> dict:
+    """The frame with part ``sphere`` (a SPHERE part) made glossy (``glossy_bsdf``); direct
+    light only."""
+    if int(geometry.kind[sphere]) != SPHERE:
+        raise ValueError(f"part {sphere} is not a sphere")
+    bsdf = glossy_bsdf(alpha, kind=kind, diffuse_albedo=diffuse_albedo)
+    return scene_dict(geometry, model, R_world_cam, position, lights, spp=spp,
+                      max_depth=2, bsdfs={sphere: bsdf})
+
+
+@dataclass(frozen=True)
+class Highlight:
+    u: float  # sub-pixel column, our convention (pixel centres at integers)
+    v: float  # sub-pixel row
+    peak: float  # luminance of the brightest pixel
+
+
+def luminance(image: np.ndarray) -> np.ndarray:
+    """Rec. 709 / sRGB-primaries luminance of linear RGB (H, W, 3)."""
+    return image[..., :3].astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def highlight(image: np.ndarray) -> Highlight:
+    """The brightest pixel of ``image`` (linear RGB, or luminance (H, W)) refined to sub-pixel
+    by a parabola through the log-luminance of it and its two neighbours on each axis (exact
+    for a Gaussian spot); an edge pixel or a non-positive neighbour keeps the integer
+    position on that axis."""
+    y = luminance(image) if image.ndim == 3 else np.asarray(image, np.float64)
+    v, u = np.unravel_index(int(np.argmax(y)), y.shape)
+
+    def refine(lo: float, mid: float, hi: float) -> float:
+        if min(lo, mid, hi) <= 0:
+            return 0.0
+        a, b, c = math.log(lo), math.log(mid), math.log(hi)
+        curvature = a - 2 * b + c
+        return 0.0 if curvature >= 0 else 0.5 * (a - c) / curvature
+
+    du = refine(y[v, u - 1], y[v, u], y[v, u + 1]) if 0 < u < y.shape[1] - 1 else 0.0
+    dv = refine(y[v - 1, u], y[v, u], y[v + 1, u]) if 0 < v < y.shape[0] - 1 else 0.0
+    return Highlight(float(u + du), float(v + dv), float(y[v, u]))
+
+
+@dataclass(frozen=True)
+class NoiseTiming:
+    spp: int  # samples per pixel Mitsuba needs for the target noise (capped at max_spp)
+    seconds: float  # its render time at that spp
+    rel_noise: float  # the relative noise measured at that spp
+    pilot_rel_noise: float  # and at the pilot spp
+
+
+def relative_noise(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """RMS noise of one render relative to the mean signal, from two renders with independent
+    seeds: std = RMS(a − b)/√2 (over ``mask``, default: pixels with a signal)."""
+    ya, yb = luminance(a), luminance(b)
+    if mask is None:
+        mask = (ya + yb) > 0
+    diff = (ya - yb)[mask]
+    return float(math.sqrt(np.mean(diff * diff) / 2) / np.mean((ya + yb)[mask] / 2))
+
+
+def time_to_noise(scene: dict, target_rel_noise: float, *, pilot_spp: int = 4,
+                  max_spp: int = 4096, mask: np.ndarray | None = None) -> NoiseTiming:
+    """The spp at which Mitsuba reaches ``target_rel_noise`` (``relative_noise``) on
+    ``scene`` and the time it takes: noise falls as 1/√spp for independent samples, so the
+    pilot's noise n₀ at spp₀ gives spp = ⌈spp₀·(n₀/target)²⌉; that render is timed and its
+    noise measured against a second one (scene loading is not counted)."""
+    loaded = mi.load_dict(scene)
+    a, _ = render(loaded, pilot_spp, seed=1)
+    b, _ = render(loaded, pilot_spp, seed=2)
+    pilot = relative_noise(a, b, mask)
+    spp = int(min(max_spp, max(1, math.ceil(pilot_spp * (pilot / target_rel_noise) ** 2))))
+    a, seconds = render(loaded, spp, seed=3)
+    b, _ = render(loaded, spp, seed=4)
+    return NoiseTiming(spp, seconds, relative_noise(a, b, mask), pilot)
