@@ -33,6 +33,9 @@ pytest.importorskip("mitsuba", reason="mitsuba (test extra) is not installed: no
 
 from simengine.geometry.scene_geometry import (
     BOX,
+    CAPSULE,
+    CYLINDER,
+    MESH,
     SPHERE,
     PartDesc,
     PosedPart,
@@ -144,25 +147,33 @@ def frames():
     return shadowed, lit, reference
 
 
-def test_sun_lit_diffuse_scene_matches_mitsuba(frames):
-    shadowed, lit, reference = frames
-    ours_rgb = shadowed.rgb_linear.astype(np.float64)
+def compare(shadowed, lit, reference, *, min_lit: int = 0, min_dark: int = 0):
+    """Relative errors of Mitsuba's linear radiance on our lit pixels away from edges, and
+    the fraction of the pixels facing the sun where both shadow masks agree. Mitsuba's
+    pixels inside our shadow (away from edges) must be dark."""
+    ours_sum = shadowed.rgb_linear.sum(axis=2).astype(np.float64)
+    ref_sum = reference.sum(axis=2).astype(np.float64)
     lit_sum = lit.rgb_linear.sum(axis=2)
-    ours_sum, ref_sum = ours_rgb.sum(axis=2), reference.sum(axis=2).astype(np.float64)
     facing = lit_sum > 0.05 * lit_sum.max()  # surfaces turned to the sun
     shadow_ours = facing & (ours_sum < 0.5 * lit_sum)
     shadow_ref = facing & (ref_sum < 0.5 * lit_sum)
     edges = changes(shadowed.part) | creases(shadowed.normal) | changes(shadow_ours)
     away = ~dilate(edges, ERODE_PX) & (shadowed.part >= 0)
     lit_px, dark_px = away & facing & ~shadow_ours, away & shadow_ours
-    assert lit_px.sum() > 0.3 * W * H and dark_px.sum() > 300  # the scene shows both
-    rel = np.abs(ref_sum - ours_sum)[lit_px] / ours_sum[lit_px]
-    agree = float(np.mean(shadow_ours[facing] == shadow_ref[facing]))
-    print(f"mean rel {rel.mean():.3g} max {rel.max():.3g} on {lit_px.sum()} px; shadow "
-          f"{ref_sum[dark_px].max():.3g} max on {dark_px.sum()} px; masks agree {agree:.4f} "
-          f"of {facing.sum()} px")
-    assert rel.mean() <= MAX_MEAN_REL
+    assert lit_px.sum() > min_lit and dark_px.sum() > min_dark  # the scene shows both
     assert np.all(ref_sum[dark_px] <= 0.01 * lit_sum[dark_px])  # no light leaks in
+    rel = np.abs(ref_sum - ours_sum)[lit_px] / ours_sum[lit_px]
+    print(f"{lit_px.sum()} lit px: rel median {np.median(rel):.3g} p99 "
+          f"{np.percentile(rel, 99):.3g} max {rel.max():.3g}; {dark_px.sum()} dark px; "
+          f"{facing.sum()} px facing the sun")
+    return rel, float(np.mean(shadow_ours[facing] == shadow_ref[facing]))
+
+
+def test_sun_lit_diffuse_scene_matches_mitsuba(frames):
+    shadowed, lit, reference = frames
+    rel, agree = compare(shadowed, lit, reference, min_lit=0.3 * W * H, min_dark=300)
+    print(f"mean rel {rel.mean():.3g}, masks agree {agree:.4f}")
+    assert rel.mean() <= MAX_MEAN_REL
     assert agree >= MIN_MASK_AGREE
 
 
@@ -267,3 +278,39 @@ def test_time_to_noise_reaches_the_target_noise():
     print(timing)
     assert timing.pilot_rel_noise > 0.05 and timing.spp > 4
     assert timing.rel_noise == pytest.approx(0.05, rel=0.35)
+
+
+def test_cylinders_capsule_and_mesh_export_as_ours(tmp_path):
+    """The other part kinds: an upright and a lying cylinder (side + disks), a tilted capsule
+    and a scaled, rotated mesh (an icosphere from trimesh, flat-shaded in both renderers)
+    under the sun, no ambient, compared as the scene above (measured: mean relative error
+    2.8e-4 on 10055 lit pixels, 99th percentile 0.3 %; shadow masks agree on 99.7 %)."""
+    trimesh = pytest.importorskip("trimesh")
+    path = tmp_path / "ico.obj"
+    trimesh.creation.icosphere(subdivisions=1).export(path)
+    mesh = PartDesc(MESH, (0.3, 0.2, 0.25), 0, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 1.0),
+                    str(path))
+    parts = [
+        part(BOX, (3.0, 3.0, 0.05), (0.0, 0.0, -0.05), (0, 0, 0, 1), 0, (0.6, 0.6, 0.6)),
+        part(CYLINDER, (0.2, 0.3, 0.0), (0.0, 0.0, 0.3), (0, 0, 0, 1), 1, (0.8, 0.3, 0.2)),
+        part(CYLINDER, (0.12, 0.3, 0.0), (0.9, -0.5, 0.12), _rotvec_quat(np.radians([90, 0, 30])),
+             2, (0.2, 0.5, 0.8)),
+        part(CAPSULE, (0.12, 0.2, 0.0), (0.5, 0.8, 0.5), _rotvec_quat(np.radians([40, 0, 0])), 3,
+             (0.9, 0.9, 0.3)),
+        PosedPart(mesh, np.array([1.1, 0.4, 0.3]), _rotvec_quat(np.radians([0, 0, 25])), 4, 4,
+                  "plastic", (0.3, 0.8, 0.3)),
+    ]
+    geometry = build_geometry(parts)
+    model = CameraModel(W, H, K, np.zeros(5))
+    R = look_at(EYE, TARGET)
+    shadowed, lit = ours(geometry, model, R, True), ours(geometry, model, R, False)
+    lights = ms.sun_for_intensity(sun_direction(), INTENSITY)
+    reference, _ = ms.render(ms.scene_dict(geometry, model, R, EYE, lights, spp=SPP))
+    rel, agree = compare(shadowed, lit, reference)
+    print(f"mean rel {rel.mean():.3g} masks agree {agree:.4f}")
+    assert rel.mean() <= MAX_MEAN_REL
+    assert agree >= MIN_MASK_AGREE
+    # every part is seen, lit, in both renders
+    for p in range(len(parts)):
+        seen = (shadowed.part == p) & (lit.rgb_linear.sum(axis=2) > 0.1)
+        assert seen.sum() > 50, p
