@@ -188,7 +188,7 @@ def test_exported_camera_matches_the_camera_model():
     geometry = build_geometry([part(BOX, half, centre, (0, 0, 0, 1), 1, (1.0, 1.0, 1.0))])
     eye = np.array([0.0, 0.0, -3.0])  # optical frame = world frame
     lights = ms.Lights((0.0, 0.0, 1.0), irradiance=math.pi)
-    image, _ = ms.render(ms.scene_dict(geometry, model, np.eye(3), eye, lights, spp=64))
+    image, _ = ms.render(ms.scene_dict(geometry, model, np.eye(3), eye, lights, spp=256))
     cover = image[..., 0].astype(np.float64)
     v, u = np.mgrid[0:H, 0:W]
     front = centre - eye - (0.0, 0.0, half[2])
