@@ -122,7 +122,7 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
                look_offset, look_color, tri_part, tri_uv, tri_color, tri_texture,
                tri_material, tex_texels, tex_start, tex_width, tex_height, mat_rough,
                mat_metal, mat_f0, sun_dir, sun_cos, sun_rgb, env_light, irr_map, lamps,
-               shadows, ao_rays, ao_radius, stack):
+               shadows, ao_rays, ao_radius, ao_bounce, stack):
     """Linear RGB radiance (cd/m²) leaving the hit of pixel (u, v)'s ray toward the camera,
     for sample ``sample`` of ``n_samples``: the direct light (sun, lamps), the sky's share
     unoccluded, and the open fraction of the sky (ambient occlusion; 1 without AO rays)."""
@@ -195,8 +195,11 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
                           node_max, node_left, node_start, node_count, tris, stack)
             # an occluder still reflects the sky it sees: its albedo's share comes back
             # (a one-bounce estimate that takes the occluder as lit like this point)
-            light_back += 1.0 if q < 0 else (0.2126 * albedo[q, 0] + 0.7152 * albedo[q, 1]
-                                             + 0.0722 * albedo[q, 2])
+            if q < 0:
+                light_back += 1.0
+            elif ao_bounce:
+                light_back += (0.2126 * albedo[q, 0] + 0.7152 * albedo[q, 1]
+                               + 0.0722 * albedo[q, 2])
         open_fraction = light_back / ao_rays
     e0, e1, e2 = _env_lookup(irr_map, nx, ny, nz)
     n_v = max(nx * vx + ny * vy + nz * vz, 1e-4)
@@ -238,7 +241,8 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
               instance, material, look_offset, look_color, tri_part, tri_uv, tri_color,
               tri_texture, tri_material, tex_texels, tex_start, tex_width, tex_height,
               mat_rough, mat_metal, mat_f0, sun_dir, sun_cos, sun_rgb, env_light, env_bg,
-              irr_map, lamps, shadows, ao_rays, ao_radius, sample, n_samples, pixel_angle,
+              irr_map, lamps, shadows, ao_rays, ao_radius, ao_bounce, sample, n_samples,
+              pixel_angle,
               weight, n_thr, out_rgb, out_sky, out_open, out_inst):
     """Add ``weight`` × this sample's direct radiance into ``out_rgb`` (H, W, 3) float32 (the
     background's too), its unoccluded sky light into ``out_sky`` (H, W, 3) and its open
@@ -314,7 +318,7 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
                             tri_part, tri_uv, tri_color, tri_texture, tri_material,
                             tex_texels, tex_start, tex_width, tex_height, mat_rough,
                             mat_metal, mat_f0, sun_dir, sun_cos, sun_rgb, env_light, irr_map,
-                            lamps, shadows, ao_rays, ao_radius, stack)
+                            lamps, shadows, ao_rays, ao_radius, ao_bounce, stack)
                         out_inst[v, u] = instance[p]
                     out_rgb[v, u, 0] += np.float32(weight * cr)
                     out_rgb[v, u, 1] += np.float32(weight * cg)

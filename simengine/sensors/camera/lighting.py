@@ -100,16 +100,22 @@ def _lamp_rows(lamps: list[dict]) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=32)
-def _relative(direction: tuple, ambient: float, intensity: float, shadows: bool,
+def relative_lighting(direction: tuple, ambient: float, intensity: float, shadows: bool,
               top: tuple, bottom: tuple) -> Lighting:
+    """The relative light (module doc) with a background gradient from ``top`` to
+    ``bottom`` (sRGB colours). Cached: its arrays are read-only."""
     env = np.full((ENV_ELEVATION, ENV_AZIMUTH, 3), ambient)
-    return Lighting(
+    lighting = Lighting(
         physical=False, sun_dir=-np.asarray(direction, np.float64), sun_cos=1.0,
         sun_rgb=np.full(3, math.pi * intensity), env_light=env,
         env_background=gradient_map(srgb_to_linear(np.asarray(top, np.float64)),
                                     srgb_to_linear(np.asarray(bottom, np.float64))),
         irradiance=np.full((IRR_ELEVATION, IRR_AZIMUTH, 3), math.pi * ambient),
         lamps=np.zeros((0, LAMP_COLUMNS)), shadows=shadows)
+    for value in vars(lighting).values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return lighting
 
 
 def scene_lighting(scene: dict) -> Lighting:
@@ -119,7 +125,7 @@ def scene_lighting(scene: dict) -> Lighting:
     if "sky" not in light:
         top = tuple(scene["background"])
         bottom = tuple(scene["background_bottom"] or scene["background"])
-        return _relative(tuple(light["direction"]), float(light["ambient"]),
+        return relative_lighting(tuple(light["direction"]), float(light["ambient"]),
                          float(light["intensity"]), bool(light["shadows"]), top, bottom)
     from .sky_light import physical_lighting  # the sky models: only for physical scenes
 

@@ -46,12 +46,16 @@ def surface_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
                far: float, lighting: Lighting, row_time: np.ndarray,
                samples: list[tuple[float, tuple[float, float]]], centre: FrameResult,
-               *, ao_rays: int, ao_radius: float, ao_filter_px: int
+               *, ao_rays: int, ao_radius: float, ao_filter_px: int, ao_bounce: bool = True,
+               surfaces: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
     """Linear radiance (H, W, 3) float32, the mean of ``samples`` ((time offset, subpixel
     offset) each), and each pixel's coverage: the fraction of its samples that see the
     instance at the pixel's centre (``centre``, the labels' render, with normals when
-    ``ao_filter_px`` smooths the occlusion estimate)."""
+    ``ao_filter_px`` smooths the occlusion estimate). ``ao_bounce``: an occluded
+    occlusion ray still brings back its occluder's albedo's share of the sky (off: the sky
+    behind it is lost, as a path tracer's direct light alone). ``surfaces``: roughness,
+    metalness and F0 by material id, instead of ``surface_tables()``."""
     H, W = model.height, model.width
     g = geometry
     rgb = np.zeros((H, W, 3), np.float32)
@@ -59,7 +63,7 @@ def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: fl
     open_fraction = np.zeros((H, W), np.float32)
     seen = np.zeros((H, W), np.int32)
     inst = np.empty((H, W), np.int32)
-    rough, metal, f0 = surface_tables()
+    rough, metal, f0 = surface_tables() if surfaces is None else surfaces
     albedo, albedo2 = srgb_to_linear(g.color), srgb_to_linear(g.color2)
     n = len(samples)
     pixel_angle = 1.0 / float(model.K[0, 0])
@@ -79,7 +83,7 @@ def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: fl
                   g.tex_height, rough, metal, f0, lighting.sun_dir, lighting.sun_cos,
                   lighting.sun_rgb, lighting.env_light, lighting.env_background,
                   lighting.irradiance, lighting.lamps, lighting.shadows, ao_rays, ao_radius,
-                  s, n, pixel_angle, 1.0 / n, numba.get_num_threads(), rgb, sky,
+                  ao_bounce, s, n, pixel_angle, 1.0 / n, numba.get_num_threads(), rgb, sky,
                   open_fraction, inst)
         seen += inst == centre.instance
     if ao_rays and ao_filter_px:
