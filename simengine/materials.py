@@ -27,8 +27,8 @@ The two materials of road furniture: ``lane_paint`` (white road marking: diffuse
 30 m geometry, is π·R_L ≈ 0.3-0.9 as an equivalent reflectivity, the order of the diffuse
 figure, so the marking is kept diffuse; acoustically the asphalt it lies on) and
 ``retroreflective`` (sign sheeting on an aluminium plate: diffuse 0.8 of its white face plus
-the retroreflected term; acoustically the metal plate). Sources: docs/references.md, "Lidar
-reflectivity of road surfaces and signs".
+the retroreflected term; acoustically the metal plate). Sources:
+docs/references.md#lidar-retroreflection.
 """
 
 from __future__ import annotations

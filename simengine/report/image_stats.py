@@ -6,7 +6,7 @@ frequency f (amplitude as 1/f): Field 1987; van der Schaaf & van Hateren 1996 (p
 1.88 +- 0.43 over 276 calibrated images); Torralba & Oliva 2003 (slopes near -2, varying with
 orientation and scene type). Flat-shaded renders of solid colours have large uniform regions
 and sharp edges, whose spectra differ from that; these figures say how far a scene's images
-are from natural ones (sources in docs/references.md, "Image statistics").
+are from natural ones (sources: docs/references.md#image-statistics).
 
 Definitions (per image):
 

@@ -229,7 +229,7 @@ def _traffic_light(p: dict[str, float]) -> PartMesh:
 
 
 PLATE_THICKNESS = 0.014  # m: an aluminium sign blank with its stiffening
-SHEETING_THICKNESS = 0.001  # m: retroreflective sheeting on the plate's face (ASTM D4956)
+SHEETING_THICKNESS = 0.001  # m: sheeting on the face, docs/references.md#lidar-retroreflection
 
 
 def _sign(p: dict[str, float]) -> PartMesh:

@@ -42,6 +42,7 @@ the whole retroreflected lobe. The reported intensity saturates at ``INTENSITY_S
 101-255 retroreflectors) and of Ouster's reflectivity channel, where any retroreflector
 reads above every diffuse target; the received power itself is not capped (a sign seen by a
 corner of the beam still dominates the echo, as real retroreflectors do).
+Sources: docs/references.md#lidar-retroreflection.
 
 **Noise.** Gaussian along the beam with the datasheet accuracy as 1-σ. With ``snr_noise``
 (two (SNR, σ) points, as the OS1 datasheet lists) σ(SNR) = sqrt(σ₀² + (a·SNR^−b)²), σ₀ =
