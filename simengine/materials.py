@@ -13,11 +13,27 @@ a particular object:
   acoustics tables: painted plaster ≈ 0.03–0.05, concrete ≈ 0.02, wood floor ≈ 0.07–0.10,
   glass ≈ 0.03, heavy fabric ≈ 0.35–0.5).
 - ``reflectivity``: diffuse reflectance near 905 nm (lidar wavelength), rough figures from
-  lidar target reflectivity tables (white plaster high, asphalt and rubber low).
+  lidar target reflectivity tables (white plaster high, asphalt 0.05-0.15 and rubber low).
+- ``retroreflectivity``: for retroreflective sheeting, the retroreflected return as an
+  equivalent Lambertian reflectivity at near-normal entrance, π·R_A with R_A the sheeting's
+  coefficient of retroreflection (cd lx⁻¹ m⁻², ASTM D4956); 0 for every other material. A
+  Lambertian surface of reflectance ρ has R_A = ρ/π, so Type III white sheeting's minimum
+  R_A of 250 (observation angle 0.2°, entrance angle −4°) is ρ_eq ≈ 785: hundreds of times a
+  white wall, as lidar vendors' notes on retroreflectors say. It falls with the entrance
+  angle β as cos^RETRO_COS_EXPONENT β in the lidar equation (see the lidar's ``beams``).
+
+The two materials of road furniture: ``lane_paint`` (white road marking: diffuse ≈ 0.7 at
+905 nm; its glass beads' retroreflection, R_L 100-300 mcd m⁻² lx⁻¹ under EN 1436's grazing
+30 m geometry, is π·R_L ≈ 0.3-0.9 as an equivalent reflectivity, the order of the diffuse
+figure, so the marking is kept diffuse; acoustically the asphalt it lies on) and
+``retroreflective`` (sign sheeting on an aluminium plate: diffuse 0.8 of its white face plus
+the retroreflected term; acoustically the metal plate). Sources:
+docs/references.md#lidar-retroreflection.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -28,6 +44,16 @@ class Material:
     modes: tuple[tuple[float, float, float], ...]
     absorption: float
     reflectivity: float
+    retroreflectivity: float = 0.0
+
+
+# ASTM D4956 Type III white sheeting: R_A 250 at entrance −4°, 150 at +30° (observation
+# 0.2°). As R_A·E⊥·(footprint area = beam area / cos β), the return relative to the
+# Lambertian ρ·cos β law is π·R_A(β)/cos β; R_A(β) = R_A(0)·cos^n β through the two figures
+# gives n = ln(150/250)/ln(cos 30°) = 3.55, so the return goes as cos^2.55 β (beyond 30° an
+# extrapolation: D4956 tables stop there for most types).
+RETRO_COS_EXPONENT = 2.55
+RETRO_TYPE_III_RA = 250.0  # cd lx⁻¹ m⁻², white, minimum at (0.2°, −4°)
 
 
 MATERIALS: tuple[Material, ...] = (
@@ -49,6 +75,11 @@ MATERIALS: tuple[Material, ...] = (
     Material("cardboard", 450.0, ((1.0, 0.02, 1.0), (2.2, 0.012, 0.4)), 0.12, 0.5),
     Material("asphalt", 1100.0, ((1.0, 0.02, 1.0),), 0.03, 0.1),
     Material("grass", 150.0, ((1.0, 0.005, 1.0),), 0.6, 0.5),
+    # new entries go last: stores keep material ids (attrs "materials")
+    Material("lane_paint", 1100.0, ((1.0, 0.02, 1.0),), 0.03, 0.7),
+    Material("retroreflective", 1800.0, ((1.0, 0.9, 1.0), (2.76, 0.6, 0.7), (5.40, 0.4, 0.45),
+                                         (8.93, 0.25, 0.3)), 0.02, 0.8,
+             retroreflectivity=math.pi * RETRO_TYPE_III_RA),
 )
 
 MATERIAL_NAMES: tuple[str, ...] = tuple(m.name for m in MATERIALS)

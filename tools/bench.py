@@ -29,6 +29,10 @@ Sections:
 7. Corruptions: every registered corruption at 640 x 480,
    64 x 1024, 1 s of audio or the whole rig, beside one 640 x 480 camera render.
 
+8. Image statistics (``--all-scenes``): luminance power-spectrum slope, saturation and
+   contrast of the camera images of a few samples of every scene in ``scenes/`` (issue 20's
+   realism check; figures, not times).
+
 "Same geometry": PyBullet gets one static body per posed part of our ``SceneGeometry``
 (boxes, spheres, cylinders, capsules with the same dimensions; meshes from the same .obj
 file and scale, as concave triangle meshes so that rays see the triangles and not a convex
@@ -59,6 +63,7 @@ from benchmarks.audio import bench_audio  # noqa: E402  (tools/benchmarks: one m
 from benchmarks.camera import bench_camera  # noqa: E402
 from benchmarks.corruptions import bench_corruptions  # noqa: E402
 from benchmarks.end_to_end import bench_end_to_end, bench_shipped_scenes  # noqa: E402
+from benchmarks.image_stats import bench_image_statistics  # noqa: E402
 from benchmarks.lidar import bench_lidar  # noqa: E402
 from benchmarks.mesh_visibility import bench_mesh_visibility  # noqa: E402
 from benchmarks.scale import bench_scale  # noqa: E402
@@ -107,7 +112,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="repeats per micro-benchmark, median reported (default 7, quick 1)")
     parser.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     parser.add_argument("--all-scenes", action="store_true",
-                        help="also time every scene in scenes/ (section 1b)")
+                        help="also time every scene in scenes/ (section 1b) and print their "
+                             "image statistics (section 8)")
     parser.add_argument("--quick", action="store_true",
                         help="few samples, one repeat, small sizes (a smoke run, < 60 s)")
     args = parser.parse_args(argv)
@@ -135,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     bench_mesh_visibility(cfg)
     bench_scale(args.scene, cfg.samples, cfg.repeat, seed=cfg.seed, engine=e2e.engine)
     bench_corruptions(max(1, min(cfg.repeat, 5)), (5,) if cfg.quick else (3, 5))
+    if args.all_scenes:
+        bench_image_statistics(sorted((ROOT / "scenes").glob("*.yaml")), cfg.seed,
+                               2 if cfg.quick else 4)
     print(f"\ntotal benchmark time {time.perf_counter() - start:.1f} s"
           f"{' (--quick)' if cfg.quick else ''}")
     return 0

@@ -35,6 +35,9 @@ def test_bounds_are_the_parameters(case) -> None:
                                            [p["length"] / 2, outer, p["kerb_height"]]],
                                atol=1e-6)
     assert set(mesh.parts) == {"asphalt", "marking", "kerb", "sidewalk"}
+    assert dict(zip(mesh.parts, mesh.part_materials, strict=True)) == {
+        "asphalt": "asphalt", "marking": "lane_paint", "kerb": "concrete",
+        "sidewalk": "concrete"}
     for walk in part_pieces(mesh, "sidewalk"):
         assert walk.bounds[1, 2] == pytest.approx(p["kerb_height"])
         assert abs(walk.bounds[0, 1]) >= half + KERB_WIDTH - 0.0011  # beyond the kerb

@@ -25,7 +25,7 @@ EXPECTED = {
                  lambda p: (p["depth"], p["bays"] * p["bay_width"], None)),
     "traffic_light": ({"pole", "housing", "red", "amber", "green"},
                       lambda p: (None, None, p["height"])),
-    "sign": ({"pole", "plate"},
+    "sign": ({"pole", "plate", "face"},
              lambda p: (None, p["size"], p["mounting_height"] + p["size"])),
     "barrier": ({"body"}, lambda p: (None, p["length"], p["height"])),
 }
@@ -89,8 +89,20 @@ def test_sign_shapes_differ_in_plate_area():
     for shape in (0, 1, 2):
         m = generator("sign")({"shape": shape, "size": 0.9})
         mesh = trimesh.Trimesh(m.vertices, m.faces, process=False)
-        plate = [c for c in mesh.split(only_watertight=False) if c.extents[0] < 0.02]
-        areas.append(plate[0].volume / 0.015)
+        sheet = [c for c in mesh.split(only_watertight=False) if c.extents[0] < 0.002]
+        assert len(sheet) == 1
+        areas.append(sheet[0].volume / 0.001)
     # a disc of diameter s (a 32-gon: 0.6 % short), a point-up triangle of base and height s,
     # a square of side s
     np.testing.assert_allclose(areas, [np.pi / 4 * 0.81, 0.5 * 0.81, 0.81], rtol=0.01)
+
+
+def test_sign_face_is_retroreflective_sheeting_in_front_of_the_plate():
+    m = generator("sign")({"shape": 2, "size": 0.9})
+    materials = dict(zip(m.parts, m.part_materials, strict=True))
+    assert materials["face"] == "retroreflective" and materials["plate"] == "metal"
+    names = list(m.parts)
+    face = m.vertices[np.unique(m.faces[m.face_part == names.index("face")])]
+    plate = m.vertices[np.unique(m.faces[m.face_part == names.index("plate")])]
+    assert face[:, 0].min() == pytest.approx(plate[:, 0].max())  # on the plate's front
+    assert face[:, 0].max() == pytest.approx(m.vertices[:, 0].max())  # the sign's front

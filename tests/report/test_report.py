@@ -21,6 +21,7 @@ import zarr
 from PIL import Image
 
 from simengine.cli import main
+from simengine.report.image_stats import image_statistics
 
 from ..conftest import MINI
 
@@ -32,8 +33,8 @@ SETS = [
     {"name": "stack", "corruptions": ["contrast", "brightness"], "policy": "compound",
      "severity": 2, "sensors": ["cam"]},
 ]
-SECTIONS = ("overview", "class-balance", "objects", "distributions", "audio", "severity",
-            "contact-sheets", "render-log")
+SECTIONS = ("overview", "class-balance", "objects", "distributions", "audio",
+            "image-statistics", "severity", "contact-sheets", "render-log")
 
 
 class Page(HTMLParser):
@@ -161,6 +162,30 @@ def test_class_balance_matches_the_store(report, store):
 
 
 HEADS = {"cam": "camera/cam", "lid": "lidar/lid", "aud": "audio/mics", "stack": "camera/cam"}
+
+
+def test_image_statistics_of_the_store_images(report, store):
+    """The section's row per camera: the statistics of every image of the 4 samples read
+    here with zarr, computed one image at a time, and saturation checked against OpenCV."""
+    page, _ = report
+    rows = page.rows("image-statistics-table")
+    root = zarr.open_group(str(store), mode="r")
+    cams = [s["name"] for s in root.attrs["simengine"]["sensors"] if s["kind"] == "camera"]
+    assert sorted(rows) == sorted(cams)
+    for cam in cams:
+        (rgb,) = arrays(store, f"camera/{cam}/rgb")
+        images = rgb.reshape(-1, *rgb.shape[-3:])
+        per = [image_statistics(im) for im in images]
+        row = rows[cam]
+        assert int(row[1]) == len(images)
+        for col, name in ((2, "power_slope"), (4, "saturation_mean"), (8, "rms_contrast")):
+            v = np.array([p[name] for p in per])
+            v = v[np.isfinite(v)]
+            mean, std = (float(x) for x in row[col].split(" ± "))
+            assert mean == pytest.approx(v.mean(), abs=1e-3)
+            assert std == pytest.approx(v.std(), abs=1e-3)
+        sat = [cv2.cvtColor(im, cv2.COLOR_RGB2HSV)[..., 1].mean() / 255 for im in images]
+        assert float(row[4].split(" ± ")[0]) == pytest.approx(np.mean(sat), abs=1e-3)
 
 
 def test_severity_curve_for_every_applied_corruption(report, store):

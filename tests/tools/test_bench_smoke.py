@@ -22,3 +22,24 @@ def test_bench_quick_prints_every_section():
                     "7. Corruptions"):
         assert heading in out
     assert "stage physics" in out and "samples/s" in out and "Mrays/s" in out
+
+
+def test_image_statistics_section_prints_a_row_per_scene_camera(capsys, monkeypatch):
+    """Section 8 on one sample of the tabletop scene: a row for its camera whose figures are
+    image_statistics of the engine's own image, in the printed format."""
+    monkeypatch.syspath_prepend(str(ROOT / "tools"))
+    import numpy as np
+    from benchmarks.image_stats import bench_image_statistics
+
+    import simengine
+    from simengine.report.image_stats import image_statistics
+
+    scene = ROOT / "scenes" / "tabletop.yaml"
+    bench_image_statistics([scene], seed=0, samples=1)
+    out = capsys.readouterr().out
+    assert "8. Image statistics per shipped scene" in out
+    row = next(line for line in out.splitlines() if line.startswith("tabletop / "))
+    cam = row.split()[2]
+    rgb = simengine.Engine(scene, 0).sample(0)[f"camera/{cam}/rgb"]
+    s = image_statistics(np.asarray(rgb).reshape(-1, *rgb.shape[-3:]))
+    assert f"{s['power_slope']:.3f}±" in row and f"{s['saturation_mean']:.3f}±" in row

@@ -33,7 +33,7 @@ KERB_WIDTH = 0.15
 def _road(p: dict[str, float]) -> PartMesh:
     b = MeshBuilder()
     asphalt = b.part("asphalt", ASPHALT, "asphalt")
-    marking = b.part("marking", PAINT, "plastic")  # thermoplastic road paint
+    marking = b.part("marking", PAINT, "lane_paint")  # white road paint, 905 nm ≈ 0.7
     kerb = b.part("kerb", KERB, "concrete")
     sidewalk = b.part("sidewalk", PAVING, "concrete")
     length, lanes, lane = p["length"], int(p["lanes"]), p["lane_width"]

@@ -228,11 +228,17 @@ def _traffic_light(p: dict[str, float]) -> PartMesh:
     return b.build({"lens_centres_z": [h - 0.02 - pitch * (i + 0.5) for i in range(3)]})
 
 
+PLATE_THICKNESS = 0.014  # m: an aluminium sign blank with its stiffening
+SHEETING_THICKNESS = 0.001  # m: sheeting on the face, docs/references.md#lidar-retroreflection
+
+
 def _sign(p: dict[str, float]) -> PartMesh:
-    """A post with a plate facing +x: round, triangular (point up) or square."""
+    """A post with a plate facing +x: round, triangular (point up) or square; the plate's
+    front is retroreflective sheeting (part ``face``)."""
     b = MeshBuilder()
     post = b.part("pole", GALVANISED, "metal")
-    face = b.part("plate", WHITE, "metal")
+    plate = b.part("plate", GALVANISED, "metal")
+    sheeting = b.part("face", WHITE, "retroreflective")
     size, bottom = p["size"], p["mounting_height"]
     shape = int(p["shape"])
     top = bottom + size
@@ -247,9 +253,14 @@ def _sign(p: dict[str, float]) -> PartMesh:
     else:
         outline = [(-size / 2, -size / 2), (size / 2, -size / 2), (size / 2, size / 2),
                    (-size / 2, size / 2)]
-    v, f = extrude(outline, 0.015, 0.02)  # outline in (y, z), thickness along x
-    # (y, z, x) -> (x, y, z) is a cyclic swap of axes, a rotation: the winding stays outward
-    b.add(face, (np.column_stack([v[:, 2], v[:, 0], v[:, 1] + zc]), f))
+    # the aluminium plate and, on its front, a layer of retroreflective sheeting (what makes
+    # a sign bright to headlamps and lidars), together as thick as the old plate alone
+    for part, thickness, x0 in ((plate, PLATE_THICKNESS, 0.02),
+                                (sheeting, SHEETING_THICKNESS, 0.02 + PLATE_THICKNESS)):
+        v, f = extrude(outline, thickness, x0)  # outline in (y, z), thickness along x
+        # (y, z, x) -> (x, y, z) is a cyclic swap of axes, a rotation: the winding stays
+        # outward
+        b.add(part, (np.column_stack([v[:, 2], v[:, 0], v[:, 1] + zc]), f))
     return b.build()
 
 

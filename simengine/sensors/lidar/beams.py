@@ -30,6 +30,20 @@ The reported intensity is ρ·cos θ·exp(−2αR)·min(1, (R_ref/R)²) with R_r
 receivers compensate the near field with gain control and saturate there), the 1/R² falloff
 beyond.
 
+**Retroreflectors** (sign sheeting, ``simengine.materials``). A retroreflector sends the
+pulse back towards its source instead of over the hemisphere, so it is not a Lambertian
+target: its return is ρ_r·cos^n θ in place of ρ·cos θ (added to its diffuse ρ·cos θ), with
+ρ_r = π·R_A the equivalent Lambertian reflectivity of its coefficient of retroreflection R_A
+(ASTM D4956: Type III white ≥ 250 cd lx⁻¹ m⁻², ρ_r ≈ 785) and n = ``RETRO_COS_EXPONENT``
+fitted to the standard's figures at entrance angles −4° and 30°. The lidar sits on its own
+beam (observation angle ≈ 0°, where R_A is at least the standard's 0.2° figure), so it gets
+the whole retroreflected lobe. The reported intensity saturates at ``INTENSITY_SATURATION``
+= 2.55: the scale of Velodyne's calibrated reflectivity byte (0-100 diffuse 0-100 %,
+101-255 retroreflectors) and of Ouster's reflectivity channel, where any retroreflector
+reads above every diffuse target; the received power itself is not capped (a sign seen by a
+corner of the beam still dominates the echo, as real retroreflectors do).
+Sources: docs/references.md#lidar-retroreflection.
+
 **Noise.** Gaussian along the beam with the datasheet accuracy as 1-σ. With ``snr_noise``
 (two (SNR, σ) points, as the OS1 datasheet lists) σ(SNR) = sqrt(σ₀² + (a·SNR^−b)²), σ₀ =
 ``range_noise_std`` the high-SNR floor and (a, b) fitted through the two points; SNR =
@@ -46,8 +60,11 @@ import math
 
 import numpy as np
 
+from ...materials import RETRO_COS_EXPONENT
+
 GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 MIN_RANGE_FOR_POWER = 1e-3  # m: keeps 1/R² finite for a preset without a minimum range
+INTENSITY_SATURATION = 2.55  # reported intensity ceiling: retroreflectors, see above
 
 
 def beam_angles(params: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -110,12 +127,14 @@ def subray_directions(d_body: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 def received_power(reflectivity: np.ndarray, cos_incidence: np.ndarray, r: np.ndarray,
-                   alpha: float) -> np.ndarray:
-    """ρ·cos θ·exp(−2αR)/R² (units of 1/m², relative); 0 where ``r`` is not finite."""
+                   alpha: float, retroreflectivity: np.ndarray | float = 0.0) -> np.ndarray:
+    """(ρ·cos θ + ρ_r·cos^n θ)·exp(−2αR)/R² (units of 1/m², relative; n =
+    ``RETRO_COS_EXPONENT``); 0 where ``r`` is not finite."""
     finite = np.isfinite(r)
     rr = np.maximum(np.where(finite, r, 1.0), MIN_RANGE_FOR_POWER)
-    return np.where(finite, reflectivity * cos_incidence * np.exp(-2.0 * alpha * rr) / rr**2,
-                    0.0)
+    cos = np.asarray(cos_incidence, np.float64)
+    apparent = reflectivity * cos + retroreflectivity * cos ** RETRO_COS_EXPONENT
+    return np.where(finite, apparent * np.exp(-2.0 * alpha * rr) / rr**2, 0.0)
 
 
 def detection_floor(params: dict) -> float:
@@ -126,9 +145,11 @@ def detection_floor(params: dict) -> float:
 
 
 def intensity(power: np.ndarray, r: np.ndarray, reference_range: float) -> np.ndarray:
-    """ρ·cos θ·exp(−2αR)·min(1, (R_ref/R)²) from a power and its range."""
+    """ρ·cos θ·exp(−2αR)·min(1, (R_ref/R)²) from a power and its range, at most
+    ``INTENSITY_SATURATION``."""
     rr = np.where(np.isfinite(r), r, 0.0)
-    return power * np.minimum(rr * rr, reference_range * reference_range)
+    return np.minimum(power * np.minimum(rr * rr, reference_range * reference_range),
+                      INTENSITY_SATURATION)
 
 
 def snr_noise_fit(points, sigma0: float) -> tuple[float, float]:

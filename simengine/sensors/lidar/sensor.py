@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # annotations only
 # re-exported: the beam layout is part of the lidar's public face (tools/bench.py uses it)
 beam_angles, beam_directions = model.beam_angles, model.beam_directions
 REFLECTIVITY = np.array([m.reflectivity for m in MATERIALS], np.float64)
+RETROREFLECTIVITY = np.array([m.retroreflectivity for m in MATERIALS], np.float64)
 
 
 class Lidar(Sensor):
@@ -86,7 +87,8 @@ class Lidar(Sensor):
                                 doc="measured range at firing time, 0 = no return" + ret),
             "intensity": OutputSpec((F, *S, R, C), "float32",
                                     doc="reflectivity × cos(incidence) × exp(−2αR) × "
-                                        "min(1, (R_ref/R)²), 0 = no return"),
+                                        "min(1, (R_ref/R)²), retroreflectors above 1, at "
+                                        "most 2.55 (saturation), 0 = no return"),
             "instance": OutputSpec((F, *S, R, C), "int32", doc="object index + 1; 0 = none/stuff"),
             "semantic": OutputSpec((F, *S, R, C), "int16", doc="class id; 0 = no return"),
             **({"part": OutputSpec((F, *S, R, C), "int16",
@@ -145,8 +147,10 @@ class Lidar(Sensor):
         receiver is blind there, the beam is still blocked). A mesh triangle's own
         material (a tyre, a window of a generated car) decides its reflectivity."""
         own = np.where(tri >= 0, g.tri_material[np.maximum(tri, 0)], -1)
-        refl = self.reflectivity[np.where(own >= 0, own, g.material[np.maximum(part, 0)])]
-        power = model.received_power(refl, cos, t, float(self.params["atmospheric_attenuation"]))
+        mat = np.where(own >= 0, own, g.material[np.maximum(part, 0)])
+        power = model.received_power(self.reflectivity[mat], cos, t,
+                                     float(self.params["atmospheric_attenuation"]),
+                                     RETROREFLECTIVITY[mat])
         return np.where((part >= 0) & (t >= float(self.params["min_range"])), power, 0.0)
 
     def _returns(self, g: SceneGeometry, T: np.ndarray,
