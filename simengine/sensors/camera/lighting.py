@@ -70,7 +70,7 @@ def gradient_map(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     return bottom + f * (top - bottom)
 
 
-def _lamp_rows(lamps: list[dict]) -> np.ndarray:
+def lamp_rows(lamps: list[dict]) -> np.ndarray:
     """Each lamp as a row: type, position, axis, RGB intensity (cd; an area lamp's
     luminance in cd/m²), cos of the outer and inner cone, size. The colour keeps its
     chromaticity and is scaled to unit luminance, so the flux sets the brightness."""
