@@ -42,7 +42,7 @@ BRADFORD = np.array([[0.8951, 0.2664, -0.1614],
 CALIBRATION_K = 12.5    # reflected-light meter constant (ISO 2720), cd·s/m²
 SATURATION_Q = 1.2      # 78 / (100 · 0.65): L_max = 1.2 · 2^EV100 at ISO 100
 MIDDLE_GREY = CALIBRATION_K / (100.0 * SATURATION_Q)  # 0.1042: L_avg after exposure
-LOG_AVERAGE_DELTA = 1e-4  # cd/m²: keeps log() finite on black pixels (Reinhard et al.)
+LOG_AVERAGE_DELTA = 1e-4  # cd/m²: floor of the metered luminance, keeps log() finite on black
 
 HABLE = {"A": 0.15, "B": 0.50, "C": 0.10, "D": 0.20, "E": 0.02, "F": 0.30, "W": 11.2}
 TONE_CURVES = {"none": 0, "aces": 1, "hable": 2}
@@ -104,7 +104,7 @@ def auto_ev100(linear_rgb: np.ndarray, *, compensation_ev: float = 0.0,
         y = y[(y >= y_lo) & (y <= y_hi)]
     if y.size == 0:
         raise ValueError("auto_ev100: no pixels to meter")
-    log_avg = math.exp(float(np.mean(np.log(LOG_AVERAGE_DELTA + y))))
+    log_avg = math.exp(float(np.mean(np.log(np.maximum(y, LOG_AVERAGE_DELTA)))))
     return math.log2(log_avg * 100.0 / CALIBRATION_K) - float(compensation_ev)
 
 
