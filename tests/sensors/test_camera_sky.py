@@ -150,6 +150,10 @@ def test_bad_inputs_are_refused() -> None:
         PreethamSky(sun_at(-5.0), 3.0)
     with pytest.raises(ValueError, match="zenith_luminance"):
         OvercastSky(-1.0)
+    with pytest.raises(ValueError, match="float32"):
+        EnvironmentMap(np.ones((8, 16, 3)))  # float64
+    with pytest.raises(ValueError, match="radiance map"):
+        irradiance_map(irradiance_map(EnvironmentMap(np.ones((8, 16, 3), np.float32))))
 
 
 def test_cie_overcast_zenith_to_horizon_is_three() -> None:

@@ -278,6 +278,18 @@ class EnvironmentMap:
     table: np.ndarray
     kind: str = "radiance"
 
+    def __post_init__(self) -> None:
+        t = self.table
+        if not (isinstance(t, np.ndarray) and t.dtype == np.float32 and t.ndim == 3
+                and t.shape[0] >= 2 and t.shape[1] >= 2 and t.shape[2] == 3
+                and t.flags.c_contiguous):
+            raise ValueError("EnvironmentMap: table must be a C-contiguous float32 array "
+                             f"(n_elevation >= 2, n_azimuth >= 2, 3), got "
+                             f"{getattr(t, 'dtype', type(t))} {getattr(t, 'shape', '')}")
+        if self.kind not in ("radiance", "irradiance"):
+            raise ValueError(f"EnvironmentMap: kind must be radiance or irradiance, "
+                             f"got {self.kind!r}")
+
     @property
     def n_elevation(self) -> int:
         return int(self.table.shape[0])
