@@ -6,6 +6,9 @@ store them as labels.
 
 ``develop`` (linear radiance -> uint8), in this order:
 
+0. camera response, only when one of its keys is given (``response.apply_response``):
+   exposure in EV100 (fixed or auto), white balance, filmic tone curve. Without those keys
+   nothing of it runs and every output keeps its bytes;
 a. exposure: ``x = exposure_gain * linear``;
 b. vignetting: ``x *= V(u, v)`` with ``V = cos⁴θ`` (natural falloff, θ the angle of the pixel's
    ray to the optical axis) or ``V = 1 - strength * (r / r_max)²`` with r the radius in
@@ -37,13 +40,14 @@ import numpy as np
 from numba import prange
 
 from ..._numba import kernel
+from .response import RESPONSE_KEYS, apply_response
 
 # docs/references.md#raw-noise: Brooks et al. 2019 random raw-noise model (natural logs).
 SHOT_RANGE = (1e-4, 0.012)
 READ_SLOPE, READ_OFFSET, READ_LOG_STD = 2.18, 1.20, 0.26
 SRGB_THRESHOLD = 0.0031308
 
-_DEVELOP_KEYS = frozenset({"exposure_gain", "vignetting", "noise", "gamma"})
+_DEVELOP_KEYS = frozenset({"exposure_gain", "vignetting", "noise", "gamma"}) | RESPONSE_KEYS
 _OFF = (None, False, 0, 0.0, "off", "none")
 
 
@@ -174,6 +178,8 @@ def develop(linear_rgb: np.ndarray, K: np.ndarray, params: dict | None,
         ``exposure_gain`` (float, default 1), ``vignetting`` (None/0 off, "cos4", or a
         strength in [0, 1]), ``noise`` (None off, "random", or ``{"shot": s, "read": r}``),
         ``gamma`` (float > 0, default 2.2, or "srgb"). Missing keys take the default.
+        Camera response (step 0, off unless given): ``ev100``, ``auto_exposure``,
+        ``white_balance_k``, ``tone_curve`` (see ``response.apply_response``).
     rng : np.random.Generator
         Untouched when noise is off.
 
@@ -183,7 +189,10 @@ def develop(linear_rgb: np.ndarray, K: np.ndarray, params: dict | None,
     used : dict[str, float]
         ``exposure_gain``; ``vignetting_strength`` (light lost at the farthest pixel centre,
         1 - V_corner; 0 when off); ``vignetting_cos4`` (1.0 for cos⁴, else 0.0);
-        ``noise_shot``, ``noise_read`` (0 when off); ``gamma`` (0.0 for sRGB).
+        ``noise_shot``, ``noise_read`` (0 when off); ``gamma`` (0.0 for sRGB); and, only
+        when a response key was given, ``ev100`` (NaN without exposure step),
+        ``auto_exposure``, ``white_balance_k`` (0 off), ``tone_curve`` (0 none, 1 aces,
+        2 hable).
     """
     params = dict(params or {})
     unknown = set(params) - _DEVELOP_KEYS
@@ -192,6 +201,11 @@ def develop(linear_rgb: np.ndarray, K: np.ndarray, params: dict | None,
     linear = np.ascontiguousarray(linear_rgb, dtype=np.float32)
     if linear.ndim != 3 or linear.shape[2] != 3:
         raise ValueError(f"develop: linear_rgb must be (H, W, 3), got {linear.shape}")
+    used_response: dict[str, float] = {}
+    if RESPONSE_KEYS & set(params):
+        # from the caller's values (float64), then float32 like any other input
+        responded, used_response = apply_response(linear_rgb, params)
+        linear = np.ascontiguousarray(responded, dtype=np.float32)
     height, width = linear.shape[:2]
     K = np.asarray(K, dtype=np.float64)
     fx, fy, cx, cy = float(K[0, 0]), float(K[1, 1]), float(K[0, 2]), float(K[1, 2])
@@ -229,7 +243,7 @@ def develop(linear_rgb: np.ndarray, K: np.ndarray, params: dict | None,
                     noisy, shot, read, normals, thresholds, start, out)
     used = {"exposure_gain": gain, "vignetting_strength": float(strength),
             "vignetting_cos4": float(vig_mode == 1), "noise_shot": shot, "noise_read": read,
-            "gamma": 0.0 if srgb else float(gamma)}
+            "gamma": 0.0 if srgb else float(gamma), **used_response}
     return out, used
 
 
