@@ -49,6 +49,9 @@ MATERIALS: tuple[Material, ...] = (
     Material("cardboard", 450.0, ((1.0, 0.02, 1.0), (2.2, 0.012, 0.4)), 0.12, 0.5),
     Material("asphalt", 1100.0, ((1.0, 0.02, 1.0),), 0.03, 0.1),
     Material("grass", 150.0, ((1.0, 0.005, 1.0),), 0.6, 0.5),
+    # fired clay: stiff and porous, between stone and ceramic (docs/references.md#surfaces)
+    Material("brick", 1400.0, ((1.0, 0.05, 1.0), (2.5, 0.03, 0.5), (4.3, 0.02, 0.25)),
+             0.04, 0.45),
 )
 
 MATERIAL_NAMES: tuple[str, ...] = tuple(m.name for m in MATERIALS)
