@@ -19,7 +19,7 @@ def wood(p: dict, size: int, rng: np.random.Generator) -> Pattern:
     rings = max(1, round(p["tile_m"] / p["ring_spacing_m"]))
     rows = (np.arange(size) + 0.5)[:, None] / size
     warp = blurred_noise(rng, size, size / 6.0, size / 24.0)
-    phase = 2.0 * np.pi * (rings * rows + p["grain_warp"] * 0.25 * warp)
+    phase = 2.0 * np.pi * (rings * rows + p["grain_warp"] * warp)  # warp: rings of wander
     late = (0.5 + 0.5 * np.cos(phase)) ** 4  # latewood: the narrow dark part of a ring
     fibres = blurred_noise(rng, size, size / 16.0, 0.6)
     early_hue, late_hue = np.array([1.0, 0.55, 0.28]), np.array([0.85, 0.42, 0.19])
