@@ -4,6 +4,13 @@ closed-form areas), bump slopes against analytic derivatives, determinism and va
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -208,3 +215,26 @@ def test_bad_parameters_are_named(name, params, message):
 def test_size_must_be_a_power_of_two():
     with pytest.raises(ValueError, match="power of two"):
         surface_maps("wood", size=100)
+
+
+
+def _digests() -> dict[str, str]:
+    """sha256 of every material's maps (seed 7, 64² texels)."""
+    out = {}
+    for name in sorted(SURFACE_PARAMS):
+        m = surface_maps(name, {"seed": 7}, size=64)
+        h = hashlib.sha256()
+        for a in (m.detail, m.roughness, m.metalness, m.slope, m.default_color):
+            h.update(a.tobytes())
+        out[name] = h.hexdigest()
+    return out
+
+
+def test_maps_are_byte_identical_in_a_fresh_process():
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"}
+    code = ("import json; from tests.appearance.test_surfaces import _digests; "
+            "print(json.dumps(_digests()))")
+    fresh = subprocess.run([sys.executable, "-c", code], env=env, cwd=root,
+                           capture_output=True, text=True, check=True).stdout
+    assert json.loads(fresh) == _digests()
