@@ -61,9 +61,10 @@ def grass(p: dict, size: int, rng: np.random.Generator) -> Pattern:
     blades = sum(blurred_noise(rng, size, max(width_px / 2, 0.5), max(length_px / 3, 1.0),
                                angle) for angle in (lean, -lean)) / np.sqrt(2.0)
     dry_field = fbm(rng, size, size / 8.0, octaves=3)
-    threshold = np.quantile(dry_field, 1.0 - p["dry_fraction"]) if p["dry_fraction"] > 0 \
-        else np.inf
-    dry = smoothstep(threshold - 0.2, threshold + 0.2, dry_field)
+    dry = np.zeros_like(dry_field)
+    if p["dry_fraction"] > 0:
+        threshold = np.quantile(dry_field, 1.0 - p["dry_fraction"])
+        dry = smoothstep(threshold - 0.2, threshold + 0.2, dry_field)
     light = np.clip(1.0 + p["blade_contrast"] * blades, 0.15, None)
     green = tinted(light, (0.45, 1.0, 0.1))
     straw = tinted(light, (1.0, 0.7, 0.22)) * 1.4  # dry blades are brighter

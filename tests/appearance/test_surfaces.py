@@ -238,3 +238,17 @@ def test_maps_are_byte_identical_in_a_fresh_process():
     fresh = subprocess.run([sys.executable, "-c", code], env=env, cwd=root,
                            capture_output=True, text=True, check=True).stdout
     assert json.loads(fresh) == _digests()
+
+
+@pytest.mark.parametrize("name", sorted(SURFACE_PARAMS))
+@pytest.mark.parametrize("end", ["minimum", "maximum"])
+def test_every_parameter_at_its_bounds_gives_valid_maps(name, end):
+    fields = SURFACE_PARAMS[name]
+    params = {k: (getattr(f, end) if f.kind != "string" else f.choices[-1])
+              for k, f in fields.items()}
+    for size in (8, 64):
+        m = surface_maps(name, params, size=size)
+        assert np.isfinite(m.detail).all() and (m.detail > 0).all(), (name, size)
+        np.testing.assert_allclose(m.detail.mean(axis=(0, 1)), 1.0, atol=1e-4)
+        assert np.isfinite(m.slope).all() and np.isfinite(m.roughness).all()
+        assert m.roughness.min() >= 0.02 and m.roughness.max() <= 1.0
