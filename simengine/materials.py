@@ -80,6 +80,9 @@ MATERIALS: tuple[Material, ...] = (
     Material("retroreflective", 1800.0, ((1.0, 0.9, 1.0), (2.76, 0.6, 0.7), (5.40, 0.4, 0.45),
                                          (8.93, 0.25, 0.3)), 0.02, 0.8,
              retroreflectivity=math.pi * RETRO_TYPE_III_RA),
+    # fired clay: stiff and porous, between stone and ceramic (docs/references.md#surfaces)
+    Material("brick", 1400.0, ((1.0, 0.05, 1.0), (2.5, 0.03, 0.5), (4.3, 0.02, 0.25)),
+             0.04, 0.45),
 )
 
 MATERIAL_NAMES: tuple[str, ...] = tuple(m.name for m in MATERIALS)
