@@ -26,11 +26,10 @@ import pytest
 from simengine.geometry.scene_geometry import BOX, PartDesc, PosedPart, build_geometry
 from simengine.materials import MATERIAL_NAMES
 from simengine.sensors.camera.lighting import (
-    ENV_AZIMUTH,
-    ENV_ELEVATION,
     IRR_AZIMUTH,
     IRR_ELEVATION,
     Lighting,
+    constant_map,
     lamp_rows,
 )
 from simengine.sensors.camera.pbr import render_pbr
@@ -61,10 +60,10 @@ FLOOR = box((4.0, 4.0, 0.05), (0.0, 0.0, -0.05))
 
 
 def lighting(*, lamps=(), sun_rgb=0.0, sun_cos=1.0, shadows=True) -> Lighting:
-    dark = np.zeros((ENV_ELEVATION, ENV_AZIMUTH, 3))
+    dark = constant_map(0.0)
     return Lighting(physical=True, sun_dir=np.array([0.0, 0.0, 1.0]), sun_cos=sun_cos,
                     sun_rgb=np.full(3, sun_rgb), env_light=dark, env_background=dark,
-                    irradiance=np.zeros((IRR_ELEVATION, IRR_AZIMUTH, 3)),
+                    irradiance=constant_map(0.0, IRR_ELEVATION, IRR_AZIMUTH),
                     lamps=lamp_rows(list(lamps)), shadows=shadows)
 
 

@@ -134,29 +134,3 @@ def _brdf_cos(nx, ny, nz, vx, vy, vz, lx, ly, lz, dr, dg, db, f0r, f0g, f0b, alp
     return (((1.0 - fr) * dr * INV_PI + fr * spec) * n_l,
             ((1.0 - fg) * dg * INV_PI + fg * spec) * n_l,
             ((1.0 - fb) * db * INV_PI + fb * spec) * n_l)
-
-
-@kernel(inline="always")
-def _env_lookup(env, dx, dy, dz):
-    """Bilinear radiance of a latitude–longitude map (n_el, n_az, 3) for the unit direction
-    d: row i holds elevation 90° − (i + ½)·180°/n_el, column j azimuth −180° + (j + ½)·360°/n_az
-    (azimuth from +x towards +y), wrapped in azimuth, clamped at the poles."""
-    n_el, n_az = env.shape[0], env.shape[1]
-    el = math.asin(min(max(dz, -1.0), 1.0))
-    az = math.atan2(dy, dx)
-    y = (0.5 * math.pi - el) / math.pi * n_el - 0.5
-    x = (az + math.pi) / (2.0 * math.pi) * n_az - 0.5
-    y = min(max(y, 0.0), n_el - 1.0)
-    fy = math.floor(y)
-    fx = math.floor(x)
-    ty, tx = y - fy, x - fx
-    i0 = int(fy)
-    i1 = min(i0 + 1, n_el - 1)
-    j0 = int(fx) % n_az
-    j1 = (j0 + 1) % n_az
-    w00, w01 = (1.0 - ty) * (1.0 - tx), (1.0 - ty) * tx
-    w10, w11 = ty * (1.0 - tx), ty * tx
-    r = w00 * env[i0, j0, 0] + w01 * env[i0, j1, 0] + w10 * env[i1, j0, 0] + w11 * env[i1, j1, 0]
-    g = w00 * env[i0, j0, 1] + w01 * env[i0, j1, 1] + w10 * env[i1, j0, 1] + w11 * env[i1, j1, 1]
-    b = w00 * env[i0, j0, 2] + w01 * env[i0, j1, 2] + w10 * env[i1, j0, 2] + w11 * env[i1, j1, 2]
-    return r, g, b

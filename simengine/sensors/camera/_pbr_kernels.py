@@ -34,11 +34,11 @@ from ._brdf_kernels import (
     _cone_direction,
     _cosine_direction,
     _env_brdf,
-    _env_lookup,
     _hash01,
     _sample_2d,
 )
 from ._kernels import TILE, _visibility
+from ._sky_kernels import latlong_lookup
 from ._surface_kernels import (
     _box_face,
     _box_normal,
@@ -201,7 +201,7 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
                 light_back += (0.2126 * albedo[q, 0] + 0.7152 * albedo[q, 1]
                                + 0.0722 * albedo[q, 2])
         open_fraction = light_back / ao_rays
-    e0, e1, e2 = _env_lookup(irr_map, nx, ny, nz)
+    e0, e1, e2 = latlong_lookup(irr_map, irr_map.shape[0], irr_map.shape[1], nx, ny, nz)
     n_v = max(nx * vx + ny * vy + nz * vz, 1e-4)
     scale, bias = _env_brdf(rough, n_v)
     k_r = f0r * scale + bias
@@ -209,7 +209,8 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
     k_b = f0b * scale + bias
     n_u = nx * ux + ny * uy + nz * uz
     rx, ry, rz = ux - 2.0 * n_u * nx, uy - 2.0 * n_u * ny, uz - 2.0 * n_u * nz
-    s0, s1, s2 = _env_lookup(env_light, rx, ry, rz)
+    s0, s1, s2 = latlong_lookup(env_light, env_light.shape[0], env_light.shape[1], rx, ry,
+                                rz)
     # a rough lobe sees the sky's average over the hemisphere rather than one direction
     w = min(rough * rough, 1.0)
     ar = (1.0 - k_r) * d0 * e0 * INV_PI + k_r * ((1.0 - w) * s0 + w * e0 * INV_PI)
@@ -304,7 +305,8 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
                                             rays[0, i], rays[1, i], rays[2, i], tau, cam_omega)
                     p = tp[k]
                     if p < 0:
-                        cr, cg, cb = _env_lookup(env_bg, ux, uy, uz)
+                        cr, cg, cb = latlong_lookup(env_bg, env_bg.shape[0],
+                                                    env_bg.shape[1], ux, uy, uz)
                         ar = ag = ab = 0.0
                         op = 1.0
                         out_inst[v, u] = 0

@@ -21,6 +21,15 @@ import numpy as np
 
 from ...assets.look import srgb_to_linear
 from ._pbr_kernels import AREA, LAMP_COLUMNS, POINT, SPOT
+from .sky import (
+    EnvironmentMap,
+    OvercastSky,
+    PreethamSky,
+    environment_map,
+    irradiance_map,
+    sample_directions,
+    sun_illuminance,
+)
 
 ENV_ELEVATION, ENV_AZIMUTH = 32, 64  # the radiance maps' rows and columns
 IRR_ELEVATION, IRR_AZIMUTH = 16, 32  # the irradiance map's
@@ -30,44 +39,27 @@ REC709_Y = np.array([0.2126, 0.7152, 0.0722])  # luminance of linear Rec.709 RGB
 
 @dataclass(frozen=True)
 class Lighting:
+    """Maps are ``sky.EnvironmentMap`` tables (float32 (n_el, n_az, 3), zenith row first)."""
+
     physical: bool
     sun_dir: np.ndarray  # (3,) unit, towards the sun (world)
     sun_cos: float  # cos of the sun disc's angular radius
     sun_rgb: np.ndarray  # (3,) irradiance at normal incidence (lux, or relative units)
-    env_light: np.ndarray  # (n_el, n_az, 3) float64 radiance that lights surfaces
-    env_background: np.ndarray  # (n_el, n_az, 3) radiance a camera ray sees on a miss
-    irradiance: np.ndarray  # (m_el, m_az, 3) irradiance E(n) of env_light for normal n
+    env_light: np.ndarray  # radiance that lights surfaces
+    env_background: np.ndarray  # radiance a camera ray sees on a miss
+    irradiance: np.ndarray  # irradiance E(n) of env_light for the surface normal n
     lamps: np.ndarray  # (L, LAMP_COLUMNS)
     shadows: bool
 
 
-def map_directions(n_el: int, n_az: int) -> np.ndarray:
-    """Unit directions (n_el, n_az, 3) of a latitude–longitude map's texel centres (the
-    layout ``_brdf_kernels._env_lookup`` reads)."""
-    el = 0.5 * np.pi - (np.arange(n_el) + 0.5) * np.pi / n_el
-    az = -np.pi + (np.arange(n_az) + 0.5) * 2.0 * np.pi / n_az
-    ce = np.cos(el)[:, None]
-    return np.stack(np.broadcast_arrays(ce * np.cos(az)[None, :], ce * np.sin(az)[None, :],
-                                        np.sin(el)[:, None]), axis=-1)
-
-
-def irradiance_map(env: np.ndarray, n_el: int = IRR_ELEVATION,
-                   n_az: int = IRR_AZIMUTH) -> np.ndarray:
-    """E(n) = ∫ L(ω) max(n·ω, 0) dω over the map, for the normals of an (n_el, n_az) map:
-    a quadrature with each texel's solid angle (cos(elevation)·Δel·Δaz)."""
-    m_el, m_az = env.shape[:2]
-    dirs = map_directions(m_el, m_az).reshape(-1, 3)
-    el = 0.5 * np.pi - (np.arange(m_el) + 0.5) * np.pi / m_el
-    solid = np.repeat(np.cos(el) * (np.pi / m_el) * (2.0 * np.pi / m_az), m_az)
-    normals = map_directions(n_el, n_az).reshape(-1, 3)
-    weights = np.maximum(normals @ dirs.T, 0.0) * solid[None, :]
-    return (weights @ env.reshape(-1, 3)).reshape(n_el, n_az, 3)
+def constant_map(value, n_el: int = ENV_ELEVATION, n_az: int = ENV_AZIMUTH) -> np.ndarray:
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(value, np.float32), (n_el, n_az, 3)))
 
 
 def gradient_map(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     """The draft renderer's sky: linear colours blended by ½(1 + d_z)."""
-    f = 0.5 * (1.0 + map_directions(ENV_ELEVATION, ENV_AZIMUTH)[..., 2:3])
-    return bottom + f * (top - bottom)
+    f = 0.5 * (1.0 + sample_directions(ENV_ELEVATION, ENV_AZIMUTH)[..., 2:3])
+    return np.ascontiguousarray(bottom + f * (top - bottom), np.float32)
 
 
 def lamp_rows(lamps: list[dict]) -> np.ndarray:
@@ -101,21 +93,59 @@ def lamp_rows(lamps: list[dict]) -> np.ndarray:
 
 @functools.lru_cache(maxsize=32)
 def relative_lighting(direction: tuple, ambient: float, intensity: float, shadows: bool,
-              top: tuple, bottom: tuple) -> Lighting:
+                      top: tuple, bottom: tuple) -> Lighting:
     """The relative light (module doc) with a background gradient from ``top`` to
     ``bottom`` (sRGB colours). Cached: its arrays are read-only."""
-    env = np.full((ENV_ELEVATION, ENV_AZIMUTH, 3), ambient)
-    lighting = Lighting(
+    return _read_only(Lighting(
         physical=False, sun_dir=-np.asarray(direction, np.float64), sun_cos=1.0,
-        sun_rgb=np.full(3, math.pi * intensity), env_light=env,
+        sun_rgb=np.full(3, math.pi * intensity), env_light=constant_map(ambient),
         env_background=gradient_map(srgb_to_linear(np.asarray(top, np.float64)),
                                     srgb_to_linear(np.asarray(bottom, np.float64))),
-        irradiance=np.full((IRR_ELEVATION, IRR_AZIMUTH, 3), math.pi * ambient),
-        lamps=np.zeros((0, LAMP_COLUMNS)), shadows=shadows)
+        irradiance=constant_map(math.pi * ambient, IRR_ELEVATION, IRR_AZIMUTH),
+        lamps=np.zeros((0, LAMP_COLUMNS)), shadows=shadows))
+
+
+def _read_only(lighting: Lighting) -> Lighting:
     for value in vars(lighting).values():
         if isinstance(value, np.ndarray):
             value.setflags(write=False)
     return lighting
+
+
+def _sun_vector(sun: dict) -> np.ndarray:
+    el, az = math.radians(sun["elevation_deg"]), math.radians(sun["azimuth_deg"])
+    return np.array([math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el)])
+
+
+def physical_lighting(light: dict) -> Lighting:
+    """Sun, sky and lamps of a physical light (``spec/lighting.py``, drawn by the instance
+    sampler) in cd/m² and lux. The preetham sky brings its sun (``sky.sun_illuminance`` for
+    the turbidity); an overcast sky hides the sun; a uniform sky (a room's light from its
+    surfaces, or a plain test sky) takes the sun's light from the same clear-sky model."""
+    sky, sun = light["sky"], light["sun"]
+    model = sky["model"]
+    albedo = float(sky["ground_albedo"])
+    to_sun = _sun_vector(sun) if sun is not None else np.array([0.0, 0.0, 1.0])
+    if model == "preetham":
+        env = environment_map(PreethamSky(to_sun, sky["turbidity"], ground_albedo=albedo),
+                              ENV_ELEVATION, ENV_AZIMUTH).table
+    elif model == "overcast":
+        env = environment_map(OvercastSky(sky["luminance_cd_m2"], ground_albedo=albedo),
+                              ENV_ELEVATION, ENV_AZIMUTH).table
+    else:
+        env = constant_map(sky["luminance_cd_m2"])
+    sun_rgb = np.zeros(3)
+    sun_cos = 1.0
+    if sun is not None and model != "overcast" and to_sun[2] > 0.0:
+        sun_rgb = np.asarray(sun_illuminance(to_sun, sky["turbidity"]), np.float64)
+        sun_cos = math.cos(math.radians(sun["angular_diameter_deg"]) / 2.0)
+    if model == "uniform":
+        irradiance = constant_map(math.pi * sky["luminance_cd_m2"], IRR_ELEVATION, IRR_AZIMUTH)
+    else:
+        irradiance = irradiance_map(EnvironmentMap(env), IRR_ELEVATION, IRR_AZIMUTH).table
+    return Lighting(physical=True, sun_dir=to_sun, sun_cos=sun_cos, sun_rgb=sun_rgb,
+                    env_light=env, env_background=env, irradiance=irradiance,
+                    lamps=lamp_rows(light["lamps"]), shadows=bool(light["shadows"]))
 
 
 def scene_lighting(scene: dict) -> Lighting:
@@ -127,6 +157,4 @@ def scene_lighting(scene: dict) -> Lighting:
         bottom = tuple(scene["background_bottom"] or scene["background"])
         return relative_lighting(tuple(light["direction"]), float(light["ambient"]),
                          float(light["intensity"]), bool(light["shadows"]), top, bottom)
-    from .sky_light import physical_lighting  # the sky models: only for physical scenes
-
     return physical_lighting(light)
