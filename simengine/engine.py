@@ -80,7 +80,8 @@ class Engine:
         layout = SampleLayout(n_frames=len(spec.schedule.capture_times),
                               max_objects=spec.max_objects, duration=spec.schedule.duration,
                               max_events=spec.schedule.max_events,
-                              n_scene_sources=len(spec.audio.sources))
+                              n_scene_sources=len(spec.audio.sources),
+                              physical_light=spec.world.light.sky is not None)
         return sensor_class(s.kind).for_scene(s, layout)
 
     def outputs(self) -> dict[str, OutputSpec]:

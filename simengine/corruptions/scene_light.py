@@ -52,9 +52,35 @@ def _srgb_to_linear(c: np.ndarray) -> np.ndarray:
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
+def _physical_airlight(scene: Mapping[str, Any]) -> np.ndarray:
+    """A physical light's airlight (cd/m²): under an open sky, the sky's radiance averaged
+    around the horizon (the sky model's own); in a room, the room's diffuse luminance (the
+    uniform sky) plus the lamps' flux spread over the room's surfaces and reflected by a
+    mid-grey (ρ = 0.5) finish: L = ρ·ΣΦ / (π·A)."""
+    light = scene["light"]
+    sky = light["sky"]
+    if sheltered(scene) or sky["model"] == "uniform":
+        level = float(sky["luminance_cd_m2"])
+        room = scene.get("room")
+        flux = sum(float(lamp["luminous_flux_lm"]) for lamp in light["lamps"])
+        if room is not None and flux > 0.0:
+            x, y, z = (float(v) for v in room["size"])
+            level += 0.5 * flux / (np.pi * 2.0 * (x * y + y * z + z * x))
+        return np.full(3, level)
+    from ..sensors.camera.lighting import physical_lighting  # the sky models, on demand
+    from ..sensors.camera.sky import latlong_lookup_np
+
+    env = physical_lighting(light).env_background
+    az = np.linspace(0.0, 2.0 * np.pi, 64, endpoint=False)
+    horizon = np.stack([np.cos(az), np.sin(az), np.full_like(az, 0.02)], axis=1)
+    return latlong_lookup_np(env, horizon).mean(axis=0)
+
+
 def scene_airlight(scene: Mapping[str, Any]) -> np.ndarray:
     """(3,) linear radiance of the airlight in the scene's render units (module docstring),
     before the camera."""
+    if "sky" in scene["light"]:
+        return _physical_airlight(scene)
     if sheltered(scene):
         light = scene["light"]
         return np.full(3, float(light["ambient"]) + float(light["intensity"]) / 4.0)
@@ -66,10 +92,21 @@ def scene_airlight(scene: Mapping[str, Any]) -> np.ndarray:
 
 
 def camera_airlight(scene: Mapping[str, Any], exposure_gain: float = 1.0,
-                    gamma: float = 0.0) -> np.ndarray:
+                    gamma: float = 0.0, ev100: float = float("nan"),
+                    tone_curve: float = 0.0) -> np.ndarray:
     """(3,) float32 airlight in the corruptions' working domain: through the camera's
-    exposure gain and tone curve (gamma 0 = sRGB), decoded with the sRGB curve."""
-    x = np.clip(float(exposure_gain) * scene_airlight(scene), 0.0, 1.0)
+    response (exposure ``ev100`` when recorded, its filmic ``tone_curve`` id), exposure gain
+    and tone curve (gamma 0 = sRGB), decoded with the sRGB curve."""
+    a = scene_airlight(scene)
+    if np.isfinite(ev100) or tone_curve:
+        from ..sensors.camera.response import TONE_CURVES, exposure_scale
+        from ..sensors.camera.response import tone_curve as apply_curve
+
+        if np.isfinite(ev100):
+            a = a * exposure_scale(ev100)
+        name = {v: k for k, v in TONE_CURVES.items()}[int(tone_curve)]
+        a = apply_curve(a, name)
+    x = np.clip(float(exposure_gain) * a, 0.0, 1.0)
     if gamma == 0.0:
         return x.astype(np.float32)  # the sRGB curve and its inverse cancel
     return _srgb_to_linear(x ** (1.0 / float(gamma))).astype(np.float32)
@@ -86,4 +123,5 @@ def airlight_for(sample: Mapping[str, np.ndarray], head: str, f: int) -> np.ndar
         key = f"{head}/effects/{name}"
         return float(np.asarray(sample[key])[f]) if key in sample else default
 
-    return camera_airlight(scene, effect("exposure_gain", 1.0), effect("gamma", 0.0))
+    return camera_airlight(scene, effect("exposure_gain", 1.0), effect("gamma", 0.0),
+                           effect("ev100", float("nan")), effect("tone_curve", 0.0))

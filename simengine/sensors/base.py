@@ -37,6 +37,7 @@ class SampleLayout:
     duration: float  # seconds of the recording window
     max_events: int  # capacity of contact-sound labels
     n_scene_sources: int  # declared sound sources
+    physical_light: bool = False  # world.light has a sky: radiance in cd/m²
 
 
 @dataclass(frozen=True)

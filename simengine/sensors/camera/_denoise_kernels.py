@@ -1,5 +1,6 @@
-"""Edge-aware smoothing of the ambient-occlusion estimate: the few occlusion rays of a pixel
-give a noisy open fraction, but occlusion varies slowly over a surface. Each pixel takes
+"""Edge-aware smoothing of a pixel's stochastic shares (the open fraction of the sky, the
+seen fraction of the lamps' light): the few rays of a pixel give a noisy share, but it
+varies slowly over a surface. Each pixel takes
 the mean over a (2r + 1)² window of the pixels that show the same surface: the same
 instance, a depth within 2 % and a normal within ~25° (a joint, or cross, bilateral filter
 with box weights; Tomasi & Manduchi 1998, Eisemann & Durand 2004). Labels come from the
@@ -17,13 +18,13 @@ NORMAL_COS = 0.9
 
 
 @kernel(parallel=True)
-def smooth_open_fraction(open_fraction, instance, depth, normal, radius, out):
-    height, width = open_fraction.shape
+def smooth_on_surfaces(share, instance, depth, normal, radius, out):
+    height, width = share.shape
     for v in numba.prange(height):
         for u in range(width):
             d0 = depth[v, u]
             if d0 <= 0.0:  # the sky: nothing occludes it
-                out[v, u] = open_fraction[v, u]
+                out[v, u] = share[v, u]
                 continue
             i0 = instance[v, u]
             n0x, n0y, n0z = normal[v, u, 0], normal[v, u, 1], normal[v, u, 2]
@@ -35,6 +36,6 @@ def smooth_open_fraction(open_fraction, instance, depth, normal, radius, out):
                     if (instance[vv, uu] == i0 and abs(d - d0) <= DEPTH_TOLERANCE * d0
                             and n0x * normal[vv, uu, 0] + n0y * normal[vv, uu, 1]
                             + n0z * normal[vv, uu, 2] >= NORMAL_COS):
-                        acc += open_fraction[vv, uu]
+                        acc += share[vv, uu]
                         count += 1
             out[v, u] = np.float32(acc / count)

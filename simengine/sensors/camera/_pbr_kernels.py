@@ -124,8 +124,9 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
                mat_metal, mat_f0, sun_dir, sun_cos, sun_rgb, env_light, irr_map, lamps,
                shadows, ao_rays, ao_radius, ao_bounce, stack):
     """Linear RGB radiance (cd/m²) leaving the hit of pixel (u, v)'s ray toward the camera,
-    for sample ``sample`` of ``n_samples``: the direct light (sun, lamps), the sky's share
-    unoccluded, and the open fraction of the sky (ambient occlusion; 1 without AO rays)."""
+    for sample ``sample`` of ``n_samples``: the sun's light, the sky's share unoccluded and
+    the open fraction of the sky (ambient occlusion; 1 without AO rays), the lamps' light
+    unshadowed, and the luminance of the lamps' light that is seen and in all."""
     q0, q1, q2 = params[p, 0], params[p, 1], params[p, 2]
     kp = kind[p]
     if kp == BOX:
@@ -216,7 +217,11 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
     ar = (1.0 - k_r) * d0 * e0 * INV_PI + k_r * ((1.0 - w) * s0 + w * e0 * INV_PI)
     ag = (1.0 - k_g) * d1 * e1 * INV_PI + k_g * ((1.0 - w) * s1 + w * e1 * INV_PI)
     ab = (1.0 - k_b) * d2 * e2 * INV_PI + k_b * ((1.0 - w) * s2 + w * e2 * INV_PI)
-    # lamps: one point of each
+    # lamps: one point of each, their light apart from its visibility (the ratio estimator
+    # of Heitz et al. 2018: the shadowed share of a pixel's lamp light is smoothed over its
+    # surface, then multiplies the unshadowed light)
+    lr = lg = lb = 0.0
+    seen = total = 0.0
     for j in range(lamps.shape[0]):
         x, y = _sample_2d(sample, n_samples, _hash01(u, v, 5 + j), _hash01(u, v, 105 + j))
         lx, ly, lz, dist, er, eg, eb = _lamp_light(lamps, j, px, py, pz, x, y)
@@ -224,14 +229,19 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
             continue
         fr, fg, fb = _brdf_cos(nx, ny, nz, vx, vy, vz, lx, ly, lz, d0, d1, d2, f0r, f0g, f0b,
                                alpha)
-        if fr + fg + fb > 0.0 and not (shadows and _occluder(
+        if fr + fg + fb <= 0.0:
+            continue
+        lr += fr * er
+        lg += fg * eg
+        lb += fb * eb
+        share = 0.2126 * fr * er + 0.7152 * fg * eg + 0.0722 * fb * eb
+        total += share
+        if not (shadows and _occluder(
                 px, py, pz, lx, ly, lz, dist - 2.0 * EPS, p, tau, kind, rot, pos, params,
                 bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min, node_max,
                 node_left, node_start, node_count, tris, stack) >= 0):
-            cr += fr * er
-            cg += fg * eg
-            cb += fb * eb
-    return cr, cg, cb, ar, ag, ab, open_fraction
+            seen += share
+    return cr, cg, cb, ar, ag, ab, open_fraction, lr, lg, lb, seen, total
 
 
 @kernel(parallel=True, error_model="numpy")
@@ -244,10 +254,13 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
               mat_rough, mat_metal, mat_f0, sun_dir, sun_cos, sun_rgb, env_light, env_bg,
               irr_map, lamps, shadows, ao_rays, ao_radius, ao_bounce, sample, n_samples,
               pixel_angle,
-              weight, n_thr, out_rgb, out_sky, out_open, out_inst):
+              weight, n_thr, out_rgb, out_sky, out_open, out_lamp, out_lamp_seen,
+              out_lamp_total, out_inst):
     """Add ``weight`` × this sample's direct radiance into ``out_rgb`` (H, W, 3) float32 (the
     background's too), its unoccluded sky light into ``out_sky`` (H, W, 3) and its open
-    fraction into ``out_open`` (H, W); write the instance each pixel's sample sees into
+    fraction into ``out_open`` (H, W), its unshadowed lamp light into ``out_lamp`` (H, W, 3)
+    and the luminance of it that is seen and in all into ``out_lamp_seen`` and
+    ``out_lamp_total`` (H, W); write the instance each pixel's sample sees into
     ``out_inst`` (H, W). Rays, tiles and the strip order are those of
     ``_kernels.render_tiles``."""
     tiles_x = (width + TILE - 1) // TILE
@@ -307,11 +320,12 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
                     if p < 0:
                         cr, cg, cb = latlong_lookup(env_bg, env_bg.shape[0],
                                                     env_bg.shape[1], ux, uy, uz)
-                        ar = ag = ab = 0.0
+                        ar = ag = ab = lr = lg = lb = seen = total = 0.0
                         op = 1.0
                         out_inst[v, u] = 0
                     else:
-                        cr, cg, cb, ar, ag, ab, op = _shade_hit(
+                        (cr, cg, cb, ar, ag, ab, op, lr, lg, lb, seen,
+                         total) = _shade_hit(
                             p, k, tb[k], ta[k], hx[k], hy[k], hz[k], wx, wy, wz, ux, uy, uz,
                             tau, u, v, sample, n_samples, pixel_angle, kind, rot, pos, params,
                             bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min,
@@ -329,3 +343,9 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
                     out_sky[v, u, 1] += np.float32(weight * ag)
                     out_sky[v, u, 2] += np.float32(weight * ab)
                     out_open[v, u] += np.float32(weight * op)
+                    if total > 0.0:
+                        out_lamp[v, u, 0] += np.float32(weight * lr)
+                        out_lamp[v, u, 1] += np.float32(weight * lg)
+                        out_lamp[v, u, 2] += np.float32(weight * lb)
+                        out_lamp_seen[v, u] += np.float32(weight * seen)
+                        out_lamp_total[v, u] += np.float32(weight * total)

@@ -64,4 +64,14 @@ PARAMS = {
     # ambient-occlusion rays per sample (unset: the preset's) and how far they look (m)
     "ao_rays": Field("integer", minimum=0, maximum=16, random=False),
     "ao_radius_m": Field("number", default=1.0, positive=True, maximum=100.0),
+    # Camera response on scene radiance (sensors/camera/response.py), before the pipeline
+    # above: exposure in EV at ISO 100 (fixed, or metered from the image: unset under a
+    # physical sky means auto-exposure), white balance for an illuminant colour temperature,
+    # a filmic tone curve.
+    "exposure_ev100": Field("number", minimum=-10.0, maximum=25.0),
+    "auto_exposure": Field("boolean", random=False),
+    "exposure_compensation_ev": Field("number", default=0.0, minimum=-10.0, maximum=10.0),
+    "white_balance_k": Field("number", minimum=1667.0, maximum=25000.0),
+    "tone_curve": Field("string", default="none", choices=("none", "aces", "hable"),
+                        random=False),
 }

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...geometry.scene_geometry import SceneGeometry
 from ...materials import MATERIAL_NAMES
-from ._denoise_kernels import smooth_open_fraction
+from ._denoise_kernels import smooth_on_surfaces
 from ._pbr_kernels import pbr_tiles
 from .lighting import Lighting
 from .projection import CameraModel
@@ -53,15 +53,19 @@ def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: fl
     """Linear radiance (H, W, 3) float32, the mean of ``samples`` ((time offset, subpixel
     offset) each), and each pixel's coverage: the fraction of its samples that see the
     instance at the pixel's centre (``centre``, the labels' render, with normals when
-    ``ao_filter_px`` smooths the occlusion estimate). ``ao_bounce``: an occluded
-    occlusion ray still brings back its occluder's albedo's share of the sky (off: the sky
-    behind it is lost, as a path tracer's direct light alone). ``surfaces``: roughness,
+    ``ao_filter_px`` smooths the occlusion estimate and the lamps' seen share).
+    ``ao_bounce``: an occluded occlusion ray still brings back its occluder's albedo's
+    share of the sky (off: the sky behind it is lost, as a path tracer's direct light
+    alone). ``surfaces``: roughness,
     metalness and F0 by material id, instead of ``surface_tables()``."""
     H, W = model.height, model.width
     g = geometry
     rgb = np.zeros((H, W, 3), np.float32)
     sky = np.zeros((H, W, 3), np.float32)
     open_fraction = np.zeros((H, W), np.float32)
+    lamp = np.zeros((H, W, 3), np.float32)
+    lamp_seen = np.zeros((H, W), np.float32)
+    lamp_total = np.zeros((H, W), np.float32)
     seen = np.zeros((H, W), np.int32)
     inst = np.empty((H, W), np.int32)
     rough, metal, f0 = surface_tables() if surfaces is None else surfaces
@@ -85,12 +89,21 @@ def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: fl
                   lighting.sun_rgb, lighting.env_light, lighting.env_background,
                   lighting.irradiance, lighting.lamps, lighting.shadows, ao_rays, ao_radius,
                   ao_bounce, s, n, pixel_angle, 1.0 / n, numba.get_num_threads(), rgb, sky,
-                  open_fraction, inst)
+                  open_fraction, lamp, lamp_seen, lamp_total, inst)
         seen += inst == centre.instance
     if ao_rays and ao_filter_px:
-        smoothed = np.empty_like(open_fraction)
-        smooth_open_fraction(open_fraction, centre.instance, centre.depth, centre.normal,
-                             ao_filter_px, smoothed)
-        open_fraction = smoothed
+        open_fraction = _smoothed(open_fraction, centre, ao_filter_px)
     rgb += sky * open_fraction[..., None]
+    if len(lighting.lamps):
+        lamp_share = np.divide(lamp_seen, lamp_total, out=np.ones_like(lamp_seen),
+                               where=lamp_total > 0)
+        if ao_filter_px and lighting.shadows:
+            lamp_share = _smoothed(lamp_share, centre, ao_filter_px)
+        rgb += lamp * lamp_share[..., None]
     return rgb, (seen / n).astype(np.float32)
+
+
+def _smoothed(share: np.ndarray, centre: FrameResult, radius: int) -> np.ndarray:
+    out = np.empty_like(share)
+    smooth_on_surfaces(share, centre.instance, centre.depth, centre.normal, radius, out)
+    return out

@@ -45,6 +45,31 @@ if TYPE_CHECKING:  # annotations only
 EFFECTS = ("exposure_gain", "vignetting_strength", "vignetting_cos4", "noise_shot",
            "noise_read", "gamma", "motion_blur_s", "rolling_shutter_s")
 DEPTH_EFFECTS = ("baseline_m", "subpixel", "max_incidence_deg")
+RESPONSE_EFFECTS = {
+    "ev100": "exposure value at ISO 100 (metered with auto-exposure); NaN without exposure",
+    "auto_exposure": "1 when metered from the image",
+    "white_balance_k": "illuminant colour temperature balanced to D65 (K); 0 = off",
+    "tone_curve": "0 none, 1 ACES filmic, 2 Hable filmic",
+}
+
+
+def response_params(params: dict, physical_light: bool) -> dict:
+    """The camera-response keys of ``effects.develop`` a camera's parameters ask for: a
+    fixed exposure, or auto-exposure when asked or (with no fixed exposure) when the scene's
+    light is physical (radiance in cd/m²); white balance; a tone curve. Empty: none."""
+    out: dict = {}
+    auto = params.get("auto_exposure")
+    if params.get("exposure_ev100") is not None:
+        if auto:
+            raise ValueError("exposure_ev100 and auto_exposure are exclusive")
+        out["ev100"] = float(params["exposure_ev100"])
+    elif auto or (auto is None and physical_light):
+        out["auto_exposure"] = {"compensation_ev": float(params["exposure_compensation_ev"])}
+    if params.get("white_balance_k") is not None:
+        out["white_balance_k"] = float(params["white_balance_k"])
+    if params.get("tone_curve", "none") != "none":
+        out["tone_curve"] = params["tone_curve"]
+    return out
 
 
 def intrinsics(params: dict) -> np.ndarray:
@@ -63,14 +88,15 @@ class Camera(Sensor):
 
     @classmethod
     def for_scene(cls, sensor: SensorInstance, layout: SampleLayout) -> Camera:
-        return cls(sensor, layout.n_frames, layout.max_objects)
+        return cls(sensor, layout.n_frames, layout.max_objects, layout.physical_light)
 
     @classmethod
     def mask_spec(cls, spec: OutputSpec) -> OutputSpec:
         # one flag per pixel, not per colour channel
         return super().mask_spec(OutputSpec(spec.shape[:-1], spec.dtype))
 
-    def __init__(self, sensor: SensorInstance, n_frames: int, max_objects: int) -> None:
+    def __init__(self, sensor: SensorInstance, n_frames: int, max_objects: int,
+                 physical_light: bool = False) -> None:
         self.name = sensor.name
         self.sensor = sensor
         self.params = sensor.params
@@ -80,6 +106,7 @@ class Camera(Sensor):
         self.n_frames = n_frames
         self.max_objects = max_objects
         self.quality = resolve_quality(sensor.params)
+        self.response = response_params(sensor.params, physical_light)
         self.T_world_cam = self.pose_at(0.0)[0]
 
     def pose_at(self, t: float) -> tuple[np.ndarray, Pose]:
@@ -150,6 +177,9 @@ class Camera(Sensor):
         })
         for name in EFFECTS:
             out[f"effects/{name}"] = OutputSpec((F,), "float32", doc="parameter used")
+        if self.response:
+            for name, doc in RESPONSE_EFFECTS.items():
+                out[f"effects/{name}"] = OutputSpec((F,), "float32", doc=doc)
         if p["depth_noise"]:
             for name in DEPTH_EFFECTS:
                 out[f"effects/depth_{name}"] = OutputSpec((F,), "float32")
@@ -178,7 +208,7 @@ class Camera(Sensor):
         pipeline has nothing else to do (gain 1, no vignetting, no noise, no blur) — the
         same 8-bit codes as develop(), without a second pass over the image."""
         neutral = (image_params["exposure_gain"] == 1.0 and image_params["vignetting"] == 0.0
-                   and image_params["noise"] is None and not blurred)
+                   and image_params["noise"] is None and not blurred and not self.response)
         return float(self.params["gamma"]) if neutral else None
 
     def _samples(self, n_blur: int, blur: float) -> list[tuple[float, tuple[float, float]]]:
@@ -248,6 +278,7 @@ class Camera(Sensor):
         blur = float(p["motion_blur_s"])
         n_blur = int(p["motion_blur_samples"]) if blur > 0 else 0
         image_params = {
+            **self.response,
             "exposure_gain": float(p["exposure_gain"]),
             "vignetting": "cos4" if p["vignetting_cos4"] else float(p["vignetting"]),
             "noise": ("random" if p["noise_random"] else
@@ -267,7 +298,7 @@ class Camera(Sensor):
         tone = None if pbr else self._fused_tone(image_params, bool(samples))
         # (the occlusion smoothing of the physically based pass reads the normals too)
         want_normals = bool(p["output_normals"] or p["depth_noise"]
-                            or (pbr and self.quality.ao_rays and self.quality.ao_filter_px))
+                            or (pbr and self.quality.ao_filter_px))
         want_distances = "range" in out or "flow" in out
         for f, (geometry, t_capture) in enumerate(frames):
             T, pose = self.pose_at(t_capture)
@@ -294,6 +325,8 @@ class Camera(Sensor):
                 if "coverage" in out:
                     out["coverage"][f] = coverage
             for name in EFFECTS[:6]:
+                out[f"effects/{name}"][f] = used[name]
+            for name in RESPONSE_EFFECTS if self.response else ():
                 out[f"effects/{name}"][f] = used[name]
             out["effects/motion_blur_s"][f] = blur
             out["effects/rolling_shutter_s"][f] = float(p["rolling_shutter_s"])
