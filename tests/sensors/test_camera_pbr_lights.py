@@ -24,7 +24,6 @@ import numpy as np
 import pytest
 
 from simengine.geometry.scene_geometry import BOX, PartDesc, PosedPart, build_geometry
-from simengine.materials import MATERIAL_NAMES
 from simengine.sensors.camera.lighting import (
     IRR_AZIMUTH,
     IRR_ELEVATION,
@@ -32,7 +31,7 @@ from simengine.sensors.camera.lighting import (
     constant_map,
     lamp_rows,
 )
-from simengine.sensors.camera.pbr import render_pbr
+from simengine.sensors.camera.pbr import render_pbr, uniform_surfaces
 from simengine.sensors.camera.projection import CameraModel
 from simengine.sensors.camera.sampling import subpixel_offsets
 from simengine.sensors.camera.shading import Pose, shade_frame
@@ -46,8 +45,7 @@ ALBEDO = ((GREY + 0.055) / 1.055) ** 2.4
 
 
 def lambert():
-    n = len(MATERIAL_NAMES)
-    return np.ones(n), np.zeros(n), np.zeros(n)
+    return uniform_surfaces(1.0, f0=0.0)
 
 
 def box(half, position, instance=0):

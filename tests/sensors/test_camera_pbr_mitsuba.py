@@ -27,9 +27,8 @@ pytest.importorskip("mitsuba", reason="mitsuba (test extra) is not installed: no
                                       "renderer to compare the camera's shading with")
 
 from simengine.geometry.scene_geometry import SPHERE, build_geometry
-from simengine.materials import MATERIAL_NAMES
 from simengine.sensors.camera.lighting import relative_lighting
-from simengine.sensors.camera.pbr import render_pbr
+from simengine.sensors.camera.pbr import render_pbr, uniform_surfaces
 from simengine.sensors.camera.projection import CameraModel
 from simengine.sensors.camera.sampling import subpixel_offsets
 from simengine.sensors.camera.shading import Pose, shade_frame
@@ -54,13 +53,11 @@ SPP, AO_RAYS = 16, 8
 
 
 def lambert_surfaces():
-    n = len(MATERIAL_NAMES)
-    return np.ones(n), np.zeros(n), np.zeros(n)
+    return uniform_surfaces(1.0, f0=0.0)
 
 
 def glossy_surfaces(roughness: float):
-    n = len(MATERIAL_NAMES)
-    return np.full(n, roughness), np.zeros(n), np.full(n, 0.04)
+    return uniform_surfaces(roughness, f0=0.04)
 
 
 def ours(geometry, model, R, eye, *, ambient, surfaces, spp, ao_rays, shadows=True):

@@ -26,6 +26,8 @@ import numba
 import numpy as np
 
 from ..._numba import kernel
+from ...appearance._mip_kernels import _mip_lod, _sample_mip
+from ...appearance.packing import _filtered_shading
 from ...geometry._raycast_kernels import BOX, MESH, STACK, intersect_local, normal_to_world
 from ._brdf_kernels import (
     INV_PI,
@@ -120,9 +122,10 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
                omega, mesh_node, mesh_tri, node_min, node_max, node_left, node_start,
                node_count, tris, albedo, albedo2, tex_kind, tex_scale, tex_axis, material,
                look_offset, look_color, tri_part, tri_uv, tri_color, tri_texture,
-               tri_material, tex_texels, tex_start, tex_width, tex_height, mat_rough,
-               mat_metal, mat_f0, sun_dir, sun_cos, sun_rgb, env_light, irr_map, lamps,
-               shadows, ao_rays, ao_radius, ao_bounce, stack):
+               tri_material, tex_texels, tex_start, tex_width, tex_height, detail_t,
+               detail_s, detail_w, detail_h, detail_n, shade_t, shade_s, shade_w, shade_h,
+               shade_n, surf_tile, surf_f0, texel3, texel6, sun_dir, sun_cos, sun_rgb,
+               env_light, irr_map, lamps, shadows, ao_rays, ao_radius, ao_bounce, stack):
     """Linear RGB radiance (cd/m²) leaving the hit of pixel (u, v)'s ray toward the camera,
     for sample ``sample`` of ``n_samples``: the sun's light, the sky's share unoccluded and
     the open fraction of the sky (ambient occlusion; 1 without AO rays), the lamps' light
@@ -139,6 +142,9 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
     else:
         nlx, nly, nlz = _local_normal(kp, q0, q1, q2, hx, hy, hz, tri, tris)
         nx, ny, nz = normal_to_world(rot[p], nlx, nly, nlz, ux, uy, uz)
+        # the surface maps are projected along the local axis the normal is closest to
+        ax_, ay_, az_ = abs(nlx), abs(nly), abs(nlz)
+        axis = 0 if ax_ >= ay_ and ax_ >= az_ else (1 if ay_ >= az_ else 2)
     if tau != 0.0:
         nx, ny, nz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], tau, nx, ny, nz)
     # base colour: the part's (a mesh's look), with the legacy solid texture
@@ -155,9 +161,34 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
         a0 += mix * (albedo2[p, 0] - a0)
         a1 += mix * (albedo2[p, 1] - a1)
         a2 += mix * (albedo2[p, 2] - a2)
-    rough = mat_rough[m]
-    metal = mat_metal[m]
-    f0 = mat_f0[m]
+    # the material's maps, planar along that axis (metres of the part's frame over the
+    # tile), at the level of detail of this sample's share of the pixel's footprint
+    ia, ib = (1, 2) if axis == 0 else ((0, 2) if axis == 1 else (0, 1))
+    hit = (hx, hy, hz)
+    tile = surf_tile[m]
+    su, sv = hit[ia] / tile, hit[ib] / tile
+    cos_view = max(abs(nx * ux + ny * uy + nz * uz), 0.02)
+    footprint = best * pixel_angle / math.sqrt(n_samples * cos_view)
+    lod = _mip_lod(footprint, tile / detail_w[m, 0])
+    _sample_mip(detail_t, detail_s, detail_w, detail_h, detail_n, m, su, sv, lod, texel3)
+    a0 *= texel3[0]
+    a1 *= texel3[1]
+    a2 *= texel3[2]
+    _sample_mip(shade_t, shade_s, shade_w, shade_h, shade_n, m, su, sv, lod, texel6)
+    rough, metal, slope_u, slope_v = _filtered_shading(texel6)
+    f0 = surf_f0[m]
+    if slope_u != 0.0 or slope_v != 0.0:  # bump: tilt the normal against the height's rise
+        tux, tuy, tuz = rot[p, 0, ia], rot[p, 1, ia], rot[p, 2, ia]
+        tvx, tvy, tvz = rot[p, 0, ib], rot[p, 1, ib], rot[p, 2, ib]
+        if tau != 0.0:
+            tux, tuy, tuz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], tau, tux, tuy, tuz)
+            tvx, tvy, tvz = _rotate(omega[p, 0], omega[p, 1], omega[p, 2], tau, tvx, tvy, tvz)
+        bx = nx - slope_u * tux - slope_v * tvx
+        by = ny - slope_u * tuy - slope_v * tvy
+        bz = nz - slope_u * tuz - slope_v * tvz
+        norm = math.sqrt(bx * bx + by * by + bz * bz)
+        if bx * ux + by * uy + bz * uz < 0.0:  # still facing the camera
+            nx, ny, nz = bx / norm, by / norm, bz / norm
     alpha = max(rough * rough, 0.002)
     d0, d1, d2 = a0 * (1.0 - metal), a1 * (1.0 - metal), a2 * (1.0 - metal)
     f0r = f0 * (1.0 - metal) + a0 * metal
@@ -251,7 +282,8 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
               node_start, node_count, tris, albedo, albedo2, tex_kind, tex_scale, tex_axis,
               instance, material, look_offset, look_color, tri_part, tri_uv, tri_color,
               tri_texture, tri_material, tex_texels, tex_start, tex_width, tex_height,
-              mat_rough, mat_metal, mat_f0, sun_dir, sun_cos, sun_rgb, env_light, env_bg,
+              detail_t, detail_s, detail_w, detail_h, detail_n, shade_t, shade_s, shade_w,
+              shade_h, shade_n, surf_tile, surf_f0, sun_dir, sun_cos, sun_rgb, env_light, env_bg,
               irr_map, lamps, shadows, ao_rays, ao_radius, ao_bounce, sample, n_samples,
               pixel_angle,
               weight, n_thr, out_rgb, out_sky, out_open, out_lamp, out_lamp_seen,
@@ -286,6 +318,8 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
         hy = np.empty(th * width)
         hz = np.empty(th * width)
         frames = np.empty((TILE, 12))
+        texel3 = np.empty(3)  # a mip sample of the detail maps
+        texel6 = np.empty(6)  # and of the shading maps
         first = ty0 * width
         for k in range(th * width):
             tb[k] = far * inv_rz[first + k]
@@ -332,9 +366,11 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
                             node_max, node_left, node_start, node_count, tris, albedo, albedo2,
                             tex_kind, tex_scale, tex_axis, material, look_offset, look_color,
                             tri_part, tri_uv, tri_color, tri_texture, tri_material,
-                            tex_texels, tex_start, tex_width, tex_height, mat_rough,
-                            mat_metal, mat_f0, sun_dir, sun_cos, sun_rgb, env_light, irr_map,
-                            lamps, shadows, ao_rays, ao_radius, ao_bounce, stack)
+                            tex_texels, tex_start, tex_width, tex_height, detail_t,
+                            detail_s, detail_w, detail_h, detail_n, shade_t, shade_s, shade_w,
+                            shade_h, shade_n, surf_tile, surf_f0, texel3, texel6, sun_dir,
+                            sun_cos, sun_rgb, env_light, irr_map, lamps, shadows, ao_rays,
+                            ao_radius, ao_bounce, stack)
                         out_inst[v, u] = instance[p]
                     out_rgb[v, u, 0] += np.float32(weight * cr)
                     out_rgb[v, u, 1] += np.float32(weight * cg)

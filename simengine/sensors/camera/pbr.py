@@ -2,10 +2,9 @@
 every pixel (points in the pixel and times in the exposure) rendered by
 ``_pbr_kernels.pbr_tiles`` and averaged in linear radiance.
 
-Surface constants per material (perceptual roughness, metalness, specular reflectance at
-normal incidence): representative values of physically based material libraries
-(docs/references.md, camera shading): dielectrics reflect F0 ≈ 0.04 (n ≈ 1.5), metals are
-fully metallic, and roughness runs from polished glass and ceramic to matte fabric.
+Surfaces: each material of ``simengine.materials`` has its procedural maps
+(``appearance.surfaces``: detail, roughness, metalness, bump, at their defaults), packed once
+per process into mip tables (``appearance.packing``).
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ import functools
 import numba
 import numpy as np
 
+from ...appearance.packing import SurfaceTables, surface_tables
+from ...appearance.surfaces import SurfaceMaps, surface_maps
 from ...geometry.scene_geometry import SceneGeometry
 from ...materials import MATERIAL_NAMES
 from ._denoise_kernels import smooth_on_surfaces
@@ -23,32 +24,30 @@ from .lighting import Lighting
 from .projection import CameraModel
 from .shading import FrameResult, Pose, bin_tiles, srgb_to_linear, strip_rays
 
-# name: (roughness, metalness, f0)
-SURFACE = {
-    "default": (0.6, 0.0, 0.04), "wood": (0.65, 0.0, 0.04), "metal": (0.35, 1.0, 0.04),
-    "plastic": (0.4, 0.0, 0.045), "glass": (0.05, 0.0, 0.04), "ceramic": (0.25, 0.0, 0.045),
-    "rubber": (0.9, 0.0, 0.035), "stone": (0.75, 0.0, 0.04), "concrete": (0.9, 0.0, 0.04),
-    "plaster": (0.9, 0.0, 0.04), "fabric": (1.0, 0.0, 0.03), "cardboard": (0.85, 0.0, 0.04),
-    "asphalt": (0.95, 0.0, 0.04), "grass": (0.95, 0.0, 0.03), "brick": (0.85, 0.0, 0.04),
-    "lane_paint": (0.7, 0.0, 0.04), "retroreflective": (0.3, 0.0, 0.05),
-}
-
 
 @functools.lru_cache(maxsize=1)
-def surface_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Roughness, metalness and F0 by material id (simengine.materials order)."""
-    rows = np.array([SURFACE.get(name, SURFACE["default"]) for name in MATERIAL_NAMES])
-    tables = tuple(np.ascontiguousarray(rows[:, i]) for i in range(3))
-    for t in tables:
-        t.setflags(write=False)
-    return tables  # type: ignore[return-value]
+def material_surfaces() -> SurfaceTables:
+    """Every material's default maps, texture t = material id."""
+    return surface_tables([surface_maps(name) for name in MATERIAL_NAMES])
+
+
+def uniform_surfaces(roughness: float, metalness: float = 0.0, f0: float = 0.04,
+                     size: int = 8) -> SurfaceTables:
+    """One flat surface (no detail, no bump) for every material id: what a comparison with
+    a reference renderer's plain BSDF takes."""
+    flat = SurfaceMaps(detail=np.ones((size, size, 3), np.float32),
+                       roughness=np.full((size, size), roughness, np.float32),
+                       metalness=np.full((size, size), metalness, np.float32),
+                       slope=np.zeros((size, size, 2), np.float32), tile_m=1.0, f0=f0,
+                       default_color=np.full(3, 0.5, np.float32))
+    return surface_tables([flat] * len(MATERIAL_NAMES))
 
 
 def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
                far: float, lighting: Lighting, row_time: np.ndarray,
                samples: list[tuple[float, tuple[float, float]]], centre: FrameResult,
                *, ao_rays: int, ao_radius: float, ao_filter_px: int, ao_bounce: bool = True,
-               surfaces: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+               surfaces: SurfaceTables | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
     """Linear radiance (H, W, 3) float32, the mean of ``samples`` ((time offset, subpixel
     offset) each), and each pixel's coverage: the fraction of its samples that see the
@@ -56,8 +55,7 @@ def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: fl
     ``ao_filter_px`` smooths the occlusion estimate and the lamps' seen share).
     ``ao_bounce``: an occluded occlusion ray still brings back its occluder's albedo's
     share of the sky (off: the sky behind it is lost, as a path tracer's direct light
-    alone). ``surfaces``: roughness,
-    metalness and F0 by material id, instead of ``surface_tables()``."""
+    alone). ``surfaces``: the maps by material id, instead of ``material_surfaces()``."""
     H, W = model.height, model.width
     g = geometry
     rgb = np.zeros((H, W, 3), np.float32)
@@ -68,7 +66,8 @@ def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: fl
     lamp_total = np.zeros((H, W), np.float32)
     seen = np.zeros((H, W), np.int32)
     inst = np.empty((H, W), np.int32)
-    rough, metal, f0 = surface_tables() if surfaces is None else surfaces
+    st = material_surfaces() if surfaces is None else surfaces
+    d, sh = st.detail, st.shading
     albedo, albedo2 = srgb_to_linear(g.color), srgb_to_linear(g.color2)
     n = len(samples)
     pixel_angle = 1.0 / float(model.K[0, 0])
@@ -85,7 +84,9 @@ def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: fl
                   g.texture_kind, g.texture_scale, g.texture_axis, g.instance, g.material,
                   g.look_offset, g.look_color, g.tri_part, g.tri_uv, g.tri_color,
                   g.tri_texture, g.tri_material, g.tex_texels, g.tex_start, g.tex_width,
-                  g.tex_height, rough, metal, f0, lighting.sun_dir, lighting.sun_cos,
+                  g.tex_height, d.texels, d.level_start, d.level_width, d.level_height,
+                  d.n_levels, sh.texels, sh.level_start, sh.level_width, sh.level_height,
+                  sh.n_levels, st.tile_m, st.f0, lighting.sun_dir, lighting.sun_cos,
                   lighting.sun_rgb, lighting.env_light, lighting.env_background,
                   lighting.irradiance, lighting.lamps, lighting.shadows, ao_rays, ao_radius,
                   ao_bounce, s, n, pixel_angle, 1.0 / n, numba.get_num_threads(), rgb, sky,
