@@ -59,14 +59,15 @@ EPS = 1e-4  # a secondary ray's start off the surface (m)
 
 
 @kernel(refcounts=False)
-def _occluder(px, py, pz, dx, dy, dz, tmax, skip, tau, kind, rot, pos, params, bcenter,
-              bradius, pad, vel, omega, mesh_node, mesh_tri, node_min, node_max, node_left,
-              node_start, node_count, tris, stack):
+def _occluder(px, py, pz, dx, dy, dz, tmax, skip, tau, cand, n_cand, kind, rot, pos, params,
+              bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min, node_max,
+              node_left, node_start, node_count, tris, stack):
     """A part lying on the ray from P along the unit d within (0, tmax), or -1: the first
-    found, not the nearest (any hit ends the search). Part ``skip`` (the one shaded) is
-    left out when it is convex: a ray leaving a convex surface on its outer side cannot
-    meet it again."""
-    for q in range(kind.shape[0]):
+    found, not the nearest (any hit ends the search). Only the ``n_cand`` parts of ``cand``
+    are tested (``_candidates``). Part ``skip`` (the one shaded) is left out when it is
+    convex: a ray leaving a convex surface on its outer side cannot meet it again."""
+    for jj in range(n_cand):
+        q = cand[jj]
         if q == skip and kind[q] != MESH:
             continue
         if _sphere_missed(bcenter, bradius, pad, q, px, py, pz, dx, dy, dz, 0.0, tmax):
@@ -79,6 +80,60 @@ def _occluder(px, py, pz, dx, dy, dz, tmax, skip, tau, kind, rot, pos, params, b
         if t < tmax:
             return q
     return -1
+
+
+@kernel(refcounts=False)
+def _candidates(tb, tp, k0, n, cam_x, cam_y, cam_z, rays, first, R_wc, sun_dir, sun_cos,
+                lamps, ao_radius, bcenter, bradius, pad, cand, n_cand):
+    """The parts each kind of secondary ray from a tile's hit points can meet: row 0 of
+    ``cand`` toward the sun, row 1 the occlusion rays, row 2 + j toward lamp j (``n_cand``
+    the counts). The tile's hits (its ``n`` strip-order pixels from ``k0``) lie in a sphere
+    (centre c, radius r); a part's bounding sphere must come within r of the ray from c to
+    the sun (widened by the disc), of c within the occlusion reach, or of the segment from
+    c to the lamp (widened by the lamp's size). No hit: nothing listed."""
+    lo0 = lo1 = lo2 = np.inf
+    hi0 = hi1 = hi2 = -np.inf
+    for k in range(k0, k0 + n):
+        if tp[k] < 0:
+            continue
+        i = first + k
+        t = tb[k]
+        rx, ry, rz = rays[0, i], rays[1, i], rays[2, i]
+        x = cam_x + t * (R_wc[0, 0] * rx + R_wc[0, 1] * ry + R_wc[0, 2] * rz)
+        y = cam_y + t * (R_wc[1, 0] * rx + R_wc[1, 1] * ry + R_wc[1, 2] * rz)
+        z = cam_z + t * (R_wc[2, 0] * rx + R_wc[2, 1] * ry + R_wc[2, 2] * rz)
+        lo0, lo1, lo2 = min(lo0, x), min(lo1, y), min(lo2, z)
+        hi0, hi1, hi2 = max(hi0, x), max(hi1, y), max(hi2, z)
+    for row in range(n_cand.shape[0]):
+        n_cand[row] = 0
+    if lo0 > hi0:
+        return
+    c0, c1, c2 = 0.5 * (lo0 + hi0), 0.5 * (lo1 + hi1), 0.5 * (lo2 + hi2)
+    r = 0.5 * math.sqrt((hi0 - lo0) ** 2 + (hi1 - lo1) ** 2 + (hi2 - lo2) ** 2) + 1e-3
+    tan_sun = math.sqrt(max(1.0 - sun_cos * sun_cos, 0.0)) / max(sun_cos, 1e-6)
+    for q in range(bcenter.shape[0]):
+        w0, w1, w2 = bcenter[q, 0] - c0, bcenter[q, 1] - c1, bcenter[q, 2] - c2
+        reach = r + bradius[q] + pad[q]
+        # toward the sun: distance to the ray c + s·l, s ≥ 0, the disc widening it
+        s = max(w0 * sun_dir[0] + w1 * sun_dir[1] + w2 * sun_dir[2], 0.0)
+        e0, e1, e2 = w0 - s * sun_dir[0], w1 - s * sun_dir[1], w2 - s * sun_dir[2]
+        if e0 * e0 + e1 * e1 + e2 * e2 <= (reach + s * tan_sun) ** 2:
+            cand[0, n_cand[0]] = q
+            n_cand[0] += 1
+        if w0 * w0 + w1 * w1 + w2 * w2 <= (reach + ao_radius) ** 2:
+            cand[1, n_cand[1]] = q
+            n_cand[1] += 1
+        for j in range(lamps.shape[0]):
+            d0, d1, d2 = lamps[j, 1] - c0, lamps[j, 2] - c1, lamps[j, 3] - c2
+            length2 = d0 * d0 + d1 * d1 + d2 * d2
+            f = 0.0
+            if length2 > 0.0:
+                f = min(max((w0 * d0 + w1 * d1 + w2 * d2) / length2, 0.0), 1.0)
+            e0, e1, e2 = w0 - f * d0, w1 - f * d1, w2 - f * d2
+            size = math.sqrt(lamps[j, 12] ** 2 + lamps[j, 13] ** 2)
+            if e0 * e0 + e1 * e1 + e2 * e2 <= (reach + size) ** 2:
+                cand[2 + j, n_cand[2 + j]] = q
+                n_cand[2 + j] += 1
 
 
 @kernel(refcounts=False)
@@ -125,7 +180,8 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
                tri_material, tex_texels, tex_start, tex_width, tex_height, detail_t,
                detail_s, detail_w, detail_h, detail_n, shade_t, shade_s, shade_w, shade_h,
                shade_n, surf_tile, surf_f0, texel3, texel6, sun_dir, sun_cos, sun_rgb,
-               env_light, irr_map, lamps, shadows, ao_rays, ao_radius, ao_bounce, stack):
+               env_light, irr_map, lamps, shadows, ao_rays, ao_radius, ao_bounce, cand, n_cand,
+               stack):
     """Linear RGB radiance (cd/m²) leaving the hit of pixel (u, v)'s ray toward the camera,
     for sample ``sample`` of ``n_samples``: the sun's light, the sky's share unoccluded and
     the open fraction of the sky (ambient occlusion; 1 without AO rays), the lamps' light
@@ -207,9 +263,9 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
         fr, fg, fb = _brdf_cos(nx, ny, nz, vx, vy, vz, lx, ly, lz, d0, d1, d2, f0r, f0g, f0b,
                                alpha)
         if fr + fg + fb > 0.0 and not (shadows and _occluder(
-                px, py, pz, lx, ly, lz, np.inf, p, tau, kind, rot, pos, params, bcenter,
-                bradius, pad, vel, omega, mesh_node, mesh_tri, node_min, node_max, node_left,
-                node_start, node_count, tris, stack) >= 0):
+                px, py, pz, lx, ly, lz, np.inf, p, tau, cand[0], n_cand[0], kind, rot, pos,
+                params, bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min,
+                node_max, node_left, node_start, node_count, tris, stack) >= 0):
             cr += fr * sun_rgb[0]
             cg += fg * sun_rgb[1]
             cb += fb * sun_rgb[2]
@@ -222,9 +278,10 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
         for r in range(ao_rays):
             x, y = _sample_2d(sample * ao_rays + r, n_samples * ao_rays, ax_, ay_)
             dx, dy, dz = _cosine_direction(nx, ny, nz, x, y)
-            q = _occluder(px, py, pz, dx, dy, dz, ao_radius, p, tau, kind, rot, pos, params,
-                          bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min,
-                          node_max, node_left, node_start, node_count, tris, stack)
+            q = _occluder(px, py, pz, dx, dy, dz, ao_radius, p, tau, cand[1], n_cand[1], kind,
+                          rot, pos, params, bcenter, bradius, pad, vel, omega, mesh_node,
+                          mesh_tri, node_min, node_max, node_left, node_start, node_count,
+                          tris, stack)
             # an occluder still reflects the sky it sees: its albedo's share comes back
             # (a one-bounce estimate that takes the occluder as lit like this point)
             if q < 0:
@@ -268,9 +325,10 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
         share = 0.2126 * fr * er + 0.7152 * fg * eg + 0.0722 * fb * eb
         total += share
         if not (shadows and _occluder(
-                px, py, pz, lx, ly, lz, dist - 2.0 * EPS, p, tau, kind, rot, pos, params,
-                bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min, node_max,
-                node_left, node_start, node_count, tris, stack) >= 0):
+                px, py, pz, lx, ly, lz, dist - 2.0 * EPS, p, tau, cand[2 + j], n_cand[2 + j],
+                kind, rot, pos, params, bcenter, bradius, pad, vel, omega, mesh_node,
+                mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
+                stack) >= 0):
             seen += share
     return cr, cg, cb, ar, ag, ab, open_fraction, lr, lg, lb, seen, total
 
@@ -318,6 +376,9 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
         hy = np.empty(th * width)
         hz = np.empty(th * width)
         frames = np.empty((TILE, 12))
+        n_rows = 2 + lamps.shape[0]
+        cand = np.empty((tiles_x, n_rows, kind.shape[0]), np.int32)
+        n_cand = np.empty((tiles_x, n_rows), np.int32)
         texel3 = np.empty(3)  # a mip sample of the detail maps
         texel6 = np.empty(6)  # and of the shading maps
         first = ty0 * width
@@ -332,6 +393,10 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
                         tile_lists, near_bound, kind, rot, pos, params, vel, omega, mesh_node,
                         mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
                         tb, tp, ta, hx, hy, hz, frames, stack)
+            # (at the strip's mean time: the motion pads cover the rest)
+            _candidates(tb, tp, tx0 * th, min(TILE, width - tx0) * th, cam_pos[0], cam_pos[1],
+                        cam_pos[2], rays, first, R_wc, sun_dir, sun_cos, lamps, ao_radius,
+                        bcenter, bradius, pad, cand[tx], n_cand[tx])
         for r in range(th):
             v = ty0 + r
             tau = row_time[v]
@@ -370,7 +435,7 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
                             detail_s, detail_w, detail_h, detail_n, shade_t, shade_s, shade_w,
                             shade_h, shade_n, surf_tile, surf_f0, texel3, texel6, sun_dir,
                             sun_cos, sun_rgb, env_light, irr_map, lamps, shadows, ao_rays,
-                            ao_radius, ao_bounce, stack)
+                            ao_radius, ao_bounce, cand[tx], n_cand[tx], stack)
                         out_inst[v, u] = instance[p]
                     out_rgb[v, u, 0] += np.float32(weight * cr)
                     out_rgb[v, u, 1] += np.float32(weight * cg)
