@@ -99,6 +99,9 @@ class SceneGeometry:
     tex_start: np.ndarray  # (K,) int64 first texel of each texture
     tex_width: np.ndarray  # (K,) int32
     tex_height: np.ndarray  # (K,) int32
+    # the source images of the tex_* tables (the assets' cached arrays): what the
+    # physically based pass builds and caches mip pyramids from
+    textures: tuple = ()
 
 
 def local_bound(desc: PartDesc) -> tuple[np.ndarray, float]:
@@ -184,14 +187,14 @@ def build_geometry(parts: list[PosedPart] | list[tuple],
         node_min=cat("node_min", (1, 3), np.float64), node_max=cat("node_max", (1, 3), np.float64),
         node_left=cat("node_left", (1,), np.int32), node_start=cat("node_start", (1,), np.int32),
         node_count=cat("node_count", (1,), np.int32), tris=cat("tris", (1, 3, 3), np.float64),
-        look_offset=look_offset, **looks.arrays(),
+        look_offset=look_offset, **looks.arrays(), textures=tuple(looks.textures),
     )
 
 
 # The mesh tables every part indexes by offset: shared as they are by a subset.
 _TABLES = {"node_min", "node_max", "node_left", "node_start", "node_count", "tris",
            "look_color", "tri_part", "tri_uv", "tri_color", "tri_texture", "tri_material",
-           "tri_label", "tex_texels", "tex_start", "tex_width", "tex_height"}
+           "tri_label", "tex_texels", "tex_start", "tex_width", "tex_height", "textures"}
 
 
 def subset(geometry: SceneGeometry, parts: np.ndarray) -> SceneGeometry:

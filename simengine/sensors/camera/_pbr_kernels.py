@@ -45,11 +45,12 @@ from ._surface_kernels import (
     _box_face,
     _box_normal,
     _local_normal,
-    _mesh_albedo,
+    _mesh_surface,
     _part_ray,
     _rotate,
     _sphere_missed,
     _texture_mix,
+    _uv_per_metre,
     _world_ray,
 )
 
@@ -177,7 +178,7 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
                omega, mesh_node, mesh_tri, node_min, node_max, node_left, node_start,
                node_count, tris, albedo, albedo2, tex_kind, tex_scale, tex_axis, material,
                look_offset, look_color, tri_part, tri_uv, tri_color, tri_texture,
-               tri_material, tex_texels, tex_start, tex_width, tex_height, detail_t,
+               tri_material, tex_t, tex_s, tex_w, tex_h, tex_n, detail_t,
                detail_s, detail_w, detail_h, detail_n, shade_t, shade_s, shade_w, shade_h,
                shade_n, surf_tile, surf_f0, texel3, texel6, sun_dir, sun_cos, sun_rgb,
                env_light, irr_map, lamps, shadows, ao_rays, ao_radius, ao_bounce, cand, n_cand,
@@ -206,10 +207,20 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
     # base colour: the part's (a mesh's look), with the legacy solid texture
     a0, a1, a2 = albedo[p, 0], albedo[p, 1], albedo[p, 2]
     m = material[p]
+    cos_view = max(abs(nx * ux + ny * uy + nz * uz), 0.02)
+    # this sample's share of the pixel's footprint on the surface (m)
+    footprint = best * pixel_angle / math.sqrt(n_samples * cos_view)
     if kp == MESH:
-        a0, a1, a2 = _mesh_albedo(tri, hx / q0, hy / q1, hz / q2, look_offset[p], tris,
-                                  look_color, tri_part, tri_uv, tri_color, tri_texture,
-                                  tex_texels, tex_start, tex_width, tex_height)
+        a0, a1, a2, tu, tv = _mesh_surface(tri, hx / q0, hy / q1, hz / q2, look_offset[p],
+                                           tris, look_color, tri_part, tri_uv, tri_color)
+        tex = tri_texture[tri]
+        if tex >= 0:  # the asset's texture, mip-mapped (v up, as _mesh_albedo reads it)
+            lod = _mip_lod(footprint * _uv_per_metre(tri, tris, tri_uv, q0, q1, q2)
+                           * tex_w[tex, 0], 1.0)
+            _sample_mip(tex_t, tex_s, tex_w, tex_h, tex_n, tex, tu, tv, lod, texel3)
+            a0 *= texel3[0]
+            a1 *= texel3[1]
+            a2 *= texel3[2]
         if tri_material[tri] >= 0:
             m = tri_material[tri]
     if tex_kind[p] != 0:
@@ -223,8 +234,6 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
     hit = (hx, hy, hz)
     tile = surf_tile[m]
     su, sv = hit[ia] / tile, hit[ib] / tile
-    cos_view = max(abs(nx * ux + ny * uy + nz * uz), 0.02)
-    footprint = best * pixel_angle / math.sqrt(n_samples * cos_view)
     lod = _mip_lod(footprint, tile / detail_w[m, 0])
     _sample_mip(detail_t, detail_s, detail_w, detail_h, detail_n, m, su, sv, lod, texel3)
     a0 *= texel3[0]
@@ -339,7 +348,7 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
               bradius, pad, vel, omega, mesh_node, mesh_tri, node_min, node_max, node_left,
               node_start, node_count, tris, albedo, albedo2, tex_kind, tex_scale, tex_axis,
               instance, material, look_offset, look_color, tri_part, tri_uv, tri_color,
-              tri_texture, tri_material, tex_texels, tex_start, tex_width, tex_height,
+              tri_texture, tri_material, tex_t, tex_s, tex_w, tex_h, tex_n,
               detail_t, detail_s, detail_w, detail_h, detail_n, shade_t, shade_s, shade_w,
               shade_h, shade_n, surf_tile, surf_f0, sun_dir, sun_cos, sun_rgb, env_light, env_bg,
               irr_map, lamps, shadows, ao_rays, ao_radius, ao_bounce, sample, n_samples,
@@ -431,7 +440,7 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
                             node_max, node_left, node_start, node_count, tris, albedo, albedo2,
                             tex_kind, tex_scale, tex_axis, material, look_offset, look_color,
                             tri_part, tri_uv, tri_color, tri_texture, tri_material,
-                            tex_texels, tex_start, tex_width, tex_height, detail_t,
+                            tex_t, tex_s, tex_w, tex_h, tex_n, detail_t,
                             detail_s, detail_w, detail_h, detail_n, shade_t, shade_s, shade_w,
                             shade_h, shade_n, surf_tile, surf_f0, texel3, texel6, sun_dir,
                             sun_cos, sun_rgb, env_light, irr_map, lamps, shadows, ao_rays,

@@ -258,14 +258,11 @@ def _texel(texels, start, w, h, x, y):
     return texels[i, 0], texels[i, 1], texels[i, 2]
 
 
-@kernel
-def _mesh_albedo(tri, px, py, pz, offset, tris, look_color, tri_part, tri_uv, tri_color,
-                 tri_texture, tex_texels, tex_start, tex_width, tex_height):
-    """Linear albedo of a mesh's triangle ``tri`` at the point (px, py, pz) (the mesh's
-    own, unscaled frame): its part's colour in the posed part's palette (``offset``) times
-    its corner colours and its texture (bilinear, by the corners' texture coordinates),
-    both interpolated with the point's barycentric coordinates. A call, not inlined: it
-    runs for mesh pixels only."""
+@kernel(inline="always")
+def _mesh_surface(tri, px, py, pz, offset, tris, look_color, tri_part, tri_uv, tri_color):
+    """A mesh's triangle ``tri`` at the point (px, py, pz) (the mesh's own, unscaled frame):
+    its part's colour in the posed part's palette (``offset``) times its corner colours, and
+    its texture coordinates, both interpolated with the point's barycentric coordinates."""
     e1x, e1y, e1z, e2x, e2y, e2z = _edges(tris, tri)
     wx, wy, wz = px - tris[tri, 0, 0], py - tris[tri, 0, 1], pz - tris[tri, 0, 2]
     d00 = e1x * e1x + e1y * e1y + e1z * e1z
@@ -286,10 +283,21 @@ def _mesh_albedo(tri, px, py, pz, offset, tris, look_color, tri_part, tri_uv, tr
                             + b2 * tri_color[tri, 2, 1])
     b = look_color[c, 2] * (b0 * tri_color[tri, 0, 2] + b1 * tri_color[tri, 1, 2]
                             + b2 * tri_color[tri, 2, 2])
+    u = b0 * tri_uv[tri, 0, 0] + b1 * tri_uv[tri, 1, 0] + b2 * tri_uv[tri, 2, 0]
+    v = b0 * tri_uv[tri, 0, 1] + b1 * tri_uv[tri, 1, 1] + b2 * tri_uv[tri, 2, 1]
+    return r, g, b, u, v
+
+
+@kernel
+def _mesh_albedo(tri, px, py, pz, offset, tris, look_color, tri_part, tri_uv, tri_color,
+                 tri_texture, tex_texels, tex_start, tex_width, tex_height):
+    """Linear albedo of a mesh's triangle ``tri`` at the point (px, py, pz) (the mesh's
+    own, unscaled frame): ``_mesh_surface``'s colour times its texture (bilinear, by the
+    corners' texture coordinates). A call, not inlined: it runs for mesh pixels only."""
+    r, g, b, u, v = _mesh_surface(tri, px, py, pz, offset, tris, look_color, tri_part, tri_uv,
+                                  tri_color)
     tex = tri_texture[tri]
     if tex >= 0:
-        u = b0 * tri_uv[tri, 0, 0] + b1 * tri_uv[tri, 1, 0] + b2 * tri_uv[tri, 2, 0]
-        v = b0 * tri_uv[tri, 0, 1] + b1 * tri_uv[tri, 1, 1] + b2 * tri_uv[tri, 2, 1]
         w, h, start = tex_width[tex], tex_height[tex], tex_start[tex]
         # texel centres at half-integers; v runs up the image (OpenGL), rows run down
         x = u * w - 0.5
@@ -306,3 +314,17 @@ def _mesh_albedo(tri, px, py, pz, offset, tris, look_color, tri_part, tri_uv, tr
         g *= w00 * g00 + w10 * g10 + w01 * g01 + w11 * g11
         b *= w00 * b00 + w10 * b10 + w01 * b01 + w11 * b11
     return r, g, b
+
+
+@kernel(inline="always")
+def _uv_per_metre(tri, tris, tri_uv, sx, sy, sz):
+    """How fast a triangle's texture coordinates change over the surface of its mesh scaled
+    by (sx, sy, sz): √(area in uv / area in metres)."""
+    e1x, e1y, e1z, e2x, e2y, e2z = _edges(tris, tri)
+    e1x, e1y, e1z, e2x, e2y, e2z = e1x * sx, e1y * sy, e1z * sz, e2x * sx, e2y * sy, e2z * sz
+    cx, cy, cz = e1y * e2z - e1z * e2y, e1z * e2x - e1x * e2z, e1x * e2y - e1y * e2x
+    area = math.sqrt(cx * cx + cy * cy + cz * cz)
+    du1, dv1 = tri_uv[tri, 1, 0] - tri_uv[tri, 0, 0], tri_uv[tri, 1, 1] - tri_uv[tri, 0, 1]
+    du2, dv2 = tri_uv[tri, 2, 0] - tri_uv[tri, 0, 0], tri_uv[tri, 2, 1] - tri_uv[tri, 0, 1]
+    uv_area = abs(du1 * dv2 - du2 * dv1)
+    return math.sqrt(uv_area / area) if area > 0.0 else 0.0

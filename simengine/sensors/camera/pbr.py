@@ -14,6 +14,7 @@ import functools
 import numba
 import numpy as np
 
+from ...appearance.mipmaps import MipTable, build_mip_table
 from ...appearance.packing import SurfaceTables, surface_tables
 from ...appearance.surfaces import SurfaceMaps, surface_maps
 from ...geometry.scene_geometry import SceneGeometry
@@ -29,6 +30,24 @@ from .shading import FrameResult, Pose, bin_tiles, srgb_to_linear, strip_rays
 def material_surfaces() -> SurfaceTables:
     """Every material's default maps, texture t = material id."""
     return surface_tables([surface_maps(name) for name in MATERIAL_NAMES])
+
+
+_TEXTURE_MIPS: dict[tuple[int, ...], tuple[tuple, MipTable]] = {}
+
+
+def texture_mips(textures: tuple) -> MipTable:
+    """The mip pyramids of a frame's mesh textures (``SceneGeometry.textures``, the assets'
+    cached images), texture t = tex id t. Cached by the images' identities, which the cache
+    keeps alive (building a 1024² texture's pyramid takes ~0.3 s: once per process)."""
+    key = tuple(id(t) for t in textures)
+    hit = _TEXTURE_MIPS.get(key)
+    if hit is None:
+        images = list(textures) or [np.ones((1, 1, 3), np.float32)]
+        hit = (textures, build_mip_table([np.asarray(t, np.float32) for t in images]))
+        if len(_TEXTURE_MIPS) >= 8:
+            _TEXTURE_MIPS.pop(next(iter(_TEXTURE_MIPS)))
+        _TEXTURE_MIPS[key] = hit
+    return hit[1]
 
 
 def uniform_surfaces(roughness: float, metalness: float = 0.0, f0: float = 0.04,
@@ -67,7 +86,7 @@ def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: fl
     seen = np.zeros((H, W), np.int32)
     inst = np.empty((H, W), np.int32)
     st = material_surfaces() if surfaces is None else surfaces
-    d, sh = st.detail, st.shading
+    tx = texture_mips(g.textures)
     albedo, albedo2 = srgb_to_linear(g.color), srgb_to_linear(g.color2)
     n = len(samples)
     pixel_angle = 1.0 / float(model.K[0, 0])
@@ -83,14 +102,13 @@ def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: fl
                   g.node_left, g.node_start, g.node_count, g.tris, albedo, albedo2,
                   g.texture_kind, g.texture_scale, g.texture_axis, g.instance, g.material,
                   g.look_offset, g.look_color, g.tri_part, g.tri_uv, g.tri_color,
-                  g.tri_texture, g.tri_material, g.tex_texels, g.tex_start, g.tex_width,
-                  g.tex_height, d.texels, d.level_start, d.level_width, d.level_height,
-                  d.n_levels, sh.texels, sh.level_start, sh.level_width, sh.level_height,
-                  sh.n_levels, st.tile_m, st.f0, lighting.sun_dir, lighting.sun_cos,
-                  lighting.sun_rgb, lighting.env_light, lighting.env_background,
-                  lighting.irradiance, lighting.lamps, lighting.shadows, ao_rays, ao_radius,
-                  ao_bounce, s, n, pixel_angle, 1.0 / n, numba.get_num_threads(), rgb, sky,
-                  open_fraction, lamp, lamp_seen, lamp_total, inst)
+                  g.tri_texture, g.tri_material,
+                  *_mip_arrays(tx), *_mip_arrays(st.detail), *_mip_arrays(st.shading),
+                  st.tile_m, st.f0, lighting.sun_dir, lighting.sun_cos, lighting.sun_rgb,
+                  lighting.env_light, lighting.env_background, lighting.irradiance,
+                  lighting.lamps, lighting.shadows, ao_rays, ao_radius, ao_bounce, s, n,
+                  pixel_angle, 1.0 / n, numba.get_num_threads(), rgb, sky, open_fraction,
+                  lamp, lamp_seen, lamp_total, inst)
         seen += inst == centre.instance
     if ao_rays and ao_filter_px:
         open_fraction = _smoothed(open_fraction, centre, ao_filter_px)
@@ -108,3 +126,8 @@ def _smoothed(share: np.ndarray, centre: FrameResult, radius: int) -> np.ndarray
     out = np.empty_like(share)
     smooth_on_surfaces(share, centre.instance, centre.depth, centre.normal, radius, out)
     return out
+
+
+def _mip_arrays(table: MipTable) -> tuple[np.ndarray, ...]:
+    return (table.texels, table.level_start, table.level_width, table.level_height,
+            table.n_levels)
