@@ -173,20 +173,21 @@ def _lamp_light(lamps, j, px, py, pz, x, y):
 
 
 @kernel(refcounts=False)
-def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, sample,
-               n_samples, pixel_angle, kind, rot, pos, params, bcenter, bradius, pad, vel,
-               omega, mesh_node, mesh_tri, node_min, node_max, node_left, node_start,
-               node_count, tris, albedo, albedo2, tex_kind, tex_scale, tex_axis, material,
-               look_offset, look_color, tri_part, tri_uv, tri_color, tri_texture,
-               tri_material, tex_t, tex_s, tex_w, tex_h, tex_n, detail_t,
-               detail_s, detail_w, detail_h, detail_n, shade_t, shade_s, shade_w, shade_h,
-               shade_n, surf_tile, surf_f0, texel3, texel6, sun_dir, sun_cos, sun_rgb,
-               env_light, irr_map, lamps, shadows, ao_rays, ao_radius, ao_bounce, cand, n_cand,
-               stack):
+def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, first, n_light,
+               n_samples, n_area, pixel_angle, kind, rot, pos, params, bcenter, bradius, pad, vel,
+               omega, mesh_node, mesh_tri, node_min, node_max, node_left, node_start, node_count,
+               tris, albedo, albedo2, tex_kind, tex_scale, tex_axis, material, look_offset,
+               look_color, tri_part, tri_uv, tri_color, tri_texture, tri_material, tex_t, tex_s,
+               tex_w, tex_h, tex_n, detail_t, detail_s, detail_w, detail_h, detail_n, shade_t,
+               shade_s, shade_w, shade_h, shade_n, surf_tile, surf_f0, texel3, texel6, sun_dir,
+               sun_cos, sun_rgb, env_light, irr_map, lamps, shadows, ao_rays, ao_radius, ao_bounce,
+               cand, n_cand, stack):
     """Linear RGB radiance (cd/m²) leaving the hit of pixel (u, v)'s ray toward the camera,
-    for sample ``sample`` of ``n_samples``: the sun's light, the sky's share unoccluded and
-    the open fraction of the sky (ambient occlusion; 1 without AO rays), the lamps' light
-    unshadowed, and the luminance of the lamps' light that is seen and in all."""
+    over light samples ``first`` .. ``first + n_light - 1`` of the pixel's ``n_samples``:
+    the sun's light, the sky's share unoccluded and the open fraction of the sky (ambient
+    occlusion; 1 without AO rays), the lamps' light unshadowed, and the luminance of the
+    lamps' light that is seen and in all. The ray stands for 1/``n_area`` of the pixel's
+    area (its texture footprint)."""
     q0, q1, q2 = params[p, 0], params[p, 1], params[p, 2]
     kp = kind[p]
     if kp == BOX:
@@ -209,7 +210,7 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
     m = material[p]
     cos_view = max(abs(nx * ux + ny * uy + nz * uz), 0.02)
     # this sample's share of the pixel's footprint on the surface (m)
-    footprint = best * pixel_angle / math.sqrt(n_samples * cos_view)
+    footprint = best * pixel_angle / math.sqrt(n_area * cos_view)
     if kp == MESH:
         a0, a1, a2, tu, tv = _mesh_surface(tri, hx / q0, hy / q1, hz / q2, look_offset[p],
                                            tris, look_color, tri_part, tri_uv, tri_color)
@@ -263,42 +264,8 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
     px = wx + best * ux + EPS * nx
     py = wy + best * uy + EPS * ny
     pz = wz + best * uz + EPS * nz
-    sx, sy = _hash01(u, v, 1), _hash01(u, v, 2)
-    cr = cg = cb = 0.0
-    # the sun: one point of its disc
-    if sun_rgb[0] + sun_rgb[1] + sun_rgb[2] > 0.0:
-        x, y = _sample_2d(sample, n_samples, sx, sy)
-        lx, ly, lz = _cone_direction(sun_dir[0], sun_dir[1], sun_dir[2], sun_cos, x, y)
-        fr, fg, fb = _brdf_cos(nx, ny, nz, vx, vy, vz, lx, ly, lz, d0, d1, d2, f0r, f0g, f0b,
-                               alpha)
-        if fr + fg + fb > 0.0 and not (shadows and _occluder(
-                px, py, pz, lx, ly, lz, np.inf, p, tau, cand[0], n_cand[0], kind, rot, pos,
-                params, bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min,
-                node_max, node_left, node_start, node_count, tris, stack) >= 0):
-            cr += fr * sun_rgb[0]
-            cg += fg * sun_rgb[1]
-            cb += fb * sun_rgb[2]
     # the sky (or a room's ambient): irradiance on the normal, mirror-direction radiance;
     # returned apart (``ar``, ``ag``, ``ab``), to be scaled by the (filtered) open fraction
-    open_fraction = 1.0
-    if ao_rays > 0:
-        ax_, ay_ = _hash01(u, v, 3), _hash01(u, v, 4)
-        light_back = 0.0
-        for r in range(ao_rays):
-            x, y = _sample_2d(sample * ao_rays + r, n_samples * ao_rays, ax_, ay_)
-            dx, dy, dz = _cosine_direction(nx, ny, nz, x, y)
-            q = _occluder(px, py, pz, dx, dy, dz, ao_radius, p, tau, cand[1], n_cand[1], kind,
-                          rot, pos, params, bcenter, bradius, pad, vel, omega, mesh_node,
-                          mesh_tri, node_min, node_max, node_left, node_start, node_count,
-                          tris, stack)
-            # an occluder still reflects the sky it sees: its albedo's share comes back
-            # (a one-bounce estimate that takes the occluder as lit like this point)
-            if q < 0:
-                light_back += 1.0
-            elif ao_bounce:
-                light_back += (0.2126 * albedo[q, 0] + 0.7152 * albedo[q, 1]
-                               + 0.0722 * albedo[q, 2])
-        open_fraction = light_back / ao_rays
     e0, e1, e2 = latlong_lookup(irr_map, irr_map.shape[0], irr_map.shape[1], nx, ny, nz)
     n_v = max(nx * vx + ny * vy + nz * vz, 1e-4)
     scale, bias = _env_brdf(rough, n_v)
@@ -314,54 +281,91 @@ def _shade_hit(p, k, best, tri, hx, hy, hz, wx, wy, wz, ux, uy, uz, tau, u, v, s
     ar = (1.0 - k_r) * d0 * e0 * INV_PI + k_r * ((1.0 - w) * s0 + w * e0 * INV_PI)
     ag = (1.0 - k_g) * d1 * e1 * INV_PI + k_g * ((1.0 - w) * s1 + w * e1 * INV_PI)
     ab = (1.0 - k_b) * d2 * e2 * INV_PI + k_b * ((1.0 - w) * s2 + w * e2 * INV_PI)
-    # lamps: one point of each, their light apart from its visibility (the ratio estimator
-    # of Heitz et al. 2018: the shadowed share of a pixel's lamp light is smoothed over its
-    # surface, then multiplies the unshadowed light)
+    # light samples first .. first + n_light - 1 of the pixel's n_samples: a point of the
+    # sun's disc, ``ao_rays`` occlusion rays and a point of every lamp each
+    sx, sy = _hash01(u, v, 1), _hash01(u, v, 2)
+    ox_, oy_ = _hash01(u, v, 3), _hash01(u, v, 4)
+    cr = cg = cb = 0.0
+    light_back = 0.0
     lr = lg = lb = 0.0
     seen = total = 0.0
-    for j in range(lamps.shape[0]):
-        x, y = _sample_2d(sample, n_samples, _hash01(u, v, 5 + j), _hash01(u, v, 105 + j))
-        lx, ly, lz, dist, er, eg, eb = _lamp_light(lamps, j, px, py, pz, x, y)
-        if er + eg + eb <= 0.0:
-            continue
-        fr, fg, fb = _brdf_cos(nx, ny, nz, vx, vy, vz, lx, ly, lz, d0, d1, d2, f0r, f0g, f0b,
-                               alpha)
-        if fr + fg + fb <= 0.0:
-            continue
-        lr += fr * er
-        lg += fg * eg
-        lb += fb * eb
-        share = 0.2126 * fr * er + 0.7152 * fg * eg + 0.0722 * fb * eb
-        total += share
-        if not (shadows and _occluder(
-                px, py, pz, lx, ly, lz, dist - 2.0 * EPS, p, tau, cand[2 + j], n_cand[2 + j],
-                kind, rot, pos, params, bcenter, bradius, pad, vel, omega, mesh_node,
-                mesh_tri, node_min, node_max, node_left, node_start, node_count, tris,
-                stack) >= 0):
-            seen += share
+    for sample in range(first, first + n_light):
+        if sun_rgb[0] + sun_rgb[1] + sun_rgb[2] > 0.0:
+            x, y = _sample_2d(sample, n_samples, sx, sy)
+            lx, ly, lz = _cone_direction(sun_dir[0], sun_dir[1], sun_dir[2], sun_cos, x, y)
+            fr, fg, fb = _brdf_cos(nx, ny, nz, vx, vy, vz, lx, ly, lz, d0, d1, d2, f0r, f0g,
+                                   f0b, alpha)
+            if fr + fg + fb > 0.0 and not (shadows and _occluder(
+                    px, py, pz, lx, ly, lz, np.inf, p, tau, cand[0], n_cand[0], kind, rot, pos,
+                    params, bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min,
+                    node_max, node_left, node_start, node_count, tris, stack) >= 0):
+                cr += fr * sun_rgb[0]
+                cg += fg * sun_rgb[1]
+                cb += fb * sun_rgb[2]
+        for r in range(ao_rays):
+            x, y = _sample_2d(sample * ao_rays + r, n_samples * ao_rays, ox_, oy_)
+            dx, dy, dz = _cosine_direction(nx, ny, nz, x, y)
+            q = _occluder(px, py, pz, dx, dy, dz, ao_radius, p, tau, cand[1], n_cand[1], kind,
+                          rot, pos, params, bcenter, bradius, pad, vel, omega, mesh_node,
+                          mesh_tri, node_min, node_max, node_left, node_start, node_count,
+                          tris, stack)
+            # an occluder still reflects the sky it sees: its albedo's share comes back
+            # (a one-bounce estimate that takes the occluder as lit like this point)
+            if q < 0:
+                light_back += 1.0
+            elif ao_bounce:
+                light_back += (0.2126 * albedo[q, 0] + 0.7152 * albedo[q, 1]
+                               + 0.0722 * albedo[q, 2])
+        # lamps: their light apart from its visibility (the ratio estimator of Heitz et al.
+        # 2018: the seen share of a pixel's lamp light is smoothed over its surface, then
+        # multiplies the unshadowed light)
+        for j in range(lamps.shape[0]):
+            x, y = _sample_2d(sample, n_samples, _hash01(u, v, 5 + j), _hash01(u, v, 105 + j))
+            lx, ly, lz, dist, er, eg, eb = _lamp_light(lamps, j, px, py, pz, x, y)
+            if er + eg + eb <= 0.0:
+                continue
+            fr, fg, fb = _brdf_cos(nx, ny, nz, vx, vy, vz, lx, ly, lz, d0, d1, d2, f0r, f0g,
+                                   f0b, alpha)
+            if fr + fg + fb <= 0.0:
+                continue
+            lr += fr * er
+            lg += fg * eg
+            lb += fb * eb
+            share = 0.2126 * fr * er + 0.7152 * fg * eg + 0.0722 * fb * eb
+            total += share
+            if not (shadows and _occluder(
+                    px, py, pz, lx, ly, lz, dist - 2.0 * EPS, p, tau, cand[2 + j],
+                    n_cand[2 + j], kind, rot, pos, params, bcenter, bradius, pad, vel, omega,
+                    mesh_node, mesh_tri, node_min, node_max, node_left, node_start,
+                    node_count, tris, stack) >= 0):
+                seen += share
+    inv = 1.0 / n_light
+    open_fraction = light_back / (ao_rays * n_light) if ao_rays > 0 else 1.0
+    cr, cg, cb, lr, lg, lb = cr * inv, cg * inv, cb * inv, lr * inv, lg * inv, lb * inv
     return cr, cg, cb, ar, ag, ab, open_fraction, lr, lg, lb, seen, total
 
 
 @kernel(parallel=True, error_model="numpy")
-def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam_omega, near,
-              far, tile_lists, tile_counts, near_bound, kind, rot, pos, params, bcenter,
-              bradius, pad, vel, omega, mesh_node, mesh_tri, node_min, node_max, node_left,
-              node_start, node_count, tris, albedo, albedo2, tex_kind, tex_scale, tex_axis,
-              instance, material, look_offset, look_color, tri_part, tri_uv, tri_color,
-              tri_texture, tri_material, tex_t, tex_s, tex_w, tex_h, tex_n,
-              detail_t, detail_s, detail_w, detail_h, detail_n, shade_t, shade_s, shade_w,
-              shade_h, shade_n, surf_tile, surf_f0, sun_dir, sun_cos, sun_rgb, env_light, env_bg,
-              irr_map, lamps, shadows, ao_rays, ao_radius, ao_bounce, sample, n_samples,
-              pixel_angle,
-              weight, n_thr, out_rgb, out_sky, out_open, out_lamp, out_lamp_seen,
-              out_lamp_total, out_inst):
+def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam_omega, near, far,
+              tile_lists, tile_counts, near_bound, kind, rot, pos, params, bcenter, bradius, pad,
+              vel, omega, mesh_node, mesh_tri, node_min, node_max, node_left, node_start,
+              node_count, tris, albedo, albedo2, tex_kind, tex_scale, tex_axis, instance, material,
+              look_offset, look_color, tri_part, tri_uv, tri_color, tri_texture, tri_material,
+              tex_t, tex_s, tex_w, tex_h, tex_n, detail_t, detail_s, detail_w, detail_h, detail_n,
+              shade_t, shade_s, shade_w, shade_h, shade_n, surf_tile, surf_f0, sun_dir, sun_cos,
+              sun_rgb, env_light, env_bg, irr_map, lamps, shadows, ao_rays, ao_radius, ao_bounce,
+              light_first, n_light, n_samples, n_area, mask, pixel_angle, weight, n_thr, out_rgb,
+              out_sky, out_open, out_lamp, out_lamp_seen, out_lamp_total, out_inst):
     """Add ``weight`` × this sample's direct radiance into ``out_rgb`` (H, W, 3) float32 (the
     background's too), its unoccluded sky light into ``out_sky`` (H, W, 3) and its open
     fraction into ``out_open`` (H, W), its unshadowed lamp light into ``out_lamp`` (H, W, 3)
     and the luminance of it that is seen and in all into ``out_lamp_seen`` and
     ``out_lamp_total`` (H, W); write the instance each pixel's sample sees into
     ``out_inst`` (H, W). Rays, tiles and the strip order are those of
-    ``_kernels.render_tiles``."""
+    ``_kernels.render_tiles``. Each hit takes light samples ``light_first`` ..
+    ``light_first + n_light - 1`` of ``n_samples`` and stands for 1/``n_area`` of its
+    pixel. ``mask`` (H, W), or (1, 1) for every pixel: the pixels to render (the others
+    cost no visibility test and are left alone)."""
     tiles_x = (width + TILE - 1) // TILE
     n_strips = (height + TILE - 1) // TILE
     strips = np.empty(n_strips, np.int64)
@@ -391,9 +395,17 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
         texel3 = np.empty(3)  # a mip sample of the detail maps
         texel6 = np.empty(6)  # and of the shading maps
         first = ty0 * width
-        for k in range(th * width):
-            tb[k] = far * inv_rz[first + k]
-            tp[k] = -1
+        masked = mask.shape[0] == height
+        for tx in range(tiles_x):
+            tx0 = tx * TILE
+            tw = min(TILE, width - tx0)
+            for r in range(th):
+                for c in range(tw):
+                    k = tx0 * th + r * tw + c
+                    # a far limit of 0 fails every test: a masked-out pixel costs nothing
+                    tb[k] = far * inv_rz[first + k] if not masked or mask[ty0 + r, tx0 + c] \
+                        else 0.0
+                    tp[k] = -1
         for tx in range(tiles_x):
             tile = strip * tiles_x + tx
             tx0 = tx * TILE
@@ -420,6 +432,8 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
                 kb = tx0 * th + r * tw
                 for c in range(tw):
                     u = tx0 + c
+                    if masked and not mask[v, u]:
+                        continue
                     k = kb + c
                     i = first + k
                     ux, uy, uz = _world_ray(c00, c01, c02, c10, c11, c12, c20, c21, c22,
@@ -435,7 +449,8 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
                         (cr, cg, cb, ar, ag, ab, op, lr, lg, lb, seen,
                          total) = _shade_hit(
                             p, k, tb[k], ta[k], hx[k], hy[k], hz[k], wx, wy, wz, ux, uy, uz,
-                            tau, u, v, sample, n_samples, pixel_angle, kind, rot, pos, params,
+                            tau, u, v, light_first, n_light, n_samples, n_area, pixel_angle,
+                            kind, rot, pos, params,
                             bcenter, bradius, pad, vel, omega, mesh_node, mesh_tri, node_min,
                             node_max, node_left, node_start, node_count, tris, albedo, albedo2,
                             tex_kind, tex_scale, tex_axis, material, look_offset, look_color,

@@ -10,6 +10,7 @@ per process into mip tables (``appearance.packing``).
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -62,35 +63,94 @@ def uniform_surfaces(roughness: float, metalness: float = 0.0, f0: float = 0.04,
     return surface_tables([flat] * len(MATERIAL_NAMES))
 
 
+@dataclass
+class Radiance:
+    """What ``pbr_tiles`` accumulates per pixel (weighted by sample)."""
+
+    rgb: np.ndarray  # (H, W, 3) sun light and the background
+    sky: np.ndarray  # (H, W, 3) the sky's light, unoccluded
+    open_fraction: np.ndarray  # (H, W)
+    lamp: np.ndarray  # (H, W, 3) the lamps' light, unshadowed
+    lamp_seen: np.ndarray  # (H, W) luminance of the lamps' light seen
+    lamp_total: np.ndarray  # (H, W) and in all
+
+    @classmethod
+    def zeros(cls, H: int, W: int) -> Radiance:
+        return cls(np.zeros((H, W, 3), np.float32), np.zeros((H, W, 3), np.float32),
+                   np.zeros((H, W), np.float32), np.zeros((H, W, 3), np.float32),
+                   np.zeros((H, W), np.float32), np.zeros((H, W), np.float32))
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return (self.rgb, self.sky, self.open_fraction, self.lamp, self.lamp_seen,
+                self.lamp_total)
+
+    def take(self, other: Radiance, where: np.ndarray) -> None:
+        """Replace the pixels ``where`` with ``other``'s."""
+        for mine, theirs in zip(self.arrays(), other.arrays(), strict=True):
+            mine[where] = theirs[where]
+
+
+ALL_PIXELS = np.ones((1, 1), np.bool_)
+
+
+def edge_pixels(centre: FrameResult) -> np.ndarray:
+    """Pixels whose area may hold more than one surface, so that its samples need their
+    own rays: where a 3×3 neighbourhood changes instance, meets the sky, or turns its normal
+    by more than ~25° (silhouettes, the horizon, creases), and where inverse depth (linear
+    across the image on a plane) bends by more than 5 % between neighbours (a surface
+    hiding another part of the same instance)."""
+    inst, depth = centre.instance, centre.depth
+    H, W = inst.shape
+    hit = depth > 0
+    inv = np.where(hit, 1.0 / np.where(hit, depth, 1.0), 0.0)
+    bend = np.zeros((H, W), bool)
+    bend[:, 1:-1] |= np.abs(inv[:, :-2] + inv[:, 2:] - 2 * inv[:, 1:-1]) > 0.05 * inv[:, 1:-1]
+    bend[1:-1] |= np.abs(inv[:-2] + inv[2:] - 2 * inv[1:-1]) > 0.05 * inv[1:-1]
+    edge = bend & hit
+    for dv in (-1, 0, 1):
+        for du in (-1, 0, 1):
+            if dv == du == 0:
+                continue
+            a = (slice(max(dv, 0), H + min(dv, 0)), slice(max(du, 0), W + min(du, 0)))
+            b = (slice(max(-dv, 0), H + min(-dv, 0)), slice(max(-du, 0), W + min(-du, 0)))
+            change = (inst[a] != inst[b]) | (hit[a] != hit[b])
+            if centre.normal is not None:
+                change |= hit[a] & hit[b] & ((centre.normal[a] * centre.normal[b]).sum(axis=2)
+                                             < 0.9)
+            edge[a] |= change
+    return edge
+
+
 def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: float,
                far: float, lighting: Lighting, row_time: np.ndarray,
                samples: list[tuple[float, tuple[float, float]]], centre: FrameResult,
                *, ao_rays: int, ao_radius: float, ao_filter_px: int, ao_bounce: bool = True,
                surfaces: SurfaceTables | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Linear radiance (H, W, 3) float32, the mean of ``samples`` ((time offset, subpixel
-    offset) each), and each pixel's coverage: the fraction of its samples that see the
-    instance at the pixel's centre (``centre``, the labels' render, with normals when
-    ``ao_filter_px`` smooths the occlusion estimate and the lamps' seen share).
+    """Linear radiance (H, W, 3) float32 over ``samples`` ((time offset, subpixel offset)
+    each), and each pixel's coverage: the fraction of its samples that see the instance at
+    the pixel's centre (``centre``, the labels' render, with normals when ``ao_filter_px``
+    smooths the occlusion estimate and the lamps' seen share).
+
+    Without motion blur (every time offset 0) the samples are adaptive: one ray through
+    each pixel's centre takes all the pixel's light samples (sun, occlusion, lamps: soft
+    shadows at full count), and only the pixels on edges (``edge_pixels``) cast a ray per
+    sample for their area; inside a surface, the mip-mapped textures filter the pixel's
+    footprint. With motion blur every sample is a full ray.
+
     ``ao_bounce``: an occluded occlusion ray still brings back its occluder's albedo's
     share of the sky (off: the sky behind it is lost, as a path tracer's direct light
     alone). ``surfaces``: the maps by material id, instead of ``material_surfaces()``."""
     H, W = model.height, model.width
     g = geometry
-    rgb = np.zeros((H, W, 3), np.float32)
-    sky = np.zeros((H, W, 3), np.float32)
-    open_fraction = np.zeros((H, W), np.float32)
-    lamp = np.zeros((H, W, 3), np.float32)
-    lamp_seen = np.zeros((H, W), np.float32)
-    lamp_total = np.zeros((H, W), np.float32)
-    seen = np.zeros((H, W), np.int32)
-    inst = np.empty((H, W), np.int32)
     st = material_surfaces() if surfaces is None else surfaces
     tx = texture_mips(g.textures)
     albedo, albedo2 = srgb_to_linear(g.color), srgb_to_linear(g.color2)
     n = len(samples)
     pixel_angle = 1.0 / float(model.K[0, 0])
-    for s, (offset, subpixel) in enumerate(samples):
+    inst = np.empty((H, W), np.int32)
+
+    def run(offset, subpixel, first, n_light, n_area, mask, weight, out: Radiance):
         times = np.ascontiguousarray(row_time + offset, np.float64)
         bins = bin_tiles(model, pose, g, times, subpixel)
         rays, inv_z = strip_rays(model, subpixel)
@@ -106,20 +166,40 @@ def render_pbr(model: CameraModel, pose: Pose, geometry: SceneGeometry, near: fl
                   *_mip_arrays(tx), *_mip_arrays(st.detail), *_mip_arrays(st.shading),
                   st.tile_m, st.f0, lighting.sun_dir, lighting.sun_cos, lighting.sun_rgb,
                   lighting.env_light, lighting.env_background, lighting.irradiance,
-                  lighting.lamps, lighting.shadows, ao_rays, ao_radius, ao_bounce, s, n,
-                  pixel_angle, 1.0 / n, numba.get_num_threads(), rgb, sky, open_fraction,
-                  lamp, lamp_seen, lamp_total, inst)
-        seen += inst == centre.instance
+                  lighting.lamps, lighting.shadows, ao_rays, ao_radius, ao_bounce, first,
+                  n_light, n, n_area, mask, pixel_angle, weight, numba.get_num_threads(),
+                  *out.arrays(), inst)
+
+    light = Radiance.zeros(H, W)
+    coverage = np.ones((H, W), np.float32)
+    if n > 1 and all(offset == 0.0 for offset, _ in samples):
+        run(0.0, (0.0, 0.0), 0, n, 1, ALL_PIXELS, 1.0, light)
+        edges = edge_pixels(centre)
+        if edges.any():
+            at_edges = Radiance.zeros(H, W)
+            seen = np.zeros((H, W), np.int32)
+            for s, (offset, subpixel) in enumerate(samples):
+                run(offset, subpixel, s, 1, n, edges, 1.0 / n, at_edges)
+                seen += inst == centre.instance
+            light.take(at_edges, edges)
+            coverage[edges] = (seen / n)[edges]
+    else:
+        seen = np.zeros((H, W), np.int32)
+        for s, (offset, subpixel) in enumerate(samples):
+            run(offset, subpixel, s, 1, n, ALL_PIXELS, 1.0 / n, light)
+            seen += inst == centre.instance
+        coverage = (seen / n).astype(np.float32)
+    open_fraction = light.open_fraction
     if ao_rays and ao_filter_px:
         open_fraction = _smoothed(open_fraction, centre, ao_filter_px)
-    rgb += sky * open_fraction[..., None]
+    rgb = light.rgb + light.sky * open_fraction[..., None]
     if len(lighting.lamps):
-        lamp_share = np.divide(lamp_seen, lamp_total, out=np.ones_like(lamp_seen),
-                               where=lamp_total > 0)
+        lamp_share = np.divide(light.lamp_seen, light.lamp_total,
+                               out=np.ones_like(light.lamp_seen), where=light.lamp_total > 0)
         if ao_filter_px and lighting.shadows:
             lamp_share = _smoothed(lamp_share, centre, ao_filter_px)
-        rgb += lamp * lamp_share[..., None]
-    return rgb, (seen / n).astype(np.float32)
+        rgb += light.lamp * lamp_share[..., None]
+    return rgb, coverage
 
 
 def _smoothed(share: np.ndarray, centre: FrameResult, radius: int) -> np.ndarray:
