@@ -126,6 +126,59 @@ def _tile_far(tb, tx0, tw, th):
     return far
 
 
+@kernel(inline="always")
+def _bundle_slab(o, lo, hi, bmin, bmax, t0, t1):
+    """Narrow (t0, t1) to the t where some ray o + t·d, d in [lo, hi], lies within the slab
+    [bmin, bmax] on one axis: o + t·hi >= bmin and o + t·lo <= bmax (each a half-line in
+    t >= 0). An empty span comes back as t0 > t1."""
+    if o < bmin:
+        if hi <= 0.0:
+            return np.inf, t1
+        t0 = max(t0, (bmin - o) / hi)
+    elif hi < 0.0:
+        t1 = min(t1, (bmin - o) / hi)
+    if o > bmax:
+        if lo >= 0.0:
+            return np.inf, t1
+        t0 = max(t0, (bmax - o) / lo)
+    elif lo > 0.0:
+        t1 = min(t1, (bmax - o) / lo)
+    return t0, t1
+
+
+@kernel(inline="always", error_model="numpy")
+def _row_misses_box(m00, m01, m02, m10, m11, m12, m20, m21, m22, ox, oy, oz, rays, base, kb,
+                    tw, tb, node_min, node_max, n):
+    """Do all of a tile row's rays miss node n's box (a mesh's root) before their current
+    hits? The row's local directions are bounded per axis by an interval, and the bundle
+    of rays with such directions is slab-tested as one (interval arithmetic). The box is
+    grown by a margin far above rounding, so that a row is skipped only where each of its
+    rays' own box tests would reject the root: the image is unchanged. Most rows of a
+    tile that a mesh's bounding sphere touches miss its box (long façades, road strips,
+    a car's corners)."""
+    lx = ly = lz = np.inf
+    ux = uy = uz = -np.inf
+    far = 0.0
+    for c in range(tw):
+        i = np.uint64(base + c)
+        rx, ry, rz = rays[0, i], rays[1, i], rays[2, i]
+        dx = m00 * rx + m01 * ry + m02 * rz
+        dy = m10 * rx + m11 * ry + m12 * rz
+        dz = m20 * rx + m21 * ry + m22 * rz
+        lx, ux = min(lx, dx), max(ux, dx)
+        ly, uy = min(ly, dy), max(uy, dy)
+        lz, uz = min(lz, dz), max(uz, dz)
+        far = max(far, tb[np.uint64(kb + c)])
+    n = np.uint64(n)
+    x0, y0, z0 = node_min[n, 0], node_min[n, 1], node_min[n, 2]
+    x1, y1, z1 = node_max[n, 0], node_max[n, 1], node_max[n, 2]
+    eps = 1e-7 * (abs(ox) + abs(oy) + abs(oz) + (x1 - x0) + (y1 - y0) + (z1 - z0)) + 1e-9
+    t0, t1 = _bundle_slab(ox, lx, ux, x0 - eps, x1 + eps, 0.0, far * (1.0 + 1e-7) + 1e-9)
+    t0, t1 = _bundle_slab(oy, ly, uy, y0 - eps, y1 + eps, t0, t1)
+    t0, t1 = _bundle_slab(oz, lz, uz, z0 - eps, z1 + eps, t0, t1)
+    return t0 > t1
+
+
 @kernel(inline="always", error_model="numpy")
 def _convex_row(kp, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw, tb, tp, hx, hy,
                 hz):
@@ -224,6 +277,10 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
             m10, m11, m12 = frames[r, 3], frames[r, 4], frames[r, 5]
             m20, m21, m22 = frames[r, 6], frames[r, 7], frames[r, 8]
             ox, oy, oz = frames[r, 9], frames[r, 10], frames[r, 11]
+            if kp == MESH and _row_misses_box(m00, m01, m02, m10, m11, m12, m20, m21, m22,
+                                              ox, oy, oz, rays, base, kb, tw, tb, node_min,
+                                              node_max, mesh_node[p]):
+                continue
             for c in range(tw):
                 i = base + c
                 k = kb + c
