@@ -1,7 +1,7 @@
 """Side-by-side benchmark of simengine against PyBullet baselines, printed as plain-text tables.
 
     python tools/bench.py [--scene scenes/tabletop.yaml] [--samples N] [--repeat R] [--quick]
-                          [--all-scenes]
+                          [--all-scenes] [--only camera,mesh]
 
 Sections:
 
@@ -12,7 +12,8 @@ Sections:
    for every scene in ``scenes/``.
 2. Camera: ``Camera.observe`` (rgb, depth, masks, boxes) against PyBullet's TinyRenderer
    (``getCameraImage``, rgb, depth, segmentation) on the same geometry, for one snapshot of
-   the scene and for a 20-primitive scene.
+   the scene, of the shipped ``street`` and ``kitchen`` scenes at 640 x 480 (shadows on in
+   both renderers) and of a 20-primitive scene.
 3. Lidar: ``cast_rays`` and ``Lidar.observe`` for a 64 x 1024 OS1-64 sweep against
    ``rayTestBatch`` over the same rays, on the 20-primitive scene and on a mesh-heavy scene.
 4. Microphone array: the audio stage of the end-to-end run against real time; 1 s of a
@@ -32,6 +33,9 @@ Sections:
 8. Image statistics (``--all-scenes``): luminance power-spectrum slope, saturation and
    contrast of the camera images of a few samples of every scene in ``scenes/`` (issue 20's
    realism check; figures, not times).
+
+``--only camera,mesh`` runs chosen sections (the end-to-end run then only builds the
+scene's engine and first sample, which the camera section compares against).
 
 "Same geometry": PyBullet gets one static body per posed part of our ``SceneGeometry``
 (boxes, spheres, cylinders, capsules with the same dimensions; meshes from the same .obj
@@ -62,7 +66,7 @@ import numba  # noqa: E402
 from benchmarks.audio import bench_audio  # noqa: E402  (tools/benchmarks: one module per section)
 from benchmarks.camera import bench_camera  # noqa: E402
 from benchmarks.corruptions import bench_corruptions  # noqa: E402
-from benchmarks.end_to_end import bench_end_to_end, bench_shipped_scenes  # noqa: E402
+from benchmarks.end_to_end import EndToEnd, bench_end_to_end, bench_shipped_scenes  # noqa: E402
 from benchmarks.image_stats import bench_image_statistics  # noqa: E402
 from benchmarks.lidar import bench_lidar  # noqa: E402
 from benchmarks.mesh_visibility import bench_mesh_visibility  # noqa: E402
@@ -101,6 +105,19 @@ def print_machine() -> None:
     sys.stdout.flush()
 
 
+SECTIONS = ("e2e", "camera", "lidar", "audio", "mesh", "scale", "corruptions")
+
+
+def _sections(text: str) -> tuple[str, ...]:
+    names = tuple(x.strip() for x in text.split(",") if x.strip())
+    unknown = [x for x in names if x not in SECTIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown section(s) {', '.join(unknown) or '(none given)'}; expected some of "
+            + ",".join(SECTIONS))
+    return names
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -116,6 +133,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "image statistics (section 8)")
     parser.add_argument("--quick", action="store_true",
                         help="few samples, one repeat, small sizes (a smoke run, < 60 s)")
+    parser.add_argument("--only", type=_sections, default=SECTIONS,
+                        help="comma-separated sections to run, of " + ",".join(SECTIONS)
+                        + " (default: all)")
     args = parser.parse_args(argv)
     if args.samples is not None and args.samples < 1:
         parser.error("--samples must be at least 1")
@@ -131,16 +151,28 @@ def main(argv: list[str] | None = None) -> int:
     cfg = settings(quick=args.quick, samples=args.samples, repeat=args.repeat, seed=args.seed)
     start = time.perf_counter()
     print_machine()
-    e2e = bench_end_to_end(args.scene, cfg)
+    only = set(args.only)
+    if only & {"e2e", "audio"}:  # the audio section reads the end-to-end run's stage times
+        e2e = bench_end_to_end(args.scene, cfg)
+    else:  # the scene's engine and first sample only (no timed run)
+        engine = simengine.Engine(args.scene, cfg.seed)
+        e2e = EndToEnd(engine, engine.sample(0), {}, 0, 0.0)
     if args.all_scenes:
         bench_shipped_scenes(sorted((ROOT / "scenes").glob("*.yaml")), cfg)
-    prims = snapshot(simengine.Engine(primitives_scene(cfg), cfg.seed), 0)
-    bench_camera(e2e, prims, cfg)
-    bench_lidar(prims, cfg)
-    bench_audio(e2e, cfg)
-    bench_mesh_visibility(cfg)
-    bench_scale(args.scene, cfg.samples, cfg.repeat, seed=cfg.seed, engine=e2e.engine)
-    bench_corruptions(max(1, min(cfg.repeat, 5)), (5,) if cfg.quick else (3, 5))
+    if only & {"camera", "lidar"}:
+        prims = snapshot(simengine.Engine(primitives_scene(cfg), cfg.seed), 0)
+    if "camera" in only:
+        bench_camera(e2e, prims, cfg)
+    if "lidar" in only:
+        bench_lidar(prims, cfg)
+    if "audio" in only:
+        bench_audio(e2e, cfg)
+    if "mesh" in only:
+        bench_mesh_visibility(cfg)
+    if "scale" in only:
+        bench_scale(args.scene, cfg.samples, cfg.repeat, seed=cfg.seed, engine=e2e.engine)
+    if "corruptions" in only:
+        bench_corruptions(max(1, min(cfg.repeat, 5)), (5,) if cfg.quick else (3, 5))
     if args.all_scenes:
         bench_image_statistics(sorted((ROOT / "scenes").glob("*.yaml")), cfg.seed,
                                2 if cfg.quick else 4)

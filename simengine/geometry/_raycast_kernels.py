@@ -173,17 +173,23 @@ def _aabb_entry(ox, oy, oz, ix, iy, iz, node_min, node_max, n, best):
 
 @kernel
 def _mesh(ox, oy, oz, dx, dy, dz, node_off, tri_off, node_min, node_max, node_left,
-          node_start, node_count, tris, tmin, best, stack):
+          node_start, node_count, tris, tmin, best, stack, any_hit=False, start=0):
     """Returns (t, triangle index) of the nearest hit in one mesh's BVH, visiting the nearer
     child first so that farther subtrees are mostly culled by the hit found. ``stack`` is
-    the caller's scratch space (STACK int32), so the hot loop allocates nothing."""
+    the caller's scratch space (STACK int32), so the hot loop allocates nothing. With
+    ``any_hit`` it returns the first hit found instead (a shadow ray asks only whether
+    there is one: with ``best`` inf, it exists exactly when the nearest-hit search finds
+    one, since until a first hit both walk the same nodes). ``start`` (relative to the
+    root) begins the walk at that node instead of the root: a caller that knows no ray
+    hits anything outside its subtree (a bundle of camera rays) skips the levels above."""
     ix = 1.0 / dx if dx != 0.0 else 1e300
     iy = 1.0 / dy if dy != 0.0 else 1e300
     iz = 1.0 / dz if dz != 0.0 else 1e300
     hit_tri = -1
-    if _aabb_entry(ox, oy, oz, ix, iy, iz, node_min, node_max, node_off, best) == np.inf:
+    if _aabb_entry(ox, oy, oz, ix, iy, iz, node_min, node_max, node_off + start,
+                   best) == np.inf:
         return best, hit_tri
-    stack[0] = 0
+    stack[0] = start
     top = 1
     while top > 0:
         top -= 1
@@ -196,6 +202,8 @@ def _mesh(ox, oy, oz, dx, dy, dz, node_off, tri_off, node_min, node_max, node_le
                 if t < best:
                     best = t
                     hit_tri = k
+                    if any_hit:
+                        return best, hit_tri
             continue
         a = node_left[n]
         ta = _aabb_entry(ox, oy, oz, ix, iy, iz, node_min, node_max, node_off + a, best)

@@ -16,6 +16,7 @@ import numpy as np
 
 import simengine
 from simengine._pybullet import pybullet as p  # PyBullet without its banner
+from simengine.assets.procedural import mesh_arrays
 from simengine.attempts import simulate_sample
 from simengine.geometry.scene_geometry import (
     BOX,
@@ -95,6 +96,13 @@ class PyBulletTwin:
         elif desc.kind in (CYLINDER, CAPSULE):
             kind = p.GEOM_CYLINDER if desc.kind == CYLINDER else p.GEOM_CAPSULE
             kw_col, kw_vis = {"radius": a, "height": 2 * b}, {"radius": a, "length": 2 * b}
+        elif desc.kind == MESH and not isinstance(desc.mesh, str):
+            # a generated mesh (no file): its triangles given to PyBullet directly
+            v, f = mesh_arrays(desc.mesh)
+            kind = p.GEOM_MESH
+            kw_vis = {"vertices": (v * desc.params).tolist(),
+                      "indices": f.astype(int).ravel().tolist()}
+            kw_col = {**kw_vis, "flags": p.GEOM_FORCE_CONCAVE_TRIMESH}
         elif desc.kind == MESH:
             kind = p.GEOM_MESH
             kw_vis = {"fileName": desc.mesh, "meshScale": desc.params}

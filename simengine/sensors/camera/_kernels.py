@@ -126,6 +126,83 @@ def _tile_far(tb, tx0, tw, th):
     return far
 
 
+@kernel(inline="always")
+def _bundle_slab(o, lo, hi, bmin, bmax, t0, t1):
+    """Narrow (t0, t1) to the t where some ray o + t·d, d in [lo, hi], lies within the slab
+    [bmin, bmax] on one axis: o + t·hi >= bmin and o + t·lo <= bmax (each a half-line in
+    t >= 0). An empty span comes back as t0 > t1."""
+    if o < bmin:
+        if hi <= 0.0:
+            return np.inf, t1
+        t0 = max(t0, (bmin - o) / hi)
+    elif hi < 0.0:
+        t1 = min(t1, (bmin - o) / hi)
+    if o > bmax:
+        if lo >= 0.0:
+            return np.inf, t1
+        t0 = max(t0, (bmax - o) / lo)
+    elif lo > 0.0:
+        t1 = min(t1, (bmax - o) / lo)
+    return t0, t1
+
+
+@kernel(inline="always")
+def _bundle_misses(ox, oy, oz, lx, ly, lz, ux, uy, uz, far, node_min, node_max, n):
+    """Do all rays o + t·d, d within [l, u] per axis, miss node n's box for t in
+    [0, far]? The box is grown by a margin far above rounding, so that the bundle misses
+    it only where each ray's own box test would."""
+    n = np.uint64(n)
+    x0, y0, z0 = node_min[n, 0], node_min[n, 1], node_min[n, 2]
+    x1, y1, z1 = node_max[n, 0], node_max[n, 1], node_max[n, 2]
+    eps = 1e-7 * (abs(ox) + abs(oy) + abs(oz) + (x1 - x0) + (y1 - y0) + (z1 - z0)) + 1e-9
+    t0, t1 = _bundle_slab(ox, lx, ux, x0 - eps, x1 + eps, 0.0, far * (1.0 + 1e-7) + 1e-9)
+    t0, t1 = _bundle_slab(oy, ly, uy, y0 - eps, y1 + eps, t0, t1)
+    t0, t1 = _bundle_slab(oz, lz, uz, z0 - eps, z1 + eps, t0, t1)
+    return t0 > t1
+
+
+@kernel(inline="always", error_model="numpy")
+def _row_entry(m00, m01, m02, m10, m11, m12, m20, m21, m22, ox, oy, oz, rays, base, kb, tw,
+               tb, node_min, node_max, node_left, node_count, root):
+    """Where a tile row's rays enter a mesh's BVH: the deepest node (relative to ``root``)
+    outside of whose subtree none of them can hit anything before its current hit, or -1
+    when they all miss the mesh. The row's local directions are bounded per axis by an
+    interval and the bundle of rays with such directions is slab-tested as one (interval
+    arithmetic), from the root down while only one child is met. Each ray's own walk then
+    starts there: it skips only subtrees it cannot hit, in the same order, so the image is
+    unchanged. Most rows of a tile that a mesh's bounding sphere touches miss its box
+    (long façades, road strips, a car's corners), and a row that meets a large mesh meets
+    only a strip of it."""
+    lx = ly = lz = np.inf
+    ux = uy = uz = -np.inf
+    far = 0.0
+    for c in range(tw):
+        i = np.uint64(base + c)
+        rx, ry, rz = rays[0, i], rays[1, i], rays[2, i]
+        dx = m00 * rx + m01 * ry + m02 * rz
+        dy = m10 * rx + m11 * ry + m12 * rz
+        dz = m20 * rx + m21 * ry + m22 * rz
+        lx, ux = min(lx, dx), max(ux, dx)
+        ly, uy = min(ly, dy), max(uy, dy)
+        lz, uz = min(lz, dz), max(uz, dz)
+        far = max(far, tb[np.uint64(kb + c)])
+    if _bundle_misses(ox, oy, oz, lx, ly, lz, ux, uy, uz, far, node_min, node_max, root):
+        return -1
+    n = 0
+    while node_count[np.uint64(root + n)] == 0:
+        a = node_left[np.uint64(root + n)]
+        miss_a = _bundle_misses(ox, oy, oz, lx, ly, lz, ux, uy, uz, far, node_min, node_max,
+                                root + a)
+        miss_b = _bundle_misses(ox, oy, oz, lx, ly, lz, ux, uy, uz, far, node_min, node_max,
+                                root + a + 1)
+        if miss_a and miss_b:
+            return -1
+        if miss_a == miss_b:
+            break
+        n = a + 1 if miss_a else a
+    return n
+
+
 @kernel(inline="always", error_model="numpy")
 def _convex_row(kp, p, p0, p1, p2, frames, r, near, rays, inv_rz, base, kb, tw, tb, tp, hx, hy,
                 hz):
@@ -224,6 +301,13 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
             m10, m11, m12 = frames[r, 3], frames[r, 4], frames[r, 5]
             m20, m21, m22 = frames[r, 6], frames[r, 7], frames[r, 8]
             ox, oy, oz = frames[r, 9], frames[r, 10], frames[r, 11]
+            entry = 0
+            if kp == MESH:
+                entry = _row_entry(m00, m01, m02, m10, m11, m12, m20, m21, m22, ox, oy, oz,
+                                   rays, base, kb, tw, tb, node_min, node_max, node_left,
+                                   node_count, mesh_node[p])
+                if entry < 0:
+                    continue
             for c in range(tw):
                 i = base + c
                 k = kb + c
@@ -242,7 +326,7 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
                 else:
                     t, tri = _mesh(ox, oy, oz, dx, dy, dz, mesh_node[p], mesh_tri[p],
                                    node_min, node_max, node_left, node_start, node_count,
-                                   tris, t_min, best, stack)
+                                   tris, t_min, best, stack, False, entry)
                 if t < best:
                     tb[k] = t
                     tp[k] = p

@@ -12,6 +12,7 @@ import numpy as np
 from ..._numba import kernel
 from ...geometry._raycast_kernels import (
     MESH,
+    _mesh,
     intersect_local,
 )
 from ._surface_kernels import (
@@ -127,10 +128,16 @@ def _in_shadow(px, py, pz, cell, p, tau, light, cell_start, cell_parts, kind, ro
             continue
         ox, oy, oz, dx, dy, dz = _part_ray(q, tau, rot, pos, vel, omega, px, py, pz,
                                            -light[0], -light[1], -light[2])
-        ts, _, _, _, _ = intersect_local(kind[q], params[q, 0], params[q, 1], params[q, 2],
-                                      mesh_node[q], mesh_tri[q], ox, oy, oz, dx, dy, dz, 1e-6,
-                                      np.inf, node_min, node_max, node_left, node_start,
-                                      node_count, tris, stack)
+        if kind[q] == MESH:  # any hit will do: the first triangle found ends the walk
+            p0, p1, p2 = params[q, 0], params[q, 1], params[q, 2]
+            ts, _ = _mesh(ox / p0, oy / p1, oz / p2, dx / p0, dy / p1, dz / p2, mesh_node[q],
+                          mesh_tri[q], node_min, node_max, node_left, node_start, node_count,
+                          tris, 1e-6, np.inf, stack, True)
+        else:
+            ts, _, _, _, _ = intersect_local(kind[q], params[q, 0], params[q, 1],
+                                             params[q, 2], mesh_node[q], mesh_tri[q], ox, oy,
+                                             oz, dx, dy, dz, 1e-6, np.inf, node_min, node_max,
+                                             node_left, node_start, node_count, tris, stack)
         if ts < np.inf:
             return True
     return False
