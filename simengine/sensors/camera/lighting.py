@@ -27,6 +27,7 @@ from .sky import (
     PreethamSky,
     environment_map,
     irradiance_map,
+    latlong_lookup_np,
     sample_directions,
     sun_illuminance,
 )
@@ -146,6 +147,54 @@ def physical_lighting(light: dict) -> Lighting:
     return Lighting(physical=True, sun_dir=to_sun, sun_cos=sun_cos, sun_rgb=sun_rgb,
                     env_light=env, env_background=env, irradiance=irradiance,
                     lamps=lamp_rows(light["lamps"]), shadows=bool(light["shadows"]))
+
+
+def draft_scene(lighting: Lighting) -> dict:
+    """A physical light as the fast renderer's relative light, in the same units (cd/m²):
+    the sun as a white directional light of the sun's luminance-weighted irradiance, the
+    sky's irradiance on an upward surface as a uniform ambient, the sky's zenith and horizon
+    radiance as the background gradient. Without a sun, the lamps stand in for it: each
+    counted at the floor below it, halved for the room around (E ≈ I / (2 z²)), 70 % as a
+    light from the brightest lamp toward the room's centre (so surfaces are shaded and cast
+    shadows) and 30 % as ambient. No coloured light, no soft shadows: the ``draft``
+    preset's approximation (``standard`` renders them)."""
+    up = np.array([0.0, 0.0, 1.0])
+    lum = REC709_Y
+    sun = float(lighting.sun_rgb @ lum) / math.pi
+    ambient = float(latlong_lookup_np(lighting.irradiance, up[None])[0] @ lum) / math.pi
+    direction = tuple(-lighting.sun_dir)
+    lamps, brightest, strongest = 0.0, None, 0.0
+    for row in lighting.lamps:
+        level = float(row[7:10] @ lum)
+        if int(row[0]) == AREA:
+            level *= row[12] * row[13]  # luminance × area: the intensity below the panel
+        share = level / (2.0 * max(float(row[3]), 0.5) ** 2) / math.pi
+        lamps += share
+        if share > strongest:
+            brightest, strongest = row[1:4], share
+    if sun == 0.0 and brightest is not None:
+        to_centre = -np.asarray(brightest, np.float64)
+        direction = tuple(to_centre / max(float(np.linalg.norm(to_centre)), 1e-9))
+        sun, ambient = 0.7 * lamps, ambient + 0.3 * lamps
+    else:
+        ambient += lamps
+    env = lighting.env_background
+    zenith = latlong_lookup_np(env, up[None])[0]
+    ring = np.stack([np.cos(np.linspace(0, 2 * np.pi, 16, endpoint=False)),
+                     np.sin(np.linspace(0, 2 * np.pi, 16, endpoint=False)),
+                     np.zeros(16)], axis=1)
+    horizon = latlong_lookup_np(env, ring).mean(axis=0)
+    bottom = np.maximum(2.0 * horizon - zenith, 0.0)  # the gradient's middle is the horizon
+    return {"light": {"direction": direction, "ambient": ambient, "intensity": sun,
+                      "shadows": lighting.shadows},
+            "background": tuple(linear_to_srgb(zenith)),
+            "background_bottom": tuple(linear_to_srgb(bottom))}
+
+
+def linear_to_srgb(c: np.ndarray) -> np.ndarray:
+    """The sRGB encoding, extended above 1 (the renderer decodes it back exactly)."""
+    c = np.asarray(c, np.float64)
+    return np.where(c <= 0.0031308, 12.92 * c, 1.055 * np.power(c, 1 / 2.4) - 0.055)
 
 
 def scene_lighting(scene: dict) -> Lighting:

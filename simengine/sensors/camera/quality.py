@@ -2,9 +2,10 @@
 scene leaves it unset, and what each costs (measured by tools/bench.py, section 2).
 
 - ``draft``: one ray per pixel through the fast renderer (Lambert, hard shadows, flat
-  ambient; ``_kernels.render_tiles``) — today's speed. Under a physical sky (whose sun and
-  sky colours and lamps the fast renderer cannot show) it is the physically based pass
-  with one sample per pixel and no ambient occlusion.
+  ambient; ``_kernels.render_tiles``) — today's speed. Under a physical sky it takes the
+  light as ``lighting.draft_scene`` gives it (white sun, sky and lamps as one ambient term,
+  the sky's zenith-to-horizon gradient as the background, in cd/m²), then the camera
+  response.
 - ``standard``: 4 samples per pixel (anti-aliasing; each sample also takes one point of the
   sun's disc and of every lamp: soft shadows), one ambient-occlusion ray per sample, the
   open fraction smoothed over 5×5 pixels of the same surface, textures filtered by the

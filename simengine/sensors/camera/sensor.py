@@ -32,7 +32,7 @@ from ..base import Capture, OutputSpec, SampleLayout, Sensor
 from ._mask_kernels import instance_extents
 from .effects import develop, stereo_depth
 from .labels import object_labels, optical_flow
-from .lighting import Lighting, scene_lighting
+from .lighting import Lighting, draft_scene, scene_lighting
 from .pbr import render_pbr
 from .projection import CameraModel
 from .quality import resolve as resolve_quality
@@ -290,7 +290,9 @@ class Camera(Sensor):
         poses = []
         samples = self._samples(n_blur, blur)
         lighting = scene_lighting(scene)
-        pbr = self.quality.physically_based or lighting.physical
+        pbr = self.quality.physically_based
+        if lighting.physical and not pbr:  # the fast renderer in cd/m² (draft_scene)
+            scene = draft_scene(lighting)
         # the physically based pass paints the image; the fast renderer still gives the
         # labels (its shading then unused: no shadow rays)
         label_light = ({"direction": scene["light"]["direction"], "ambient": 0.0,
