@@ -141,7 +141,18 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=300, check=False)
 
 
-def test_corrupt_rejects_bad_input_without_writing(rendered):
+def in_process(capsys, *args: str) -> tuple[int, str]:
+    """``simengine ARGS`` through ``cli.main`` in this process (what ``python -m simengine``
+    calls): its exit code and what it wrote to stderr."""
+    capsys.readouterr()
+    code = main(list(args))
+    return code, capsys.readouterr().err
+
+
+def test_corrupt_rejects_bad_input_without_writing(rendered, capsys):
+    """The first refusal runs in a process of its own (exit status and no traceback, as a user
+    sees them); the others run the same command lines through ``cli.main`` in this process,
+    sparing an interpreter start and Numba cache load each."""
     tmp, clean = rendered
     bad = tmp / "bad.yaml"
     bad.write_text(yaml.safe_dump([{"name": "x", "corruptions": ["gaussian_noise", "nope"]}]),
@@ -152,20 +163,20 @@ def test_corrupt_rejects_bad_input_without_writing(rendered):
     assert f"{bad}: [0].corruptions[1]: expected one of" in res.stderr
     assert "Traceback" not in res.stderr and not out.exists()
 
-    same = run_cli("corrupt", str(clean), "-c", str(bad), "-o", str(clean))
-    assert same.returncode == 2 and "must differ from the source" in same.stderr
+    code, err = in_process(capsys, "corrupt", str(clean), "-c", str(bad), "-o", str(clean))
+    assert code == 2 and "must differ from the source" in err
 
     twice = tmp / "twice.yaml"
     twice.write_text(yaml.safe_dump([{"name": "n", "corruptions": ["contrast"]}]),
                      encoding="utf-8")
     first = tmp / "first.zarr"
-    assert run_cli("corrupt", str(clean), "-c", str(twice), "-o", str(first)).returncode == 0
-    again = run_cli("corrupt", str(first), "-c", str(twice), "-o", str(tmp / "second.zarr"))
-    assert again.returncode == 2 and "[0].name: expected a set name not already in" in \
-        again.stderr
+    assert in_process(capsys, "corrupt", str(clean), "-c", str(twice), "-o", str(first))[0] == 0
+    code, err = in_process(capsys, "corrupt", str(first), "-c", str(twice), "-o",
+                           str(tmp / "second.zarr"))
+    assert code == 2 and "[0].name: expected a set name not already in" in err
     before = sorted(p.name for p in first.rglob("*"))
-    exists = run_cli("corrupt", str(clean), "-c", str(twice), "-o", str(first))
-    assert exists.returncode == 2 and "--overwrite" in exists.stderr
+    code, err = in_process(capsys, "corrupt", str(clean), "-c", str(twice), "-o", str(first))
+    assert code == 2 and "--overwrite" in err
     assert sorted(p.name for p in first.rglob("*")) == before
 
 

@@ -3,7 +3,9 @@
 grows strictly from severity 1 to 5 on a shipped scene: indoor_room (a reverberant room with
 a camera, an OS1-64 and an array) for every modality but the lidar, measured on
 outdoor_yard's VLP-16, which sees the ground (indoor_room's lidar sees only walls, so wet
-ground would have nothing to act on)."""
+ground would have nothing to act on). The cameras are shrunk to 320 x 240 (same field of view,
+through ``Engine.with_overrides``): monotonicity in severity does not hang on the pixel
+count, and the image corruptions and their SSIM cost a quarter as much."""
 
 from __future__ import annotations
 
@@ -32,6 +34,9 @@ _SAMPLES: dict[Path, tuple] = {}
 def shipped_sample(scene: Path) -> tuple[dict, float]:
     if scene not in _SAMPLES:
         engine = Engine(scene, seed=0)
+        cams = [s.name for s in engine.spec.sensors if s.kind == "camera"]
+        engine = engine.with_overrides({f"sensors[{c}].overrides.{key}": value for c in cams
+                                        for key, value in (("width", 320), ("height", 240))})
         times = engine.spec.schedule.capture_times
         _SAMPLES[scene] = engine.sample(0), (times[1] - times[0]) if len(times) > 1 else 0.0
     return _SAMPLES[scene]
