@@ -15,10 +15,12 @@ from simengine._pybullet import pybullet as p  # PyBullet without its banner
 from simengine.geometry.scene_geometry import MESH
 from simengine.instance import SensorInstance
 from simengine.sensors.base import Capture
+from simengine.sensors.camera.lighting import draft_scene, scene_lighting
 from simengine.sensors.camera.sensor import Camera
 from simengine.sensors.camera.shading import shade_frame
 
 from .end_to_end import EndToEnd
+from .quality import mitsuba_anchor, pbr_core, with_quality
 from .settings import SCENES, Settings
 from .snapshot import PyBulletTwin, Snapshot, matches_sample, snapshot
 from .table import Row, median_seconds_pair, print_table
@@ -92,14 +94,19 @@ def camera_core(camera: Camera, snap: Snapshot, shadows: bool = True
     separate image pipeline), without normals, ray distances (range, flow) and the
     per-object labels, none of which the scene asks for here."""
     inst = snap.instance
-    light = {**inst.light, "shadows": bool(inst.light["shadows"]) and shadows}
+    scene = {"light": inst.light, "background": inst.background,
+             "background_bottom": inst.background_bottom}
+    lighting = scene_lighting(scene)
+    if lighting.physical:  # the draft preset's approximation of a physical light, in cd/m²
+        scene = draft_scene(lighting)
+    light = {**scene["light"], "shadows": bool(inst.light["shadows"]) and shadows}
     _, pose = camera.pose_at(0.0)
     zero_t = np.zeros(camera.height)
     near, far = float(camera.params["near"]), float(camera.params["far"])
 
     def run() -> dict[str, np.ndarray]:
         res = shade_frame(camera.model, pose, snap.geometry, near, far, light,
-                           inst.background, inst.background_bottom, zero_t, tone=0.0,
+                           scene["background"], scene["background_bottom"], zero_t, tone=0.0,
                            normals=False, distances=False)
         return {"rgb": res.rgb[None], "depth": res.depth[None], "instance": res.instance[None]}
 
@@ -126,8 +133,14 @@ def camera_full(camera: Camera, snap: Snapshot) -> Callable[[], dict[str, np.nda
     return lambda: camera.observe(capture, rng)
 
 
-def time_camera(label: str, snap: Snapshot, sensor: SensorInstance, repeat: int) -> list[Row]:
-    camera = Camera(sensor, 1, snap.spec.max_objects)
+def time_camera(label: str, snap: Snapshot, sensor: SensorInstance, repeat: int,
+                qualities: bool = False, mitsuba_spp: int = 256) -> list[Row]:
+    """Draft rows (shadows, no shadows, every output) against TinyRenderer; with
+    ``qualities`` also the ``standard`` preset (rgb + depth + masks) and, unless
+    ``mitsuba_spp`` is 0 (``--quick``), Mitsuba's time for the same frame at standard's noise
+    (tools/benchmarks/quality.py)."""
+    camera = Camera(sensor, 1, snap.spec.max_objects,
+                    physical_light=snap.spec.world.light.sky is not None)
     core, flat = camera_core(camera, snap), camera_core(camera, snap, shadows=False)
     full = camera_full(camera, snap)
     out = core()
@@ -148,13 +161,26 @@ def time_camera(label: str, snap: Snapshot, sensor: SensorInstance, repeat: int)
         ours_full, base_full = median_seconds_pair(full, tiny, repeat)
         _, depth, seg = tiny_flat()
         agreement = camera_agreement(out, depth, seg, twin, camera)
+        extra = []
+        if qualities:
+            standard = pbr_core(with_quality(camera, "standard"), snap)
+            out_std = standard()
+            ours_std, base_std = median_seconds_pair(standard, tiny, repeat)
+            extra.append(Row(f"{label} {size} standard (4 spp, soft shadows, AO, maps)",
+                             1000 * ours_std, 1000 * base_std,
+                             camera_agreement(out_std, depth, seg, twin, camera)))
+            if mitsuba_spp:
+                mitsuba_ms, note = mitsuba_anchor(camera, snap, out_std, mitsuba_spp)
+                extra.append(Row(f"{label} {size} standard vs Mitsuba 3 at the same noise",
+                                 1000 * ours_std, mitsuba_ms, note))
     shade = "shadows" if light is not None else "no shadows (scene)"
     return [Row(f"{label} {size} rgb+depth+masks, {shade}", 1000 * ours, 1000 * base,
                 agreement),
             Row(f"{label} {size} rgb+depth+masks, no shadows", 1000 * ours_flat,
                 1000 * base_flat, "both without shadows"),
             Row(f"{label} {size} all outputs+labels, {shade}", 1000 * ours_full,
-                1000 * base_full, "adds normals, 2D/amodal/3D boxes, visibility, poses")]
+                1000 * base_full, "adds normals, 2D/amodal/3D boxes, visibility, poses"),
+            *extra]
 
 
 # the issue-20 target scenes: mesh-heavy, rendered at 640 x 480 whatever the preset says
@@ -170,7 +196,7 @@ def shipped_scene_rows(cfg: Settings) -> tuple[list[Row], list[str]]:
         snap = snapshot(simengine.Engine(SCENES / f"{name}.yaml", cfg.seed), 0)
         sensor = next(s for s in snap.instance.sensors if s.kind == "camera")
         rows += time_camera(f"{name} '{sensor.name}'", snap, resized(sensor, *MESH_SCENE_SIZE),
-                            cfg.repeat)
+                            cfg.repeat, qualities=True, mitsuba_spp=0 if cfg.quick else 256)
         g = snap.geometry
         mesh = g.kind == MESH
         notes.append(f"{name}: sample 0, {len(snap.parts)} parts ({int(mesh.sum())} meshes, "
