@@ -340,6 +340,21 @@ def _visibility(tile, tx0, ty0, tw, th, n_list, rays, inv_rz, width, row_time, R
                         hz[k] *= p2
 
 
+@kernel
+def strip_schedule(n_strips, n_thr):
+    """The strips in the order a parallel loop takes them: by residue modulo the thread
+    count (0, T, 2T, ..., 1, T+1, ...), since prange hands each thread a contiguous block of
+    iterations and this spreads every thread's share over the whole image (sky strips at
+    the top cost a fraction of the ones holding objects). Measured 7-10 %."""
+    strips = np.empty(n_strips, np.int64)
+    j = 0
+    for residue in range(n_thr):
+        for strip in range(residue, n_strips, n_thr):
+            strips[j] = strip
+            j += 1
+    return strips
+
+
 @kernel(parallel=True, error_model="numpy")
 def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam_omega,
                  near, far, tile_lists, tile_counts, near_bound,
@@ -380,16 +395,7 @@ def render_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, 
     # tile (32 rows of 32 pixels each) measured 3-4x slower for the same stores: every tile
     # touches 32 rows of every output array, which collide in the caches and the TLB.
     n_strips = (height + TILE - 1) // TILE
-    # prange hands each thread a contiguous block of iterations; listing the strips by
-    # residue modulo the thread count (0, T, 2T, ..., 1, T+1, ...) spreads every thread's
-    # share over the whole image (sky strips at the top cost a fraction of the ones
-    # holding objects). Measured 7-10 %.
-    strips = np.empty(n_strips, np.int64)
-    j = 0
-    for residue in range(n_thr):
-        for strip in range(residue, n_strips, n_thr):
-            strips[j] = strip
-            j += 1
+    strips = strip_schedule(n_strips, n_thr)
     # Constants the shading loop reads per pixel, as scalars: read from their arrays, they
     # were reloaded after every store (Numba cannot tell the arrays apart).
     c00, c01, c02 = R_wc[0, 0], R_wc[0, 1], R_wc[0, 2]

@@ -39,7 +39,7 @@ from ._brdf_kernels import (
     _hash01,
     _sample_2d,
 )
-from ._kernels import TILE, _visibility
+from ._kernels import TILE, _visibility, strip_schedule
 from ._sky_kernels import latlong_lookup
 from ._surface_kernels import (
     _box_face,
@@ -368,12 +368,7 @@ def pbr_tiles(rays, inv_rz, width, height, row_time, R_wc, cam_pos, cam_vel, cam
     cost no visibility test and are left alone)."""
     tiles_x = (width + TILE - 1) // TILE
     n_strips = (height + TILE - 1) // TILE
-    strips = np.empty(n_strips, np.int64)
-    j = 0
-    for residue in range(n_thr):
-        for strip in range(residue, n_strips, n_thr):
-            strips[j] = strip
-            j += 1
+    strips = strip_schedule(n_strips, n_thr)
     c00, c01, c02 = R_wc[0, 0], R_wc[0, 1], R_wc[0, 2]
     c10, c11, c12 = R_wc[1, 0], R_wc[1, 1], R_wc[1, 2]
     c20, c21, c22 = R_wc[2, 0], R_wc[2, 1], R_wc[2, 2]
