@@ -147,6 +147,11 @@ def _check_camera(params: dict[str, Any], merged: Node) -> None:
                                              and "depth_subpixel" in params):
         raise merged.error("depth_noise needs depth_baseline_m and depth_subpixel",
                            show_value=False)
+    if "exposure_ev100" in params and "auto_exposure" in params \
+            and params["auto_exposure"].value:
+        raise merged.get("auto_exposure").error(
+            "expected either a fixed exposure_ev100 or auto_exposure, not both",
+            show_value=False)
     if "distortion" not in params:
         return
     from ..sensors.camera.projection import CameraModel
