@@ -169,7 +169,9 @@ def time_camera(label: str, snap: Snapshot, sensor: SensorInstance, repeat: int,
             extra.append(Row(f"{label} {size} standard (4 spp, soft shadows, AO, maps)",
                              1000 * ours_std, 1000 * base_std,
                              camera_agreement(out_std, depth, seg, twin, camera)))
-            if mitsuba_spp:
+            # (the export has no lamps, and a room shuts out its uniform sky: outdoors only)
+            if mitsuba_spp and snap.spec.world.room is None and not len(snap.instance.light.get(
+                    "lamps") or ()):
                 mitsuba_ms, note = mitsuba_anchor(camera, snap, out_std, mitsuba_spp)
                 extra.append(Row(f"{label} {size} standard vs Mitsuba 3 at the same noise",
                                  1000 * ours_std, mitsuba_ms, note))
