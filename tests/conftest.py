@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -10,7 +11,15 @@ from typing import TypeVar
 import numpy as np
 import pytest
 
-from simengine import settings
+# Each pytest-xdist worker compiles into its own Numba cache directory, set before anything
+# imports numba: two processes compiling the same cached function at once can load each
+# other's half-written cache files (a segfault in librosa's cached kernels was seen).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["NUMBA_CACHE_DIR"] = str(
+        Path(os.environ.get("NUMBA_CACHE_DIR") or Path.home() / ".cache" / "simengine" / "numba")
+        / os.environ["PYTEST_XDIST_WORKER"])
+
+from simengine import settings  # (after the cache directory is chosen)
 
 T = TypeVar("T")
 
