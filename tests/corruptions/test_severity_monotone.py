@@ -6,9 +6,10 @@ a camera, an OS1-64 and an array) for audio and the whole rig; outdoor_yard for 
 nothing to act on) and for images (a daylight view holding the full range of tones and
 saturations: ImageNet-C's saturate and spatter tables are monotone in their metrics only on
 such an image, not on a dim, low-saturation interior), except the corruptions that need the
-flow of consecutive captures, measured on indoor_room's camera. The cameras are shrunk to 320 x 240 (same field of view,
-through ``Engine.with_overrides``): monotonicity in severity does not hang on the pixel
-count, and the image corruptions and their SSIM cost a quarter as much."""
+flow of consecutive captures, measured on indoor_room's camera. The cameras are shrunk to
+320 x 240 (same field of view, through ``Engine.with_overrides``): monotonicity in severity
+does not hang on the pixel count, and the image corruptions and their SSIM cost a quarter as
+much."""
 
 from __future__ import annotations
 
