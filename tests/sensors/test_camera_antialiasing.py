@@ -33,7 +33,7 @@ def srgb_to_linear(c):
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
-def render(roll_deg: float, spp: int) -> dict:
+def render(roll_deg: float, spp: int, quality: str = "draft") -> dict:
     scene = {
         "name": "aa",
         "world": {"ground": False, "background": [BRIGHT] * 3,
@@ -45,7 +45,8 @@ def render(roll_deg: float, spp: int) -> dict:
         "simulation": {"capture_times": [0.0], "duration": 0.01},
         "sensors": [{"name": "cam", "preset": "rgbd_d435_640x480",
                      "overrides": {"width": W, "height": H, "hfov_deg": 40.0,
-                                   "samples_per_pixel": spp, "output_coverage": True},
+                                   "samples_per_pixel": spp, "output_coverage": True,
+                                   "quality": quality},
                      "pose": {"position": [0.0, 0.07, 1.53], "look_at": [3.0, 0.07, 1.53]}}],
     }
     return simengine.Engine(scene_from_dict(scene), 0).sample(0)
@@ -100,6 +101,24 @@ def test_axis_aligned_edges_take_the_covered_fraction(spp) -> None:
     assert err_output.max() <= 1 / spp + 1e-6
     inside = truth >= 1 - 1e-6
     assert np.abs(from_image - truth)[inside | (truth <= 1e-6)].max() < 0.01
+
+
+def test_standard_preset_coverage_is_the_covered_fraction() -> None:
+    """The physically based pass samples edge pixels only (``pbr.edge_pixels``): its
+    ``coverage`` must still give OpenCV's exact covered fraction within 1/spp on every edge
+    pixel, and 1 away from the edges."""
+    spp = 4
+    sample = render(0.0, spp, "standard")
+    truth, corner = true_coverage(sample, 0.0)
+    edge = (truth > 1e-6) & (truth < 1 - 1e-6) & ~corner
+    cov = sample["camera/cam/coverage"][0].astype(np.float64)
+    cov = np.where(sample["camera/cam/instance"][0] == 1, cov, 1 - cov)
+    err = np.abs(cov - truth)[edge]
+    print(f"standard, spp {spp}: {edge.sum()} edge pixels, |coverage − exact| max {err.max():.4f}")
+    assert edge.sum() > 100
+    assert err.max() <= 1 / spp + 1e-6
+    away = (truth <= 1e-6) | (truth >= 1 - 1e-6)
+    assert np.all(sample["camera/cam/coverage"][0][away & ~corner] == 1.0)
 
 
 def test_slanted_edges_within_the_lattices_bound() -> None:
