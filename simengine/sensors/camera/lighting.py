@@ -150,14 +150,14 @@ def physical_lighting(light: dict) -> Lighting:
 
 
 def draft_scene(lighting: Lighting) -> dict:
-    """A physical light as the fast renderer's relative light, in the same units (cd/m²):
-    the sun as a white directional light of the sun's luminance-weighted irradiance, the
-    sky's irradiance on an upward surface as a uniform ambient, the sky's zenith and horizon
-    radiance as the background gradient. Without a sun, the lamps stand in for it: each
-    counted at the floor below it, halved for the room around (E ≈ I / (2 z²)), 70 % as a
-    light from the brightest lamp toward the room's centre (so surfaces are shaded and cast
-    shadows) and 30 % as ambient. No coloured light, no soft shadows: the ``draft``
-    preset's approximation (``standard`` renders them)."""
+    """A physical light as the fast renderer's relative light, in the same units (cd/m²): the
+    sun as a white directional light of the sun's luminance-weighted irradiance, the sky's
+    irradiance on an upward surface as a uniform ambient, the sky's zenith and horizon
+    radiance as the background gradient (zenith at the top, horizon at the bottom). Without
+    a sun, the lamps stand in for it: each counted at the floor below it, halved for the
+    room around (E ≈ I / (2 z²)), 70 % as a light from the brightest lamp toward the room's
+    centre (so surfaces are shaded and cast shadows) and 30 % as ambient. No coloured light,
+    no soft shadows: the ``draft`` preset's approximation (``standard`` renders them)."""
     up = np.array([0.0, 0.0, 1.0])
     lum = REC709_Y
     sun = float(lighting.sun_rgb @ lum) / math.pi
@@ -184,7 +184,9 @@ def draft_scene(lighting: Lighting) -> dict:
                      np.sin(np.linspace(0, 2 * np.pi, 16, endpoint=False)),
                      np.zeros(16)], axis=1)
     horizon = latlong_lookup_np(env, ring).mean(axis=0)
-    bottom = np.maximum(2.0 * horizon - zenith, 0.0)  # the gradient's middle is the horizon
+    # the gradient runs zenith to nadir, so the horizon shows their mean: extrapolating the
+    # nadir to put the true horizon there (2H − Z) tinted low skies pink
+    bottom = horizon
     return {"light": {"direction": direction, "ambient": ambient, "intensity": sun,
                       "shadows": lighting.shadows},
             "background": tuple(linear_to_srgb(zenith)),
