@@ -17,6 +17,8 @@ Every value comes from the simulation, none from the waveform:
   instance 0, class ``ground`` for contacts on the z = 0 floor, else ``wall``); a scene
   source has its followed object (0: fixed) and its sound class in ``class_a``;
 - ``peak_db_spl``: peak of the source's sound at the capsules (all paths), dB re 20 µPa;
+- ``leq_db_spl`` / ``laeq_db``: its equivalent level, unweighted and A-weighted
+  (:mod:`.levels`), at the capsules from onset to offset (energy mean of the channels);
 - ``azimuth``/``elevation`` (rad) and ``distance`` (m): the source's position at emission of
   the onset in the array frame at the onset (x forward, y left, z up; azimuth from x
   towards y, elevation above the x-y plane).
@@ -82,6 +84,8 @@ class SourceLabel:
     peak: float  # Pa
     position: np.ndarray  # world, m
     direction: np.ndarray  # array frame, m (not normalised)
+    leq: float = 0.0  # dB SPL at the capsules over onset..offset (energy mean of channels)
+    laeq: float = 0.0  # the same, A-weighted (dB(A))
 
 
 LABELS = {  # name: (shape per slot, dtype, fill, unit, doc)
@@ -96,6 +100,10 @@ LABELS = {  # name: (shape per slot, dtype, fill, unit, doc)
     "material_b": ((), "int32", -1, "", "material id, -1 for scene sources"),
     "scene_source": ((), "int32", -1, "", "index into the scene's audio.sources"),
     "peak_db_spl": ((), "float32", 0, "dB SPL", "peak at the capsules, re 20 µPa"),
+    "leq_db_spl": ((), "float32", 0, "dB SPL", "equivalent level at the capsules from onset "
+                   "to offset (energy mean of the channels, all paths), re 20 µPa"),
+    "laeq_db": ((), "float32", 0, "dB(A)", "A-weighted (IEC 61672-1) equivalent level at "
+                "the capsules from onset to offset"),
     "azimuth": ((), "float64", 0, "rad", "array frame, from x towards y"),
     "elevation": ((), "float64", 0, "rad", "array frame, above the x-y plane"),
     "distance": ((), "float64", 0, "m", "from the array origin at the onset"),
@@ -113,6 +121,12 @@ def label_specs(capacity: int, channels: int) -> dict[str, OutputSpec]:
     out["snr_db"] = OutputSpec((), "float64", unit="dB",
                                doc="clean sound / (ambient + self-noise) power, all channels, "
                                    "before capsule mismatch and converter; NaN if silent")
+    out["leq_db_spl"] = OutputSpec((channels,), "float32", unit="dB SPL",
+                                   doc="equivalent level of each channel's waveform over the "
+                                       "sample, re 20 µPa")
+    out["laeq_db"] = OutputSpec((channels,), "float32", unit="dB(A)",
+                                doc="A-weighted (IEC 61672-1) equivalent level of each "
+                                    "channel's waveform over the sample")
     out["channel_gain_db"] = OutputSpec((channels,), "float32", unit="dB",
                                         doc="drawn capsule gain mismatch")
     out["channel_phase_deg"] = OutputSpec((channels,), "float32", unit="deg",
@@ -134,6 +148,7 @@ def fill_labels(labels: list[SourceLabel], capacity: int, channels: int
                "material_a": s.materials[0], "material_b": s.materials[1],
                "scene_source": s.scene_source,
                "peak_db_spl": 20 * math.log10(s.peak / 20e-6) if s.peak > 0 else -np.inf,
+               "leq_db_spl": s.leq, "laeq_db": s.laeq,
                "azimuth": math.atan2(d[1], d[0]),
                "elevation": math.atan2(d[2], math.hypot(d[0], d[1])),
                "distance": float(np.linalg.norm(d)), "position": s.position}

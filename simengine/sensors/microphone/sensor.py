@@ -84,6 +84,7 @@ from .labels import (
     fill_labels,
     label_specs,
 )
+from .levels import a_weighted, laeq_db, leq_db, level_db
 from .params import LOGMEL_HOP, LOGMEL_WINDOW, PARAMS
 from .propagation import ArrayMotion, Path, late_tail, onset_at_origin, render
 from .sources import diffuse_noise, scene_source
@@ -103,6 +104,7 @@ if TYPE_CHECKING:  # annotation only: keeps this module's imports light
 
 MIN_DISTANCE = 0.05
 SINC_HALF_WIDTH = 16
+LEVEL_PAD = 1024  # samples around a source's span when A-weighting it (21 ms at 48 kHz)
 
 
 class MicrophoneArray(Sensor):
@@ -274,7 +276,7 @@ class MicrophoneArray(Sensor):
                 stems[group] += wet
             peak = float(np.max(np.abs(wet)))
             if peak > 0:
-                labels.append(self._label(label, x, start, path, motion, peak))
+                labels.append(self._label(label, x, start, path, motion, peak, wet))
 
         clock.tick("propagation")
         noise, snr = self._noise(clean, ambient, self_noise)
@@ -287,6 +289,8 @@ class MicrophoneArray(Sensor):
         out.update(fill_labels(labels, self.capacity, self.channels))
         out["rt60"][...] = self.scene.room.rt60 if self.scene.room is not None else 0.0
         out["snr_db"][...] = snr
+        out["leq_db_spl"][:] = leq_db(out["waveform"])
+        out["laeq_db"][:] = laeq_db(out["waveform"], fs)
         out["channel_gain_db"][:] = gains_db
         out["channel_phase_deg"][:] = phases_deg
         if stems is not None:
@@ -349,7 +353,7 @@ class MicrophoneArray(Sensor):
                  (-1, -1), k)
         return x, float(src["start"]), path, 2 + k, label
 
-    def _label(self, label, x, start, path, motion, peak) -> SourceLabel:
+    def _label(self, label, x, start, path, motion, peak, wet) -> SourceLabel:
         kind, inst, classes, mats, scene_k = label
         c = self.speed_of_sound
         onset = onset_at_origin(path, start, motion, c)
@@ -358,8 +362,25 @@ class MicrophoneArray(Sensor):
         i = motion.index(onset)
         p = path.at(start)
         direction = motion.rotation[i].T @ (p - motion.origin[i])
+        leq, laeq = self._span_levels(wet, onset, offset)
         return SourceLabel(kind, onset, offset, inst, classes, mats, scene_k, peak, p,
-                           direction)
+                           direction, leq, laeq)
+
+    def _span_levels(self, wet: np.ndarray, onset: float, offset: float
+                     ) -> tuple[float, float]:
+        """Leq and LAeq (dB) of one source's sound at the capsules from its onset to its
+        offset, the channels' energy mean. The A-weighting filters the span with
+        ``LEVEL_PAD`` samples of what surrounds it on each side (zero-phase FFT weighting:
+        the pad keeps the circular wrap of a short span out of its energy) and the span's
+        samples alone are averaged; a span is at least one sample."""
+        fs, n = self.sample_rate, wet.shape[1]
+        a = min(max(math.floor(onset * fs), 0), n - 1)
+        b = min(max(math.ceil(offset * fs), a + 1), n)
+        lo, hi = max(a - LEVEL_PAD, 0), min(b + LEVEL_PAD, n)
+        weighted = a_weighted(wet[:, lo:hi], fs)[:, a - lo:b - lo]
+        span = wet[:, a:b]
+        return (float(level_db(np.mean(np.square(span)))),
+                float(level_db(np.mean(np.square(weighted)))))
 
     def _noise(self, clean, ambient, self_noise) -> tuple[np.ndarray, float]:
         """Ambient (scaled to its level or to the target SNR) plus self-noise; realised SNR."""
