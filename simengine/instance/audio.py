@@ -41,5 +41,8 @@ def draw_audio(audio: AudioSpec, objects: tuple[ObjectInstance, ...], rng: np.ra
                    "level_db_spl": (None if a.level_db_spl is None
                                     else float(draw(a.level_db_spl, rng))),
                    "snr_db": None if a.snr_db is None else float(draw(a.snr_db, rng))}
+        if a.bed is not None:  # recorded only then: colour-noise scenes keep their bytes
+            ambient.update(bed=a.bed, level_dba=(None if a.level_dba is None
+                                                 else float(draw(a.level_dba, rng))))
     return {"sources": sources, "ambient": ambient,
             "ground_reflection": audio.ground_reflection}

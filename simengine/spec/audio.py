@@ -5,6 +5,8 @@ YAML (every number may be a distribution unless noted)::
     audio:
       ground_reflection: true          # outdoor scenes (ground, no room); default true
       ambient: {color: pink, level_db_spl: 35}     # or {color: brown, snr_db: 20}
+      # or a bed with a real scene's spectrum at an A-weighted level (LAeq at the array):
+      # ambient: {bed: urban_traffic, level_dba: {uniform: [55, 65]}}   # hvac | room_tone
       sources:
         - name: radio                   # unique; default source<i>
           kind: babble                  # tone | hum | chirp | noise_burst | babble | clip
@@ -70,9 +72,11 @@ class SoundSourceSpec:
 
 @dataclass(frozen=True)
 class AmbientSpec:
-    color: str
-    level_db_spl: Param | None  # exactly one of level and snr
+    color: str | None  # exactly one of color and bed
+    level_db_spl: Param | None  # exactly one of the three levels
     snr_db: Param | None
+    bed: str | None = None
+    level_dba: Param | None = None
 
 
 @dataclass(frozen=True)
@@ -95,17 +99,32 @@ def parse_audio(node: Node, assets: AssetResolver, groups: set[str]) -> AudioSpe
             sources.append(src)
     ambient = None
     if node.has("ambient"):
-        a = node.get("ambient").mapping({"color", "level_db_spl", "snr_db"}, required={"color"})
-        if a.has("level_db_spl") == a.has("snr_db"):
-            raise a.error("expected exactly one of level_db_spl and snr_db", show_value=False)
-        ambient = AmbientSpec(
-            color=a.get("color").string(NOISE_COLORS),
-            level_db_spl=(parse_number(a.get("level_db_spl"), minimum=-20.0, maximum=140.0)
-                          if a.has("level_db_spl") else None),
-            snr_db=(parse_number(a.get("snr_db"), minimum=-40.0, maximum=80.0)
-                    if a.has("snr_db") else None))
+        ambient = _ambient(node.get("ambient"))
     return AudioSpec(sources=tuple(sources), ambient=ambient,
                      ground_reflection=node.get("ground_reflection", True).boolean())
+
+
+def _ambient(a: Node) -> AmbientSpec:
+    from ..sensors.microphone.ambient_beds import BEDS
+
+    a.mapping({"color", "bed", "level_db_spl", "level_dba", "snr_db"})
+    if a.has("color") == a.has("bed"):
+        raise a.error("expected exactly one of color and bed", show_value=False)
+    levels = [k for k in ("level_db_spl", "level_dba", "snr_db") if a.has(k)]
+    if len(levels) != 1:
+        what = ("level_db_spl and snr_db" if a.has("color") and not a.has("level_dba")
+                else "level_db_spl, level_dba and snr_db")
+        raise a.error(f"expected exactly one of {what}", show_value=False)
+
+    def level(key, lo, hi):
+        return parse_number(a.get(key), minimum=lo, maximum=hi) if a.has(key) else None
+
+    return AmbientSpec(
+        color=a.get("color").string(NOISE_COLORS) if a.has("color") else None,
+        bed=a.get("bed").string(tuple(BEDS)) if a.has("bed") else None,
+        level_db_spl=level("level_db_spl", -20.0, 140.0),
+        level_dba=level("level_dba", -20.0, 140.0),
+        snr_db=level("snr_db", -40.0, 80.0))
 
 
 def _source(s: Node, i: int, assets: AssetResolver, groups: set[str]) -> SoundSourceSpec:

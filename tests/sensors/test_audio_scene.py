@@ -98,7 +98,7 @@ def test_room_scene_renders_with_labels_and_determinism() -> None:
     for key in a:
         assert a[key].tobytes() == b[key].tobytes(), key
     p = "audio/mics/"
-    assert a[p + "stems"].shape == (4, 2, 9600)
+    assert a[p + "stems"].shape == (5, 2, 9600)
     assert 0.3 * 0.97 <= float(a[p + "rt60"]) <= 0.5 * 1.03
     assert float(a[p + "snr_db"]) == pytest.approx(20.0, abs=0.01)
     n = int(a[p + "sources/count"])

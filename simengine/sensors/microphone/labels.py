@@ -12,10 +12,13 @@ Every value comes from the simulation, none from the waveform:
   origin) along the direct path (s since the start of the window), from the emission time
   and the exact propagation delay (moving source and array included);
 - ``offset``: when the last sample of the dry source reaches it (clipped to the window);
-- ``kind``: 0 impact, 1 sliding/rolling contact, 2 scene source; -1 padding;
+- ``kind``: 0 impact, 1 sliding/rolling contact, 2 scene source, 3 actor (a vehicle's
+  rolling and propulsion noise, a pedestrian's footsteps); -1 padding;
 - ``instance_a/b``, ``class_a/b``, ``material_a/b``: the two bodies of a contact (environment:
   instance 0, class ``ground`` for contacts on the z = 0 floor, else ``wall``); a scene
-  source has its followed object (0: fixed) and its sound class in ``class_a``;
+  source has its followed object (0: fixed) and its sound class in ``class_a``; an actor
+  its instance and class in ``instance_a``/``class_a`` and the surface it is on in
+  ``material_b``;
 - ``peak_db_spl``: peak of the source's sound at the capsules (all paths), dB re 20 µPa;
 - ``leq_db_spl`` / ``laeq_db``: its equivalent level, unweighted and A-weighted
   (:mod:`.levels`), at the capsules from onset to offset (energy mean of the channels);
@@ -33,9 +36,10 @@ from typing import Any
 import numpy as np
 
 from ..base import OutputSpec
+from .actor_sounds import sounding
 from .room import Room, ground_beta
 
-KIND_IMPACT, KIND_CONTACT, KIND_SCENE = 0, 1, 2
+KIND_IMPACT, KIND_CONTACT, KIND_SCENE, KIND_ACTOR = 0, 1, 2, 3
 GROUND_Z = 0.02  # m: environment contacts below this are on the floor/ground
 
 
@@ -50,6 +54,8 @@ class AcousticScene:
     ground_class: int = 1
     wall_class: int = 2
     clip_files: dict[str, str] | None = None  # clip name -> file (SceneInstance.clip_files)
+    actors: tuple[Any, ...] = ()  # ObjectInstance of every sounding actor (.actor_sounds)
+    surface: str = "concrete"  # material underfoot: the ground's or the room floor's
 
     @classmethod
     def from_instance(cls, instance, classes: tuple[str, ...]) -> AcousticScene:
@@ -59,7 +65,11 @@ class AcousticScene:
         if room is None and instance.ground is not None and audio.get("ground_reflection", True):
             beta = ground_beta(instance.ground["material"])
         sources = tuple(audio.get("sources", ()))
+        surface = (instance.room["floor_material"] if instance.room is not None
+                   else instance.ground["material"] if instance.ground is not None
+                   else "concrete")
         return cls(room=room, ground_beta=beta, sources=sources, ambient=audio.get("ambient"),
+                   actors=tuple(o for o in instance.objects if sounding(o)), surface=surface,
                    object_classes=tuple(o.class_id for o in instance.objects),
                    source_classes=tuple(classes.index(s["class"]) for s in sources),
                    ground_class=classes.index("ground"), wall_class=classes.index("wall"),
@@ -89,7 +99,8 @@ class SourceLabel:
 
 
 LABELS = {  # name: (shape per slot, dtype, fill, unit, doc)
-    "kind": ((), "int8", -1, "", "0 impact, 1 sliding/rolling contact, 2 scene source"),
+    "kind": ((), "int8", -1, "", "0 impact, 1 sliding/rolling contact, 2 scene source, "
+             "3 actor (vehicle noise, footsteps)"),
     "onset": ((), "float64", 0, "s", "direct-path arrival at the array origin"),
     "offset": ((), "float64", 0, "s", "arrival of the end of the dry source"),
     "instance_a": ((), "int32", -1, "", "object index + 1; 0 = environment or fixed"),

@@ -7,7 +7,8 @@ Pipeline of :meth:`MicrophoneArray.observe` (one module per step):
    (:class:`~simengine.physics.events.SlideEpisode`) as band-limited noise of RMS
    ``SLIDE_PA * normal force * tangential speed`` coloured by the two materials' modes
    (:func:`synthesize_slide`); every scene sound source (tone, hum, chirp, noise burst,
-   babble, clip; :mod:`.audio_sources`).
+   babble, clip; :mod:`.sources`); every sounding actor: a road vehicle's CNOSSOS-EU
+   rolling and propulsion noise, a pedestrian's footsteps (:mod:`.actor_sounds`).
 2. **Propagation** (:mod:`.propagation`, :mod:`.room`): the direct path with
    a per-sample delay (exact Doppler for moving sources and arrays), ``1 / r``, capsule
    directivity, air absorption; outdoors the ground image; in a room the image sources of
@@ -36,10 +37,10 @@ Impact model (free field, as before; the propagation above replaces the old dela
 
 Randomness comes only from the ``rng`` given to :meth:`MicrophoneArray.observe`, drawn in a
 fixed order that does not depend on what is audible: one click per event, one noise per
-sliding contact, each scene source's draws, the gain and the phase mismatch of every
-channel, the ambient noise (if the scene has one), the self-noise ``(C, N)``. The waveform
-is in pascals, float32. No kernel here is parallel, so the output does not depend on the
-number of Numba threads.
+sliding contact, each scene source's draws, one seed per sounding actor, the gain and the
+phase mismatch of every channel, the ambient noise (if the scene has one), the self-noise
+``(C, N)``. The waveform is in pascals, float32. No kernel here is parallel, so the output
+does not depend on the number of Numba threads.
 
 Constants and why:
 
@@ -74,8 +75,10 @@ from ...dsp import P_REF
 from ...geometry.transforms import quat_to_matrix
 from ...materials import MATERIAL_ID, material
 from ..base import Capture, OutputSpec, SampleLayout, Sensor
+from .actor_sounds import actor_sound
 from .capsules import PATTERNS, capsule_axes, capsule_chain, snr_gain
 from .labels import (
+    KIND_ACTOR,
     KIND_CONTACT,
     KIND_IMPACT,
     KIND_SCENE,
@@ -207,16 +210,16 @@ class MicrophoneArray(Sensor):
     def outputs(self) -> dict[str, OutputSpec]:
         """``waveform`` (C, N) float32 Pa, ``mic_positions`` (C, 3) world at t = 0, the
         source labels and scalars of :mod:`.labels`, and if asked ``stems``
-        (2 + K, C, N): impacts, sliding contacts, then each scene source, clean, and
+        (3 + K, C, N): impacts, sliding contacts, actors, then each scene source, clean, and
         ``logmel`` (C, n_mels, frames) dB."""
         c, n = self.channels, self.n_samples
         out = {"waveform": OutputSpec((c, n), "float32", unit="Pa"),
                "mic_positions": OutputSpec((c, 3), "float64", unit="m", doc="world frame")}
         out.update(label_specs(self.capacity, c))
         if self.output_stems:
-            out["stems"] = OutputSpec((2 + self.n_scene_sources, c, n), "float32", unit="Pa",
+            out["stems"] = OutputSpec((3 + self.n_scene_sources, c, n), "float32", unit="Pa",
                                       doc="clean sound per source group at the capsules: "
-                                          "impacts, contacts, scene sources in order")
+                                          "impacts, contacts, actors, scene sources in order")
         if self.output_logmel:
             out["logmel"] = OutputSpec(self.logmel_shape(), "float32", unit="dB",
                                        doc=f"log-mel power of waveform, {LOGMEL_WINDOW * 1e3:g} "
@@ -246,19 +249,22 @@ class MicrophoneArray(Sensor):
         dry += [self._slide(s, rng) for s in recording.slides]
         dry += [self._scene_source(k, src, recording, rng)
                 for k, src in enumerate(self.scene.sources)]
+        seeds = [int(rng.integers(2**63)) for _ in self.scene.actors]
+        dry += [self._actor(obj, seed) for obj, seed in zip(self.scene.actors, seeds, strict=True)]
         clock.tick("sources")
         gains_db = rng.standard_normal(self.channels) * self.gain_std_db
         phases_deg = rng.standard_normal(self.channels) * self.phase_std_deg
         ambient = None
         if self.scene.ambient is not None:
             ambient = diffuse_noise(rng, self.positions_world, n, fs, c,
-                                    self.scene.ambient["color"])
+                                    self.scene.ambient["color"],
+                                    self.scene.ambient.get("bed"))
         self_noise = rng.standard_normal((self.channels, n)) * noise_rms(self.self_noise_db_spl)
         clock.tick("noise")
 
         motion = ArrayMotion.build(self.sensor, self.capsules, self.capsule_axes, n, fs)
         clean = np.zeros((self.channels, n), np.float64)
-        stems = np.zeros((2 + self.n_scene_sources, self.channels, n)) if self.output_stems \
+        stems = np.zeros((3 + self.n_scene_sources, self.channels, n)) if self.output_stems \
             else None
         labels: list[SourceLabel] = []
         room = self.scene.room
@@ -351,7 +357,16 @@ class MicrophoneArray(Sensor):
             path = Path(np.ascontiguousarray(pts), 0.0, recording.trajectory_dt)
         label = (KIND_SCENE, (src["attach_instance"], -1), (self.scene.source_classes[k], -1),
                  (-1, -1), k)
-        return x, float(src["start"]), path, 2 + k, label
+        return x, float(src["start"]), path, 3 + k, label
+
+    def _actor(self, obj, seed: int):
+        sound = actor_sound(obj, self.scene.surface, float(self.sample_rate), self.n_samples,
+                            np.random.default_rng(seed))
+        if not np.any(sound.signal):
+            return None
+        label = (KIND_ACTOR, (sound.instance, -1), (sound.class_id, -1),
+                 (-1, MATERIAL_ID.get(self.scene.surface, -1)), -1)
+        return sound.signal, 0.0, Path(sound.points, 0.0, sound.dt), 2, label
 
     def _label(self, label, x, start, path, motion, peak, wet) -> SourceLabel:
         kind, inst, classes, mats, scene_k = label
@@ -389,6 +404,10 @@ class MicrophoneArray(Sensor):
         if ambient is not None:
             if amb.get("level_db_spl") is not None:
                 noise = noise + ambient * P_REF * 10.0 ** (amb["level_db_spl"] / 20.0)
+            elif amb.get("level_dba") is not None:  # the bed's LAeq at the capsules
+                own = float(np.mean(10.0 ** (laeq_db(ambient, self.sample_rate) / 10.0)))
+                gain = 10.0 ** (amb["level_dba"] / 20.0) / np.sqrt(own) if own > 0 else 0.0
+                noise = noise + ambient * gain
             else:
                 noise = noise + ambient * snr_gain(clean, ambient, self_noise, amb["snr_db"])
         p_sig, p_noise = float(np.sum(clean**2)), float(np.sum(noise**2))

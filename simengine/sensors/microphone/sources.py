@@ -190,22 +190,26 @@ def scene_source(src: dict, fs: float, window: float, rng: np.random.Generator,
 
 
 def diffuse_noise(rng: np.random.Generator, mics: np.ndarray, n: int, fs: float, c: float,
-                  color: str) -> np.ndarray:
+                  color: str | None, bed: str | None = None) -> np.ndarray:
     """Spherically isotropic (diffuse) noise at capsules ``mics`` (C, 3): (C, n), unit mean
     power per channel before scaling.
 
     Per frequency bin the channels get the coherence of a diffuse field,
     ``sinc(2 f d_ij / c)`` (Habets & Gannot's method: a Cholesky factor of the coherence
-    matrix mixes independent complex Gaussian spectra), then the colour's spectral tilt.
+    matrix mixes independent complex Gaussian spectra), then the colour's spectral tilt or
+    the ambient bed's spectrum (:mod:`.ambient_beds`).
     Draws ``2 * C * (n // 2 + 1)`` normals whatever the geometry.
     """
+    from .ambient_beds import amplitude_weights
+
     n_ch = mics.shape[0]
     freqs = np.fft.rfftfreq(n, 1.0 / fs)
     w = (rng.standard_normal((n_ch, freqs.size)) + 1j * rng.standard_normal((n_ch, freqs.size)))
     d = np.linalg.norm(mics[:, None, :] - mics[None, :, :], axis=2)
     gamma = np.sinc(2.0 * freqs[:, None, None] * d[None] / c) + 1e-9 * np.eye(n_ch)
     chol = np.linalg.cholesky(gamma)  # (F, C, C)
-    spec = np.einsum("fij,jf->if", chol, w) * spectral_tilt(freqs, color)[None, :]
+    shape = amplitude_weights(freqs, bed) if bed is not None else spectral_tilt(freqs, color)
+    spec = np.einsum("fij,jf->if", chol, w) * shape[None, :]
     x = np.fft.irfft(spec, n, axis=1)
     power = float(np.mean(x**2))
     return x / math.sqrt(power) if power > 0 else x
