@@ -243,10 +243,10 @@ def test_pass_by_hard_ground_and_published_range():
     gain = np.abs(1 + r1 / r2 * np.exp(-2j * np.pi * OCTAVES * (r2 - r1) / C)) ** 2
     want = 10 * np.log10(np.sum(p2_1m / r1 ** 2 * gain * 10 ** (A_WEIGHT / 10)) / 4e-10)
     assert la_max_125ms(hard, fs) == pytest.approx(want, abs=1.0)
-    # CNOSSOS-EU (2.5.6) caps a hard ground's gain at 3 dB (A_ground,H >= -3 dB): the
+    # CNOSSOS-EU (Annex II, 2.5) caps a hard ground's gain at 3 dB (A_ground,H >= -3 dB): the
     # model's pass-by maximum is the free field plus 3 dB, in the published range of cars
     # at 50 km/h at 7.5 m (EU type-approval limits 68-72 dB(A), Regulation (EU) 540/2014;
-    # statistical pass-by on dense asphalt about 70-73 dB(A), Sandberg & Ejsmont 2002)
+    # statistical pass-by on dense asphalt about 70-73 dB(A), see docs/references.md)
     assert 70.0 <= la_max_125ms(free, fs) + 3.0 <= 75.0
 
 

@@ -13,8 +13,8 @@ in :mod:`.cnossos_road`).
 
 Supported: reference conditions (the reference road surface, a dense asphalt, no studded
 tyres, no gradient, steady speed, dry road) and the temperature correction. Not supported:
-road-surface Table F-4, studded tyres (2.2.7), gradients (2.2.13) and the acceleration
-correction near crossings (2.2.12). The model's speed range is 20..130 km/h (2.2.1); below
+road-surface Table F-4, studded tyres (2.2.7), gradients and the acceleration correction
+near crossings (Table F-3). The model's speed range is 20..130 km/h (2.2.1); below
 20 km/h we hold the emission at its 20 km/h value (outside the fitted range the formulas
 would send rolling noise to -inf; a standing vehicle keeps an idling-engine level).
 
