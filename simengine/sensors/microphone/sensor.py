@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,7 +76,7 @@ from ...dsp import P_REF
 from ...geometry.transforms import quat_to_matrix
 from ...materials import MATERIAL_ID, material
 from ..base import Capture, OutputSpec, SampleLayout, Sensor
-from .actor_sounds import actor_sound
+from .actor_sounds import actor_sound, screened, screening_detour
 from .capsules import PATTERNS, capsule_axes, capsule_chain, snr_gain
 from .labels import (
     KIND_ACTOR,
@@ -364,6 +365,11 @@ class MicrophoneArray(Sensor):
                             np.random.default_rng(seed))
         if not np.any(sound.signal):
             return None
+        attach = self.sensor.attach
+        if attach is not None and attach["object"] == obj.index:  # the array's own carrier
+            detour = screening_detour(obj.size, np.asarray(attach["mount_position"]))
+            sound = replace(sound, signal=screened(sound.signal, float(self.sample_rate),
+                                                   detour, self.speed_of_sound))
         label = (KIND_ACTOR, (sound.instance, -1), (sound.class_id, -1),
                  (-1, MATERIAL_ID.get(self.scene.surface, -1)), -1)
         return sound.signal, 0.0, Path(sound.points, 0.0, sound.dt), 2, label
