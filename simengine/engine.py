@@ -161,6 +161,27 @@ class Engine:
         self._check_layout(out)
         return out
 
+    def audio(self, k: int) -> dict[str, np.ndarray]:
+        """Sample ``k``'s microphone-array outputs alone (``audio/...``), byte-identical to
+        :meth:`sample`'s: the same physics and random streams, without building the scene
+        geometry or running the camera, lidar, labels and corruptions (for quick work on
+        sound: levels, spectrograms)."""
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
+            raise ValueError(f"sample index must be a non-negative integer, got {k!r}")
+        k = int(k)
+        instance, result = simulate_sample(self.spec, self.seed, k)
+        capture = Capture(recording=result.recording, instance=instance,
+                          classes=self.spec.classes)
+        out: dict[str, np.ndarray] = {}
+        for s in instance.sensors:
+            if s.kind != "microphone":
+                continue
+            sensor = self._sensor(s)
+            rng = rng_for(self.seed, k, STREAM_SENSOR, named_stream(s.name))
+            out.update({f"{sensor.prefix}/{s.name}/{key}": v
+                        for key, v in sensor.observe(capture, rng).items()})
+        return out
+
     def _tick(self, stage: str, since: float) -> float:
         now = time.perf_counter()
         self.timings[stage] += now - since
