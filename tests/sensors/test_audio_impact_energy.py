@@ -97,6 +97,9 @@ def test_level_grows_as_ten_log_drop_height() -> None:
     shape = {"shape": "box", "size": [0.08, 0.08, 0.08]}
     low = impact_exposure(drop_scene(shape, 0.4, 0.1, "wood", "concrete"))
     high = impact_exposure(drop_scene(shape, 0.4, 0.4, "wood", "concrete"))
+    # Not exact: the recorded impulse also holds the body's weight over the solver's impact
+    # window (m g x 10 ms, 7 % of m v at 0.1 m, 3.5 % at 0.4 m) and PyBullet samples v a step
+    # early; both shave a few tenths of a dB off the difference (measured 5.5 dB).
     assert sel(high) - sel(low) == pytest.approx(10.0 * math.log10(4.0), abs=0.75)
 
 
@@ -120,15 +123,17 @@ def test_slow_contacts_are_silent_whatever_their_impulse() -> None:
     assert impact_pressure(e, click, 16000.0, 1.0) is None
 
 
-def efficiency(name: str, size: float) -> float:
+def efficiency(name: str, size: float, environment: bool = False) -> float:
     """Radiated / dissipated energy of one body, from the table's fields: the modes share
     the vibration energy as a_k^2; each radiates (ka)^2 / (1 + (ka)^2) of the material's
-    efficiency (pulsating sphere of radius size / 2)."""
+    efficiency (pulsating sphere of radius size / 2); the environment keeps only
+    eta / (eta + 1 / sqrt(f)) of it (the rest leaves through the structure)."""
     m = material(name)
     a2 = np.array([amp for _, _, amp in m.modes]) ** 2
     f = np.array([m.f0_hz * r for r, _, _ in m.modes]) * 0.1 / size
     ka = 2.0 * math.pi * f * size / 2.0 / C_AIR
-    return m.radiation_efficiency * float(np.sum(a2 / a2.sum() * ka**2 / (1.0 + ka**2)))
+    here = m.loss_factor / (m.loss_factor + 1.0 / np.sqrt(f)) if environment else 1.0
+    return m.radiation_efficiency * float(np.sum(a2 / a2.sum() * ka**2 / (1.0 + ka**2) * here))
 
 
 def test_radiated_energy_never_exceeds_efficiency_times_dissipated_energy() -> None:
@@ -146,14 +151,14 @@ def test_radiated_energy_never_exceeds_efficiency_times_dissipated_energy() -> N
         e = ContactEvent(0.0, 1, 0, str(ma), str(mb), float(sa), float(sb), (0, 0, 0),
                          (0, 0, 1), impulse=float(impulse), speed=float(speed))
         x = impact_pressure(e, impact_click(rng, 1.0, int(fs)), fs, rest)
-        eta = 0.5 * (efficiency(str(ma), sa) + efficiency(str(mb), sb))
+        eta = 0.5 * (efficiency(str(ma), sa) + efficiency(str(mb), sb, environment=True))
         budget = 0.5 * impulse * speed * eta  # J v (1 - e) / 2 with e = 0
         if speed < 0.1:
             assert x is None
             continue
         radiated = 4.0 * math.pi / RHO_C * float(np.sum(x**2)) / fs
         assert radiated <= budget * (1.0 + 1e-9)
-        bodies = ((material(str(ma)), sa), (material(str(mb)), sb))
+        bodies = ((material(str(ma)), sa), (material(str(mb)), sb))  # b: the environment
         ring = max(1.0 / (math.pi * m.f0_hz * 0.1 / s * m.loss_factor) for m, s in bodies)
         top = max(m.f0_hz * max(r for r, _, _ in m.modes) * 0.1 / s for m, s in bodies)
         if rest > 6.0 * ring and top < 0.45 * fs:

@@ -28,6 +28,13 @@ carries exactly the radiated energy, ``E = 4 pi r^2 / (rho c) * integral p^2 dt`
 for the sampled, untruncated ringing, so cutting a ringing short at the end of the window
 only ever removes energy.
 
+The environment (instance 0: ground, floor, walls) is no free body of 1 m: it is coupled to
+the rest of the structure, which carries vibration away. Its modes get the extra loss factor
+``1 / sqrt(f)`` (EN 12354-1's estimate of the total loss factor of a heavy building element in
+situ, ``eta_int + 1/sqrt(f)``) and radiate only the share ``eta_int / eta_total`` of their
+energy here (the rest leaves through the structure), so a floor thuds instead of ringing
+like a free slab, at the same peak amplitude.
+
 Sources: docs/references.md#impact-loudness-from-energy.
 """
 
@@ -89,30 +96,51 @@ def mode_shares(m: Material) -> np.ndarray:
     return a**2 / np.sum(a**2)
 
 
-def body_efficiency(m: Material, size: float) -> float:
+def loss_factors(m: Material, freqs: np.ndarray, environment: bool) -> np.ndarray:
+    """Total loss factor of each mode: the material's, plus ``1 / sqrt(f)`` for the
+    environment (coupled to the rest of the structure; module docstring)."""
+    extra = 1.0 / np.sqrt(freqs) if environment else 0.0
+    return m.loss_factor + extra + np.zeros_like(freqs)
+
+
+def _mode_weights(m: Material, size: float, environment: bool) -> np.ndarray:
+    """Per-mode radiated fraction of the body's dissipated energy, over ``radiation_efficiency``:
+    energy share x radiation ratio x the share not carried away by the structure."""
+    freqs = mode_frequencies(m, size)
+    kept_here = m.loss_factor / loss_factors(m, freqs, environment)
+    return mode_shares(m) * radiation_ratio(freqs, size) * kept_here
+
+
+def body_efficiency(m: Material, size: float, environment: bool = False) -> float:
     """Fraction of the energy a body dissipates that it radiates as sound (all its modes,
     whatever the sample rate: modes dropped above Nyquist are energy not rendered)."""
-    ratio = radiation_ratio(mode_frequencies(m, size), size)
-    return float(m.radiation_efficiency * np.sum(mode_shares(m) * ratio))
+    return float(m.radiation_efficiency * np.sum(_mode_weights(m, size, environment)))
 
 
-def radiated_energy(e_diss: float, ma: Material, size_a: float, mb: Material,
-                    size_b: float) -> tuple[float, float]:
+def radiated_energy(e_diss: float, ma: Material, size_a: float, mb: Material, size_b: float,
+                    environment: tuple[bool, bool] = (False, False)) -> tuple[float, float]:
     """Sound energy (J) radiated by each body: half the dissipated energy times its
     efficiency."""
-    return (0.5 * e_diss * body_efficiency(ma, size_a),
-            0.5 * e_diss * body_efficiency(mb, size_b))
+    return (0.5 * e_diss * body_efficiency(ma, size_a, environment[0]),
+            0.5 * e_diss * body_efficiency(mb, size_b, environment[1]))
 
 
-def mode_table(m: Material, size: float, energy: float, fs: float) -> np.ndarray:
-    """Rows ``(f_k Hz, tau_k s, A_k Pa)`` of the modes below ``MAX_MODE_FRACTION * fs``
-    whose ringing alone radiates its share of ``energy`` (J), shape (K, 3), contiguous."""
+def decay_times(m: Material, size: float, environment: bool = False) -> np.ndarray:
+    """Amplitude decay time (s) of each mode, ``1 / (pi f eta_total)``."""
     freqs = mode_frequencies(m, size)
-    tau = 1.0 / (math.pi * freqs * m.loss_factor)
-    per_mode = energy * mode_shares(m) * radiation_ratio(freqs, size)
-    per_mode /= max(float(np.sum(mode_shares(m) * radiation_ratio(freqs, size))), 1e-300)
+    return 1.0 / (math.pi * freqs * loss_factors(m, freqs, environment))
+
+
+def mode_table(m: Material, size: float, energy: float, fs: float,
+               environment: bool = False) -> np.ndarray:
+    """Rows ``(f_k Hz, tau_k s, A_k Pa)`` of the modes below ``MAX_MODE_FRACTION * fs``
+    whose ringing radiates their share of ``energy`` (J), shape (K, 3), contiguous."""
+    freqs = mode_frequencies(m, size)
+    weights = _mode_weights(m, size, environment)
+    per_mode = energy * weights / max(float(np.sum(weights)), 1e-300)
     keep = freqs < MAX_MODE_FRACTION * fs
-    table = np.stack([freqs, tau, np.zeros_like(freqs)], axis=1)[keep]
+    table = np.stack([freqs, decay_times(m, size, environment), np.zeros_like(freqs)],
+                     axis=1)[keep]
     unit = ringing_energy(np.stack([table[:, 0], table[:, 1], np.ones(len(table))], axis=1)
                           if len(table) else np.zeros((0, 3)), fs, diagonal=True)
     target = per_mode[keep] * exposure_per_joule()

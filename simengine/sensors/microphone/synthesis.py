@@ -19,6 +19,7 @@ from .impact_energy import (
     CLICK_SHARE,
     MAX_MODE_FRACTION,
     body_efficiency,
+    decay_times,
     dissipated_energy,
     exposure_per_joule,
     mode_table,
@@ -106,16 +107,17 @@ def synthesize_impact(material: str | Material, size: float, energy: float,
 
 
 def add_body_ringing(out: np.ndarray, m: Material, size: float, energy: float,
-                     fs: float) -> None:
-    """Add to ``out`` (Pa at 1 m) the ringing of one body radiating ``energy`` J."""
-    add_modes(out, mode_table(m, size, energy, fs), 1.0, fs)
+                     fs: float, environment: bool = False) -> None:
+    """Add to ``out`` (Pa at 1 m) the ringing of one body radiating ``energy`` J
+    (``environment``: the ground or a wall, instance 0)."""
+    add_modes(out, mode_table(m, size, energy, fs, environment), 1.0, fs)
 
 
-def ring_time(m: Material, size: float, fs: float) -> float:
+def ring_time(m: Material, size: float, fs: float, environment: bool = False) -> float:
     """Longest decay time (s) among a body's modes below the aliasing limit (0 if none)."""
-    freqs = [m.f0_hz * r * 0.1 / size for r, _, _ in m.modes]
-    taus = [1.0 / (math.pi * f * m.loss_factor) for f in freqs if f < MAX_MODE_FRACTION * fs]
-    return max(taus, default=0.0)
+    freqs = np.array([m.f0_hz * r * 0.1 / size for r, _, _ in m.modes])
+    taus = decay_times(m, size, environment)[freqs < MAX_MODE_FRACTION * fs]
+    return float(taus.max()) if taus.size else 0.0
 
 
 def impact_click(rng: np.random.Generator, scale: float, sample_rate: int) -> np.ndarray:
@@ -158,7 +160,7 @@ def impact_budget(e: ContactEvent, restitution: float | None = None) -> float:
     pair's efficiency (the mean of the two bodies', each radiating half)."""
     ea, eb = radiated_energy(dissipated_energy(e.impulse, e.speed, restitution),
                              material(e.material_a), e.size_a, material(e.material_b),
-                             e.size_b)
+                             e.size_b, (e.instance_a == 0, e.instance_b == 0))
     return ea + eb
 
 
@@ -168,17 +170,18 @@ def impact_pressure(e: ContactEvent, click: np.ndarray, fs: float, rest: float,
     (rescaled), together radiating at most :func:`impact_budget`; ``rest`` seconds of the
     window remain. None if the impact is silent (resting, settling) or after the window."""
     ma, mb = material(e.material_a), material(e.material_b)
+    env = (e.instance_a == 0, e.instance_b == 0)
     ea, eb = radiated_energy(dissipated_energy(e.impulse, e.speed, restitution),
-                             ma, e.size_a, mb, e.size_b)
+                             ma, e.size_a, mb, e.size_b, env)
     if rest <= 0 or ea + eb <= 0:
         return None
-    ring = max(ring_time(ma, e.size_a, fs), ring_time(mb, e.size_b, fs))
+    ring = max(ring_time(ma, e.size_a, fs, env[0]), ring_time(mb, e.size_b, fs, env[1]))
     length = math.ceil(min(DECAY_SPAN * ring, rest) * fs) + 1
     attack = scale_click(shape_click(click, contact_time(e.size_a, e.size_b), fs),
                          CLICK_SHARE * (ea + eb), fs)
     src = np.zeros(max(length, attack.shape[0]), np.float64)
-    add_body_ringing(src, ma, e.size_a, (1.0 - CLICK_SHARE) * ea, fs)
-    add_body_ringing(src, mb, e.size_b, (1.0 - CLICK_SHARE) * eb, fs)
+    add_body_ringing(src, ma, e.size_a, (1.0 - CLICK_SHARE) * ea, fs, env[0])
+    add_body_ringing(src, mb, e.size_b, (1.0 - CLICK_SHARE) * eb, fs, env[1])
     src[:attack.shape[0]] += attack
     # The two bodies' modes (and the click) can add in phase: never radiate more than the
     # budget, whatever the interference.
@@ -194,8 +197,10 @@ def slide_power(episode: SlideEpisode) -> np.ndarray:
     ``SLIDE_SHARE * eta * SLIDE_FRICTION * force * speed`` with ``eta`` the mean of the two
     bodies' impact efficiencies (:func:`.impact_energy.body_efficiency`): the friction power,
     of which a scrape radiates a small, material-dependent part."""
-    eta = 0.5 * (body_efficiency(material(episode.material_a), episode.size_a)
-                 + body_efficiency(material(episode.material_b), episode.size_b))
+    eta = 0.5 * (body_efficiency(material(episode.material_a), episode.size_a,
+                                 episode.instance_a == 0)
+                 + body_efficiency(material(episode.material_b), episode.size_b,
+                                   episode.instance_b == 0))
     return SLIDE_SHARE * eta * SLIDE_FRICTION * episode.force * episode.speed
 
 
@@ -218,8 +223,10 @@ def synthesize_slide(episode: SlideEpisode, fs: float, noise: np.ndarray) -> np.
     power = np.interp(t, episode.times, slide_power(episode))
     level = np.sqrt(power * exposure_per_joule())
     ring = np.zeros(max(1, round(SLIDE_RING * fs)))
-    add_body_ringing(ring, material(episode.material_a), episode.size_a, 1.0, fs)
-    add_body_ringing(ring, material(episode.material_b), episode.size_b, 1.0, fs)
+    add_body_ringing(ring, material(episode.material_a), episode.size_a, 1.0, fs,
+                     episode.instance_a == 0)
+    add_body_ringing(ring, material(episode.material_b), episode.size_b, 1.0, fs,
+                     episode.instance_b == 0)
     energy = float(np.sum(ring**2))
     x = band * level
     if energy > 0:
