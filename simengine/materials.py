@@ -16,8 +16,9 @@ a particular object:
   by Irvine), concrete ~1e-2; wood ~1e-2, glass ~1e-3, plastics 1e-2-1e-1, rubber ~0.1-1;
   everyday objects (joints, supports) damp more than the bare metal, hence 2e-4 for metal.
 - ``radiation_efficiency``: fraction of the kinetic energy an impact dissipates in this body
-  that leaves as sound when its modes radiate fully (ka >> 1), chosen in the published range
-  of impact acoustic efficiencies and calibrated on impact levels; see
+  that leaves as sound when its modes radiate fully (ka >> 1): orders of magnitude checked
+  against a steel-ball drop's rigid-body radiation (Koss & Alfredson), not fitted to
+  measured drop levels (none found); see
   ``simengine.sensors.microphone.impact_energy`` and docs/references.md#impact-loudness-from-energy.
 - ``absorption``: random-incidence absorption coefficient near 1 kHz (common architectural
   acoustics tables: painted plaster ≈ 0.03–0.05, concrete ≈ 0.02, wood floor ≈ 0.07–0.10,
