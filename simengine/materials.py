@@ -8,7 +8,18 @@ a particular object:
   relative amplitude) per mode, with ``f0_hz`` the fundamental of a 0.1 m object (frequency
   scales as 1/size for geometrically similar objects, the thin-plate/bar scaling law).
   Ratios of metal follow the free-free bar (1, 2.76, 5.40, 8.93); the others are damped,
-  inharmonic sets in the spirit of ThreeDWorld's PyImpact material classes.
+  inharmonic sets in the spirit of ThreeDWorld's PyImpact material classes. The decay
+  column is no longer what audio uses (kept for compatibility): decays follow from
+  ``loss_factor`` (below); the amplitudes share a body's vibration energy as ``a_k^2``.
+- ``loss_factor``: structural (flexural) loss factor eta, the decay of every mode,
+  ``tau = 1 / (pi f eta)``. Steel 0.2-3e-4 and aluminium ~1e-4 (Cremer & Heckl, as tabulated
+  by Irvine), concrete ~1e-2; wood ~1e-2, glass ~1e-3, plastics 1e-2-1e-1, rubber ~0.1-1;
+  everyday objects (joints, supports) damp more than the bare metal, hence 2e-4 for metal.
+- ``radiation_efficiency``: fraction of the kinetic energy an impact dissipates in this body
+  that leaves as sound when its modes radiate fully (ka >> 1): orders of magnitude checked
+  against a steel-ball drop's rigid-body radiation (Koss & Alfredson), not fitted to
+  measured drop levels (none found); see
+  ``simengine.sensors.microphone.impact_energy`` and docs/references.md#impact-loudness-from-energy.
 - ``absorption``: random-incidence absorption coefficient near 1 kHz (common architectural
   acoustics tables: painted plaster ≈ 0.03–0.05, concrete ≈ 0.02, wood floor ≈ 0.07–0.10,
   glass ≈ 0.03, heavy fabric ≈ 0.35–0.5).
@@ -45,6 +56,8 @@ class Material:
     absorption: float
     reflectivity: float
     retroreflectivity: float = 0.0
+    loss_factor: float = 0.01
+    radiation_efficiency: float = 1e-3
 
 
 # ASTM D4956 Type III white sheeting: R_A 250 at entrance −4°, 150 at +30° (observation
@@ -57,32 +70,49 @@ RETRO_TYPE_III_RA = 250.0  # cd lx⁻¹ m⁻², white, minimum at (0.2°, −4°
 
 
 MATERIALS: tuple[Material, ...] = (
-    Material("default", 900.0, ((1.0, 0.05, 1.0), (2.4, 0.03, 0.5), (4.1, 0.02, 0.25)), 0.05, 0.5),
+    Material("default", 900.0, ((1.0, 0.05, 1.0), (2.4, 0.03, 0.5), (4.1, 0.02, 0.25)), 0.05, 0.5,
+             loss_factor=0.007, radiation_efficiency=0.001),
     Material("wood", 700.0, ((1.0, 0.07, 1.0), (2.32, 0.045, 0.6), (3.91, 0.03, 0.35),
-                             (5.63, 0.02, 0.2)), 0.09, 0.45),
+                             (5.63, 0.02, 0.2)), 0.09, 0.45,
+             loss_factor=0.01, radiation_efficiency=0.001),
     Material("metal", 1800.0, ((1.0, 0.9, 1.0), (2.76, 0.6, 0.7), (5.40, 0.4, 0.45),
-                               (8.93, 0.25, 0.3)), 0.02, 0.65),
+                               (8.93, 0.25, 0.3)), 0.02, 0.65,
+             loss_factor=0.0002, radiation_efficiency=0.002),
     Material("plastic", 1100.0, ((1.0, 0.05, 1.0), (2.1, 0.035, 0.5), (3.6, 0.02, 0.3)),
-             0.04, 0.55),
-    Material("glass", 2400.0, ((1.0, 0.35, 1.0), (2.9, 0.25, 0.6), (5.2, 0.15, 0.35)), 0.03, 0.1),
-    Material("ceramic", 2100.0, ((1.0, 0.2, 1.0), (2.6, 0.12, 0.55), (4.7, 0.08, 0.3)), 0.02, 0.6),
-    Material("rubber", 260.0, ((1.0, 0.012, 1.0), (1.9, 0.008, 0.4)), 0.3, 0.05),
+             0.04, 0.55,
+             loss_factor=0.02, radiation_efficiency=0.0005),
+    Material("glass", 2400.0, ((1.0, 0.35, 1.0), (2.9, 0.25, 0.6), (5.2, 0.15, 0.35)), 0.03, 0.1,
+             loss_factor=0.001, radiation_efficiency=0.002),
+    Material("ceramic", 2100.0, ((1.0, 0.2, 1.0), (2.6, 0.12, 0.55), (4.7, 0.08, 0.3)), 0.02, 0.6,
+             loss_factor=0.001, radiation_efficiency=0.002),
+    Material("rubber", 260.0, ((1.0, 0.012, 1.0), (1.9, 0.008, 0.4)), 0.3, 0.05,
+             loss_factor=0.1, radiation_efficiency=5e-05),
     Material("stone", 1300.0, ((1.0, 0.04, 1.0), (2.5, 0.025, 0.5), (4.4, 0.015, 0.25)),
-             0.03, 0.35),
-    Material("concrete", 1200.0, ((1.0, 0.03, 1.0), (2.6, 0.02, 0.4)), 0.02, 0.3),
-    Material("plaster", 1000.0, ((1.0, 0.03, 1.0), (2.3, 0.02, 0.4)), 0.04, 0.75),
-    Material("fabric", 180.0, ((1.0, 0.006, 1.0),), 0.45, 0.4),
-    Material("cardboard", 450.0, ((1.0, 0.02, 1.0), (2.2, 0.012, 0.4)), 0.12, 0.5),
-    Material("asphalt", 1100.0, ((1.0, 0.02, 1.0),), 0.03, 0.1),
-    Material("grass", 150.0, ((1.0, 0.005, 1.0),), 0.6, 0.5),
+             0.03, 0.35,
+             loss_factor=0.005, radiation_efficiency=0.001),
+    Material("concrete", 1200.0, ((1.0, 0.03, 1.0), (2.6, 0.02, 0.4)), 0.02, 0.3,
+             loss_factor=0.01, radiation_efficiency=0.001),
+    Material("plaster", 1000.0, ((1.0, 0.03, 1.0), (2.3, 0.02, 0.4)), 0.04, 0.75,
+             loss_factor=0.01, radiation_efficiency=0.001),
+    Material("fabric", 180.0, ((1.0, 0.006, 1.0),), 0.45, 0.4,
+             loss_factor=0.3, radiation_efficiency=1e-05),
+    Material("cardboard", 450.0, ((1.0, 0.02, 1.0), (2.2, 0.012, 0.4)), 0.12, 0.5,
+             loss_factor=0.03, radiation_efficiency=0.0003),
+    Material("asphalt", 1100.0, ((1.0, 0.02, 1.0),), 0.03, 0.1,
+             loss_factor=0.015, radiation_efficiency=0.0005),
+    Material("grass", 150.0, ((1.0, 0.005, 1.0),), 0.6, 0.5,
+             loss_factor=0.4, radiation_efficiency=1e-05),
     # new entries go last: stores keep material ids (attrs "materials")
-    Material("lane_paint", 1100.0, ((1.0, 0.02, 1.0),), 0.03, 0.7),
+    Material("lane_paint", 1100.0, ((1.0, 0.02, 1.0),), 0.03, 0.7,
+             loss_factor=0.015, radiation_efficiency=0.0005),
     Material("retroreflective", 1800.0, ((1.0, 0.9, 1.0), (2.76, 0.6, 0.7), (5.40, 0.4, 0.45),
                                          (8.93, 0.25, 0.3)), 0.02, 0.8,
-             retroreflectivity=math.pi * RETRO_TYPE_III_RA),
+             retroreflectivity=math.pi * RETRO_TYPE_III_RA,
+             loss_factor=0.0002, radiation_efficiency=0.002),
     # fired clay: stiff and porous, between stone and ceramic (docs/references.md#surfaces)
     Material("brick", 1400.0, ((1.0, 0.05, 1.0), (2.5, 0.03, 0.5), (4.3, 0.02, 0.25)),
-             0.04, 0.45),
+             0.04, 0.45,
+             loss_factor=0.015, radiation_efficiency=0.001),
 )
 
 MATERIAL_NAMES: tuple[str, ...] = tuple(m.name for m in MATERIALS)

@@ -4,8 +4,8 @@ Pipeline of :meth:`MicrophoneArray.observe` (one module per step):
 
 1. **Dry sources** (pressure at 1 m, Pa): every :class:`~simengine.physics.events.ContactEvent`
    by modal synthesis (below); every sliding/rolling contact
-   (:class:`~simengine.physics.events.SlideEpisode`) as band-limited noise of RMS
-   ``SLIDE_PA * normal force * tangential speed`` coloured by the two materials' modes
+   (:class:`~simengine.physics.events.SlideEpisode`) as band-limited noise whose power is a
+   share of the friction power, coloured by the two materials' modes
    (:func:`synthesize_slide`); every scene sound source (tone, hum, chirp, noise burst,
    babble, clip; :mod:`.sources`); every sounding actor: a road vehicle's CNOSSOS-EU
    rolling and propulsion noise, a pedestrian's footsteps (:mod:`.actor_sounds`).
@@ -20,20 +20,20 @@ Pipeline of :meth:`MicrophoneArray.observe` (one module per step):
 5. **Labels** (:mod:`.labels`): per source onset, offset, instance, class, materials,
    peak level, direction of arrival and distance; the room's RT60; the realised SNR.
 
-Impact model (free field, as before; the propagation above replaces the old delay line):
+Impact model (energy-based; :mod:`.impact_energy` and :mod:`.synthesis` give the physics,
+docs/references.md#impact-loudness-from-energy the sources and the calibration):
 
-- **Source.** Each of the two bodies rings with its own material's modes (modal synthesis,
-  as in ThreeDWorld's PyImpact but deterministic):
-  ``p(t) = PA_PER_NS * J * sum_k a_k exp(-t/tau_k) sin(2 pi f_k t) / sum_k a_k`` at 1 m, with
-  ``J`` the impulse (N·s), ``f_k = f0_hz * ratio_k * (0.1 / size)`` and ``tau_k``, ``a_k``
-  from :mod:`simengine.materials`; the pair's pitch comes from both materials. Modes at or
-  above ``MAX_MODE_FRACTION * sample_rate`` are dropped (they would alias). The event's
-  pressure is ``BODY_SHARE`` times the sum of the two bodies' ringing plus a short click;
-  it lasts ``min(DECAY_SPAN * max tau, rest of the window)``.
+- **Source.** An impact radiates ``eta * E_diss`` joules, ``E_diss = J v (1 - e) / 2`` the
+  kinetic energy the contact dissipates (impulse ``J``, normal speed ``v``; the restitution
+  ``e`` is not in the event, so 0, the upper bound). Each body radiates half of it times its
+  efficiency (material ``radiation_efficiency`` times its modes' radiation ratio) as modal
+  ringing, ``f_k = f0_hz * ratio_k * (0.1 / size)``, ``tau_k = 1 / (pi f_k loss_factor)``;
+  contacts slower than ``MIN_IMPACT_SPEED`` (resting, settling) are silent. Modes at or
+  above ``MAX_MODE_FRACTION * sample_rate`` are dropped (they would alias).
 - **Attack.** A real impact is a contact of well under a millisecond, i.e. a broadband
   transient: a Gaussian noise burst of ``CLICK_LENGTH`` seconds with an exponential
-  envelope of time constant ``CLICK_DECAY`` and an initial RMS of
-  ``CLICK_GAIN * PA_PER_NS * J``. That transient is what onset detectors and GCC-PHAT lock on.
+  envelope of time constant ``CLICK_DECAY``, carrying ``CLICK_SHARE`` of the event's
+  radiated energy. That transient is what onset detectors and GCC-PHAT lock on.
 
 Randomness comes only from the ``rng`` given to :meth:`MicrophoneArray.observe`, drawn in a
 fixed order that does not depend on what is audible: one click per event, one noise per
@@ -44,23 +44,13 @@ does not depend on the number of Numba threads.
 
 Constants and why:
 
-- ``PA_PER_NS = 2.0`` Pa at 1 m per N·s. A 50 g object falling 0.5 m hits with
-  ``J ≈ 0.2`` N·s, giving ≈ 0.4 Pa (86 dB SPL peak) at 1 m, in the range measured for
-  small hard objects dropped on a table (70-90 dB peak at 1 m).
-- ``BODY_SHARE = 0.5``: both bodies receive the same impulse; without a mobility model
-  they radiate equally, so the pair is the mean of the two ringings.
-- ``CLICK_LENGTH = 1.5e-3`` s, ``CLICK_DECAY = 0.3e-3`` s, ``CLICK_GAIN = 0.5``: contact
-  times of hard impacts are 0.1-1 ms, so the transient is short and broadband; half the
-  modal amplitude keeps it audible without masking the material's ringing.
 - ``DECAY_SPAN = 5`` time constants: the ringing is then 43 dB down (e^-5).
-- ``MAX_MODE_FRACTION = 0.45``: keeps modes clear of Nyquist and of the interpolator's
-  transition band.
 - ``MIN_DISTANCE = 0.05`` m: a capsule's own size; avoids the 1/r singularity.
 - ``SINC_HALF_WIDTH = 16`` taps each side: sub-sample delay errors far below one sample
   (what GCC-PHAT localisation needs) for 2 ms of look-ahead at 16 kHz.
-- ``SLIDE_PA = 0.005`` Pa RMS at 1 m per W of friction power (N × m/s): a 1 kg box sliding
-  at 1 m/s (≈ 5 W with μ = 0.5) gives ≈ 0.025 Pa, 62 dB SPL at 1 m, the loudness of a box
-  pushed over a hard floor (a rough figure, not a measurement). ``SLIDE_BAND`` 150-6000 Hz.
+- Sliding/rolling: radiated power ``SLIDE_SHARE * eta * SLIDE_FRICTION * F * v`` (the
+  friction power times a small share of the pair's impact efficiency; :mod:`.synthesis`).
+  ``SLIDE_BAND`` 150-6000 Hz.
 """
 
 from __future__ import annotations
@@ -74,7 +64,7 @@ import numpy as np
 
 from ...dsp import P_REF
 from ...geometry.transforms import quat_to_matrix
-from ...materials import MATERIAL_ID, material
+from ...materials import MATERIAL_ID
 from ..base import Capture, OutputSpec, SampleLayout, Sensor
 from .actor_sounds import actor_sound, screened, screening_detour
 from .capsules import PATTERNS, capsule_axes, capsule_chain, snr_gain
@@ -93,11 +83,8 @@ from .params import LOGMEL_HOP, LOGMEL_WINDOW, PARAMS
 from .propagation import ArrayMotion, Path, late_tail, onset_at_origin, render
 from .sources import diffuse_noise, scene_source
 from .synthesis import (
-    BODY_SHARE,
-    DECAY_SPAN,
-    PA_PER_NS,
-    add_body_ringing,
     impact_click,
+    impact_pressure,
     noise_rms,
     synthesize_slide,
 )
@@ -309,18 +296,11 @@ class MicrophoneArray(Sensor):
         return out
 
     def _impact(self, e: ContactEvent, click: np.ndarray):
-        fs = float(self.sample_rate)
-        ma, mb = material(e.material_a), material(e.material_b)
-        max_tau = max(d for _, d, _ in ma.modes + mb.modes)
+        # Energy-based (synthesis.impact_pressure): silent below the settling speed.
         rest = self.duration - max(e.time, 0.0)
-        if rest <= 0 or e.impulse == 0:
+        src = impact_pressure(e, click, float(self.sample_rate), rest)
+        if src is None:
             return None
-        length = math.ceil(min(DECAY_SPAN * max_tau, rest) * fs) + 1
-        src = np.zeros(max(length, click.shape[0]), np.float64)
-        gain = BODY_SHARE * PA_PER_NS * e.impulse
-        add_body_ringing(src, ma, e.size_a, gain, fs)
-        add_body_ringing(src, mb, e.size_b, gain, fs)
-        src[:click.shape[0]] += click
         sc = self.scene
         label = (KIND_IMPACT, (e.instance_a, e.instance_b),
                  (sc.contact_class(e.instance_a, e.position[2]),
