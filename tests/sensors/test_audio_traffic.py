@@ -114,11 +114,20 @@ def test_constant_speed_band_levels(cat, v_kmh, harmonic):
     np.testing.assert_allclose(got, want, atol=1.0)
 
 
-def test_bands_above_045_fs_dropped_and_draws_fixed():
-    fs = 16000  # the 8 kHz band (5.7..11.3 kHz) reaches above 0.45 fs
-    x = traffic.vehicle_noise(1, np.array([14.0]), 1.0, fs, 2 * fs, np.random.default_rng(0))
+def test_band_reaching_above_045_fs_is_cut_there_and_draws_fixed():
+    fs = 16000  # the 8 kHz band (5.66..11.3 kHz) reaches above 0.45 fs = 7.2 kHz
+    x = traffic.vehicle_noise(1, np.array([14.0]), 1.0, fs, 2 * fs, np.random.default_rng(0),
+                              harmonic=False)
     f, psd = signal.welch(x, fs, nperseg=4096)
-    assert psd[f > 6000].max() < 1e-6 * psd.max()
+    assert psd[f > 7300].max() < 1e-6 * psd.max()
+    # below the cut the band keeps its density: the power of 5.66..7.2 kHz is the band's
+    # power times (7200 - 5657) / (11314 - 5657), the band's density taken flat in Hz
+    lo, hi = 8000 / 2**0.5, 8000 * 2**0.5
+    sel = (f >= lo + 50) & (f < 0.45 * fs - 50)
+    got = float(np.mean(psd[sel])) * (0.45 * fs - lo)
+    want = directive_lw("1", 14.0 * 3.6)[7]  # dB re 1 pW, the band's sound power
+    want_p2 = 413.0 * 1e-12 * 10 ** (want / 10) / (4 * np.pi) * (0.45 * fs - lo) / (hi - lo)
+    assert 10 * np.log10(got / want_p2) == pytest.approx(0.0, abs=0.5)
     # the same number of draws whatever the speeds or options
     r1, r2 = np.random.default_rng(5), np.random.default_rng(5)
     traffic.vehicle_noise(1, np.array([0.0, 30.0]), 0.5, fs, 1000, r1)

@@ -33,7 +33,7 @@ normalised to unit expected power from its bin count (not from the draw, so the 
 the model's, not the sample's) and multiplied per sample by the band's RMS pressure at the
 vehicle's speed then. The firing frequency of the engine carries ``HARMONIC_SHARE`` of the
 propulsion power of the band it falls in (taken out of that band's noise, so the band total
-stays the model's). Bands whose upper edge exceeds ``0.45 fs`` are left out.
+stays the model's). A band reaching above ``0.45 fs`` is cut there, keeping its share below.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ from .cnossos_road import (
 RHO_C = 1.204 * 343.0  # kg/(m^2 s): air at 20 degC (density 1.204 kg/m^3, c = 343 m/s)
 W_REF = 1e-12  # W: 0 dB sound power
 BAND_CENTRES_HZ = 1000.0 * 2.0 ** np.arange(-4, 4)  # exact base-2 octave centres
-MAX_BAND_FRACTION = 0.45  # of fs: bands reaching above are dropped
+MAX_BAND_FRACTION = 0.45  # of fs: bands reaching above are cut there
 HARMONIC_SHARE = 0.5  # of the propulsion power in the firing frequency's band
 CONTROL_STEP = 64  # samples between evaluations of the emission (interpolated in between)
 
@@ -155,13 +155,18 @@ DRIVETRAINS: dict[str, Drivetrain] = {
 }
 
 
-def band_edges(fs: float) -> list[tuple[int, float, float]]:
-    """(band index, lower, upper edge Hz) of the octave bands kept at sampling rate ``fs``."""
+def band_edges(fs: float) -> list[tuple[int, float, float, float]]:
+    """(band index, lower, upper edge Hz, share of the band's power) of the octave bands
+    heard at sampling rate ``fs``: a band reaching above ``MAX_BAND_FRACTION * fs`` is cut
+    there and keeps the share of its power below the cut (its density taken as flat in Hz),
+    so the spectrum runs on to the top of the recording instead of stopping an octave short."""
     kept = []
+    cap = MAX_BAND_FRACTION * fs
     for i, fc in enumerate(BAND_CENTRES_HZ):
         lo, hi = fc / math.sqrt(2.0), fc * math.sqrt(2.0)
-        if hi <= MAX_BAND_FRACTION * fs:
-            kept.append((i, lo, hi))
+        if lo < cap:
+            top = min(hi, cap)
+            kept.append((i, lo, top, (top - lo) / (hi - lo)))
     return kept
 
 
@@ -220,7 +225,7 @@ def vehicle_noise(category: int | str, speeds: np.ndarray, dt: float, fs: float,
         v = np.interp(t, np.arange(speeds.size) * dt, speeds)
         f_fire = DRIVETRAINS[key].firing_hz(v)
         band = np.floor(np.log2(f_fire / BAND_CENTRES_HZ[0]) + 0.5).astype(int)
-        ok = np.isin(band, [i for i, _, _ in kept])
+        ok = np.isin(band, [i for i, _, _, _ in kept])
         tone_pow_ctrl = HARMONIC_SHARE * prop_pow  # (K, 8): what the tone takes per band
         bi = np.clip(band, 0, 7)
         tone_pow = np.where(ok, _interp_bands(t, t_ctrl, tone_pow_ctrl)[np.arange(n), bi], 0.0)
@@ -229,14 +234,14 @@ def vehicle_noise(category: int | str, speeds: np.ndarray, dt: float, fs: float,
     spectrum = np.fft.rfft(white)
     freqs = np.fft.rfftfreq(n, 1.0 / fs)
     gains = _interp_bands(t, t_ctrl, noise_pow)  # (n, 8) band mean-square, Pa^2
-    for i, lo, hi in kept:
+    for i, lo, hi, share in kept:
         mask = (freqs >= lo) & (freqs < hi)
         bins = int(mask.sum())
         if bins == 0:
             continue
         # unit expected power: each non-DC/Nyquist bin of n unit normals holds 2/n of it
         part = np.fft.irfft(np.where(mask, spectrum, 0.0), n) * math.sqrt(n / (2.0 * bins))
-        power = gains[:, i]
+        power = gains[:, i] * share
         if harmonic:
             power = power - np.where(ok & (band == i), tone_pow, 0.0)
         out += part * np.sqrt(np.maximum(power, 0.0))
