@@ -34,11 +34,18 @@ def a_weighting_gain(freqs: np.ndarray) -> np.ndarray:
     return ra * 10.0 ** (-A1000 / 20.0)
 
 
-def a_weighted(x: np.ndarray, fs: float) -> np.ndarray:
-    """The A-weighted pressure of ``x`` (..., N), zero phase, along its last axis."""
+def a_weighted(x: np.ndarray, fs: float, *, pad: bool = False) -> np.ndarray:
+    """The A-weighted pressure of ``x`` (..., N), zero phase, along its last axis.
+
+    With ``pad`` the transform runs on ``x`` followed by zeros up to a fast FFT length
+    (scipy.fft.next_fast_len): what leaks past the end wraps into the zeros, not onto the
+    start, and an awkward N (a prime) costs no more than a smooth one."""
+    import scipy.fft
+
     n = x.shape[-1]
-    gain = a_weighting_gain(np.fft.rfftfreq(n, 1.0 / fs))
-    return np.fft.irfft(np.fft.rfft(x, axis=-1) * gain, n, axis=-1)
+    size = scipy.fft.next_fast_len(n, real=True) if pad else n
+    gain = a_weighting_gain(np.fft.rfftfreq(size, 1.0 / fs))
+    return scipy.fft.irfft(scipy.fft.rfft(x, size, axis=-1) * gain, size, axis=-1)[..., :n]
 
 
 def level_db(mean_square: np.ndarray | float) -> np.ndarray:

@@ -378,7 +378,7 @@ class MicrophoneArray(Sensor):
         a = min(max(math.floor(onset * fs), 0), n - 1)
         b = min(max(math.ceil(offset * fs), a + 1), n)
         lo, hi = max(a - LEVEL_PAD, 0), min(b + LEVEL_PAD, n)
-        weighted = a_weighted(wet[:, lo:hi], fs)[:, a - lo:b - lo]
+        weighted = a_weighted(wet[:, lo:hi], fs, pad=True)[:, a - lo:b - lo]
         span = wet[:, a:b]
         return (float(level_db(np.mean(np.square(span)))),
                 float(level_db(np.mean(np.square(weighted)))))
