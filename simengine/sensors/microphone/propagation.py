@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.fft import next_fast_len
 
-from ._room_kernels import add_moving
+from ._room_kernels import add_moving, add_moving_images
 from .room import (
     EARLY_HALF_WIDTH,
     LATE_SECONDS,
@@ -269,29 +269,26 @@ def _moving_images(out, x, start, path, motion, pattern, c, room: Room, mics_ref
         + float(np.max(np.linalg.norm(motion.positions - mics_ref[:, None, :], axis=2))) \
         + 1.0
     hw = EARLY_HALF_WIDTH
-    for m in range(gain.shape[0]):
+    n_img = gain.shape[0]
+    trajs = np.empty((n_img, *path.points.shape))
+    srcs = np.empty((n_img, src.shape[0]))
+    n0s, n1s = np.zeros(n_img, np.int64), np.zeros(n_img, np.int64)
+    for m in range(n_img):
         chans = np.flatnonzero(near[m])
-        image = Path(np.ascontiguousarray(corner * sign[m] + shift[m] - to_world),
-                     path.t0, path.dt)
-        i0 = image.at(start)
+        trajs[m] = corner * sign[m] + shift[m] - to_world
+        i0 = Path(trajs[m], path.t0, path.dt).at(start)
         r_ref = np.linalg.norm(mics_ref[chans] - i0, axis=1)
-        n0 = max(math.floor((emit + (float(r_ref.min()) - reach) / c) * fs) - hw - 2, 0)
-        n1 = min(math.ceil((emit + src.shape[0] / fs + (float(r_ref.max()) + reach) / c)
-                           * fs) + hw + 2, n_out)
-        if n1 <= n0:
-            continue
+        n0s[m] = max(math.floor((emit + (float(r_ref.min()) - reach) / c) * fs) - hw - 2, 0)
+        n1s[m] = min(math.ceil((emit + src.shape[0] / fs + (float(r_ref.max()) + reach) / c)
+                               * fs) + hw + 2, n_out)
+        # air absorption for the image's distance at the start, as for the direct path
         r0 = float(np.min(np.linalg.norm(motion.positions[chans, 0, :] - i0, axis=1)))
         sigma = air_sigma(r0, fs)
-        blurred = _gaussian_blur(src, sigma) if sigma >= 0.1 else src
-        whole = chans.shape[0] == out.shape[0]
-        target = out if whole else np.zeros((chans.shape[0], n_out))
-        positions = motion.positions if whole else np.ascontiguousarray(motion.positions[chans])
-        axes = motion.axes if whole else np.ascontiguousarray(motion.axes[chans])
-        add_moving(target, np.ascontiguousarray(blurred), float(emit), float(fs), image.points,
-                   float(image.t0), float(image.dt), positions, axes, float(pattern), float(c),
-                   float(gain[m]), table(hw), int(n0), int(n1))
-        if not whole:
-            out[chans] += target
+        srcs[m] = _gaussian_blur(src, sigma) if sigma >= 0.1 else src
+    add_moving_images(out, srcs, float(emit), float(fs), trajs, float(path.t0),
+                      float(path.dt), motion.positions, motion.axes, float(pattern), float(c),
+                      np.ascontiguousarray(gain), np.ascontiguousarray(near), table(hw), n0s,
+                      n1s)
 
 
 def _below_modes(x: np.ndarray, fs: float, lowest_mode: float) -> tuple[np.ndarray, int]:
