@@ -7,12 +7,23 @@
   for the distance at the source's start (see :mod:`.room`).
 - **Outdoors**: the ground image (mirror in z = 0) is rendered the same way, so its Doppler
   is exact too, times the ground's reflection coefficient.
-- **Rooms**: the image sources (reflections only) for the source position at its start and
-  the capsules where the direct sound of that moment arrives, as one impulse response
-  convolved with the dry signal. Reflections are therefore static: no Doppler on them and
-  no change of the reflection pattern while the source or array moves (a moving source in
-  a room keeps the early reflections of where it started). Impacts do not move, so this
-  only matters for moving scene sources, sliding contacts and moving arrays.
+- **Rooms**: the image sources (reflections only), chosen for the source position at its
+  start and the capsules where the direct sound of that moment arrives. A static source
+  heard by a static array gets them all as one impulse response convolved with the dry
+  signal. When the source's path moves (more than one distinct point: moving scene
+  sources, sliding contacts) or a capsule moves or turns, the images within
+  ``c * MOVING_IMAGE_SECONDS`` (20 ms, 6.9 m) of a capsule move with it: in a shoebox an
+  image is an affine map of the source position (per axis ``±p + 2 n L``), so its path is
+  the source path mapped point by point, and it is rendered like the direct path (exact
+  emission time per output sample, so its own Doppler, which differs from the direct
+  sound's; ``1 / r``; directivity; air absorption for its distance at the start), times
+  its reflection gain. The images beyond that (arriving 20 to 80 ms after emission) stay
+  at the start position, in the convolved impulse response, and so does the late tail
+  (after 80 ms), which is diffuse and shared by all sources. Reflections carry no energy
+  below the room's lowest mode: the impulse response is high-passed there, and the moving
+  images get the same zero-phase high-pass on their dry signal (padded on both sides for
+  the filter's two-sided response), so a source that moves by a nanometre sounds as the
+  static one does.
 """
 
 from __future__ import annotations
