@@ -2,7 +2,8 @@
 
 ``ism_taps`` renders a shoebox room's image sources as fractional-delay taps, ``air_smooth``
 applies distance-dependent air absorption to an impulse response, ``add_moving`` propagates
-a source along a trajectory to moving capsules with a per-sample delay (Doppler). Fractional
+a source along a trajectory to moving capsules with a per-sample delay (Doppler),
+``add_moving_images`` does the same for many image sources at once. Fractional
 delays read a precomputed windowed-sinc table ``table`` (P + 1, 2·hw): row p holds
 ``h(p / P - m)`` for taps ``m = -hw + 1 .. hw``, normalised to unit DC gain.
 """
@@ -166,3 +167,77 @@ def add_moving(out, src, src_start, fs, traj, traj_t0, traj_dt, mic_pos, mic_axi
             cos_t = (mic_axis[ch, n, 0] * (sx - mx) + mic_axis[ch, n, 1] * (sy - my)
                      + mic_axis[ch, n, 2] * (sz - mz)) / rr
             out[ch, n] += gain * (pattern + (1.0 - pattern) * cos_t) / rr * acc
+
+
+@kernel
+def add_moving_images(out, srcs, src_start, fs, trajs, traj_t0, traj_dt, mic_pos, mic_axis,
+                      pattern, c, gains, near, table, n0s, n1s):
+    """:func:`add_moving` for M image sources at once: image m's signal ``srcs[m]`` (L,)
+    is emitted along ``trajs[m]`` (T, 3) with gain ``gains[m]`` to the capsules ``ch``
+    with ``near[m, ch]``, over output samples ``n0s[m] .. n1s[m] - 1``.
+
+    Same equation, interpolation and tolerance as :func:`add_moving`, but the fixed-point
+    iteration for the delay starts from the delays of the two previous output samples,
+    extrapolated (off by ~ tau'' / fs^2 instead of the whole delay), which cuts the
+    iterations from about six to one or two: the images are most of the cost of a moving
+    source in a room. (``add_moving`` keeps its cold start: the direct path's bytes.)
+    """
+    n_ch = out.shape[0]
+    n_img = srcs.shape[0]
+    n_src = srcs.shape[1]
+    n_phase = table.shape[0] - 1
+    n_taps = table.shape[1]
+    hw = n_taps // 2
+    n_traj = trajs.shape[1]
+    for ch in range(n_ch):
+        for m in range(n_img):
+            if not near[m, ch]:
+                continue
+            g = gains[m]
+            tau = tau1 = tau2 = 0.0
+            for n in range(n0s[m], n1s[m]):
+                t = n / fs
+                mx, my, mz = mic_pos[ch, n, 0], mic_pos[ch, n, 1], mic_pos[ch, n, 2]
+                if n - n0s[m] >= 2:  # extrapolate the last two delays: error ~ tau'' / fs^2
+                    tau = 2.0 * tau1 - tau2
+                sx = sy = sz = 0.0
+                r = 0.0
+                for _ in range(12):
+                    u = (t - tau - traj_t0) / traj_dt
+                    if u <= 0.0:
+                        j, w = 0, 0.0
+                    elif u >= n_traj - 1:
+                        j, w = n_traj - 1, 0.0
+                    else:
+                        j = int(u)
+                        w = u - j
+                    j1 = min(j + 1, n_traj - 1)
+                    sx = trajs[m, j, 0] + w * (trajs[m, j1, 0] - trajs[m, j, 0])
+                    sy = trajs[m, j, 1] + w * (trajs[m, j1, 1] - trajs[m, j, 1])
+                    sz = trajs[m, j, 2] + w * (trajs[m, j1, 2] - trajs[m, j, 2])
+                    r = math.sqrt((mx - sx) ** 2 + (my - sy) ** 2 + (mz - sz) ** 2)
+                    new = r / c
+                    done = abs(new - tau) < 1e-12
+                    tau = new
+                    if done:
+                        break
+                tau2, tau1 = tau1, tau
+                pos = (t - tau - src_start) * fs
+                if pos < -hw or pos > n_src + hw:
+                    continue
+                k0 = math.floor(pos)
+                p = int((pos - k0) * n_phase + 0.5)
+                acc = 0.0
+                first = k0 - hw + 1
+                if first >= 0 and first + n_taps <= n_src:  # inside: no bounds test per tap
+                    for i in range(n_taps):
+                        acc += table[p, i] * srcs[m, first + i]
+                else:
+                    for i in range(n_taps):
+                        k = first + i
+                        if 0 <= k < n_src:
+                            acc += table[p, i] * srcs[m, k]
+                rr = max(r, 0.05)
+                cos_t = (mic_axis[ch, n, 0] * (sx - mx) + mic_axis[ch, n, 1] * (sy - my)
+                         + mic_axis[ch, n, 2] * (sz - mz)) / rr
+                out[ch, n] += g * (pattern + (1.0 - pattern) * cos_t) / rr * acc

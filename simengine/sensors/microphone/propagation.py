@@ -7,22 +7,35 @@
   for the distance at the source's start (see :mod:`.room`).
 - **Outdoors**: the ground image (mirror in z = 0) is rendered the same way, so its Doppler
   is exact too, times the ground's reflection coefficient.
-- **Rooms**: the image sources (reflections only) for the source position at its start and
-  the capsules where the direct sound of that moment arrives, as one impulse response
-  convolved with the dry signal. Reflections are therefore static: no Doppler on them and
-  no change of the reflection pattern while the source or array moves (a moving source in
-  a room keeps the early reflections of where it started). Impacts do not move, so this
-  only matters for moving scene sources, sliding contacts and moving arrays.
+- **Rooms**: the image sources (reflections only), chosen for the source position at its
+  start and the capsules where the direct sound of that moment arrives. A static source
+  heard by a static array gets them all as one impulse response convolved with the dry
+  signal. When the source's path moves (more than one distinct point: moving scene
+  sources, sliding contacts) or a capsule moves or turns, the images within
+  ``c * MOVING_IMAGE_SECONDS`` (20 ms, 6.9 m) of a capsule move with it: in a shoebox an
+  image is an affine map of the source position (per axis ``±p + 2 n L``), so its path is
+  the source path mapped point by point, and it is rendered like the direct path (exact
+  emission time per output sample, so its own Doppler, which differs from the direct
+  sound's; ``1 / r``; directivity; air absorption for its distance at the start), times
+  its reflection gain. The images beyond that (arriving 20 to 80 ms after emission) stay
+  at the start position, in the convolved impulse response, and so does the late tail
+  (after 80 ms), which is diffuse and shared by all sources. Reflections carry no energy
+  below the room's lowest mode: the impulse response is high-passed there, and the moving
+  images get the same zero-phase high-pass on their dry signal (padded on both sides for
+  the filter's two-sided response), so a source that moves by a nanometre sounds as the
+  static one does.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.fft import next_fast_len
 
-from ._room_kernels import add_moving
+from ._room_kernels import add_moving, add_moving_images
 from .room import (
     EARLY_HALF_WIDTH,
     LATE_SECONDS,
@@ -30,11 +43,17 @@ from .room import (
     air_sigma,
     below_mode_gain,
     mirror_z,
+    near_images,
     reflections_ir,
     table,
 )
 
 IR_MARGIN = 1.0  # extra fraction of RT60 not rendered: the IR stops at -60 dB
+# A moving source or array: images within c * this of a capsule (20 ms: 6.9 m, the
+# first-order images of a living room and the floor/ceiling images of a hall) move with
+# it, later images stay at the start (see the module docstring)
+MOVING_IMAGE_SECONDS = 0.02
+HIGHPASS_PAD_PERIODS = 3.0  # periods of the lowest mode padded around a high-passed signal
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,12 @@ class ArrayMotion:
         pos = origin[None, :, :] + np.einsum("nij,cj->cni", rot, capsules)
         ax = np.einsum("nij,cj->cni", rot, axes)
         return cls(np.ascontiguousarray(pos), np.ascontiguousarray(ax), origin, rot, fs)
+
+    @functools.cached_property
+    def moves(self) -> bool:
+        """Whether a capsule moves or turns during the recording."""
+        return bool(np.any(self.positions != self.positions[:, :1])
+                    or np.any(self.axes != self.axes[:, :1]))
 
     def index(self, t: float) -> int:
         return int(min(max(round(t * self.fs), 0), self.origin.shape[0] - 1))
@@ -159,8 +184,12 @@ def render(out: np.ndarray, x: np.ndarray, start: float, path: Path, motion: Arr
     mics_ref = motion.positions[:, motion.index(t_ref), :]
     _direct(out, x, start, path, motion, pattern, c, gain=1.0)
     if room is not None:
+        split = 0.0  # images nearer than this move with the source (none if nothing moves)
+        if _path_moves(path) or motion.moves:
+            split = c * MOVING_IMAGE_SECONDS
+            _moving_images(out, x, start, path, motion, pattern, c, room, mics_ref, split)
         _room(out, x, start, p0, mics_ref, motion.axes[:, motion.index(t_ref), :], pattern, c,
-              room, fs, late)
+              room, fs, late, split)
     elif ground_beta is not None:
         mirrored = Path(mirror_z(path.points), path.t0, path.dt)
         _direct(out, x, start, mirrored, motion, pattern, c, gain=ground_beta)
@@ -195,9 +224,11 @@ def _max_step(points: np.ndarray) -> float:
     return float(np.max(np.linalg.norm(np.diff(points, axis=0), axis=1)))
 
 
-def _room(out, x, start, p0, mics, axes, pattern, c, room: Room, fs, late) -> None:
-    """Early reflections of this source (images within ``c * LATE_SECONDS``) plus the
-    shared late tail, as one impulse response convolved with the dry signal."""
+def _room(out, x, start, p0, mics, axes, pattern, c, room: Room, fs, late, min_dist
+          ) -> None:
+    """Early reflections of this source (images at distances in
+    ``(min_dist, c * LATE_SECONDS]``) plus the shared late tail, as one impulse response
+    convolved with the dry signal."""
     n_out = out.shape[1]
     k0 = math.floor(start * fs)
     if k0 >= n_out:
@@ -206,7 +237,8 @@ def _room(out, x, start, p0, mics, axes, pattern, c, room: Room, fs, late) -> No
         late = np.zeros((out.shape[0], 0))
     length = min(max(late.shape[1], math.ceil(LATE_SECONDS * fs) + 64), n_out - k0 + 1)
     ir = reflections_ir(room, p0, mics, axes, pattern, fs, c, length,
-                        delay_offset=start * fs - k0, max_dist=c * LATE_SECONDS)
+                        delay_offset=start * fs - k0, min_dist=min_dist,
+                        max_dist=c * LATE_SECONDS)
     m = min(length, late.shape[1])
     ir[:, :m] += late[:, :m]
     n = min(n_out - k0, x.shape[0] + length - 1)
@@ -216,6 +248,68 @@ def _room(out, x, start, p0, mics, axes, pattern, c, room: Room, fs, late) -> No
     h = np.fft.rfft(ir, size, axis=1) * below_mode_gain(freqs, room.lowest_mode_hz(c))
     wet = np.fft.irfft(np.fft.rfft(x, size)[None, :] * h, size, axis=1)[:, :n]
     out[:, k0:k0 + n] += wet
+
+
+def _path_moves(path: Path) -> bool:
+    return bool(np.any(path.points != path.points[:1]))
+
+
+def _moving_images(out, x, start, path, motion, pattern, c, room: Room, mics_ref, max_dist
+                   ) -> None:
+    """The image sources within ``max_dist`` of each capsule (at the moment of reference
+    of :func:`render`), each rendered as a moving source like the direct path: the image
+    of the source's path, mapped point by point (:func:`near_images`), emitted with
+    per-sample emission time (Doppler), ``1 / r``, directivity and air absorption, times
+    the image's reflection gain. The dry signal is first high-passed by
+    :func:`below_mode_gain` as the static reflections are (a reflection adds nothing
+    below the room's lowest mode); that filter is zero-phase, so the signal is padded on
+    both sides by ``HIGHPASS_PAD_PERIODS`` periods of the lowest mode and emitted that
+    much earlier."""
+    fs = motion.fs
+    n_out = out.shape[1]
+    sign, shift, gain, near = near_images(room, path.at(start), mics_ref, max_dist)
+    if gain.shape[0] == 0:
+        return
+    src, pad = _below_modes(x, fs, room.lowest_mode_hz(c))
+    emit = start - pad / fs
+    corner = room.to_corner(path.points)
+    to_world = np.array([room.size[0] / 2, room.size[1] / 2, 0.0])
+    # how far the source and the capsules get from where the images were chosen: bounds the
+    # distance of every image path to the capsules, hence the output samples to render
+    reach = float(np.max(np.linalg.norm(path.points - path.at(start), axis=1))) \
+        + float(np.max(np.linalg.norm(motion.positions - mics_ref[:, None, :], axis=2))) \
+        + 1.0
+    hw = EARLY_HALF_WIDTH
+    n_img = gain.shape[0]
+    trajs = np.empty((n_img, *path.points.shape))
+    srcs = np.empty((n_img, src.shape[0]))
+    n0s, n1s = np.zeros(n_img, np.int64), np.zeros(n_img, np.int64)
+    for m in range(n_img):
+        chans = np.flatnonzero(near[m])
+        trajs[m] = corner * sign[m] + shift[m] - to_world
+        i0 = Path(trajs[m], path.t0, path.dt).at(start)
+        r_ref = np.linalg.norm(mics_ref[chans] - i0, axis=1)
+        n0s[m] = max(math.floor((emit + (float(r_ref.min()) - reach) / c) * fs) - hw - 2, 0)
+        n1s[m] = min(math.ceil((emit + src.shape[0] / fs + (float(r_ref.max()) + reach) / c)
+                               * fs) + hw + 2, n_out)
+        # air absorption for the image's distance at the start, as for the direct path
+        r0 = float(np.min(np.linalg.norm(motion.positions[chans, 0, :] - i0, axis=1)))
+        sigma = air_sigma(r0, fs)
+        srcs[m] = _gaussian_blur(src, sigma) if sigma >= 0.1 else src
+    add_moving_images(out, srcs, float(emit), float(fs), trajs, float(path.t0),
+                      float(path.dt), motion.positions, motion.axes, float(pattern), float(c),
+                      np.ascontiguousarray(gain), np.ascontiguousarray(near), table(hw), n0s,
+                      n1s)
+
+
+def _below_modes(x: np.ndarray, fs: float, lowest_mode: float) -> tuple[np.ndarray, int]:
+    """``x`` through :func:`below_mode_gain` (zero-phase), padded by ``pad`` samples on
+    each side for the filter's two-sided response; returns it and ``pad``."""
+    pad = math.ceil(HIGHPASS_PAD_PERIODS * fs / lowest_mode)
+    size = next_fast_len(x.shape[0] + 2 * pad, real=True)  # the rest pads the end
+    freqs = np.fft.rfftfreq(size, 1.0 / fs)
+    spectrum = np.fft.rfft(np.concatenate([np.zeros(pad), x]), size)
+    return np.fft.irfft(spectrum * below_mode_gain(freqs, lowest_mode), size), pad
 
 
 def _gaussian_blur(x: np.ndarray, sigma: float) -> np.ndarray:

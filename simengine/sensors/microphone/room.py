@@ -269,6 +269,50 @@ def reflections_ir(room: Room, source: np.ndarray, mics: np.ndarray, axes: np.nd
     return smoothed
 
 
+def near_images(room: Room, source: np.ndarray, mics: np.ndarray, max_dist: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The image sources (reflections only) of ``source`` within ``max_dist`` of capsules
+    ``mics`` (C, 3), world, as affine maps of the source position in room-corner coordinates.
+
+    Image ``(n, q)`` of a point ``p`` is ``sign * p + shift`` per axis with
+    ``sign = 1 - 2 q`` and ``shift = 2 n L``: applied point by point to a source's path it
+    gives the image's path (a mirror is an isometry, so the image moves as fast as the
+    source, in a mirrored direction). Returns ``sign`` (M, 3), ``shift`` (M, 3), ``gain``
+    (M,) = prod(beta^reflections) and ``near`` (M, C) bool: image m is within ``max_dist``
+    of capsule c. Distances are computed as :func:`ism_taps` computes them (same
+    expressions), so ``near`` and ``ism_taps(min_dist=max_dist)`` split the images of each
+    capsule into two disjoint sets that together hold all of them.
+    """
+    size = np.asarray(room.size, np.float64)
+    src = room.to_corner(source)
+    mic = room.to_corner(mics)
+    beta = room.beta
+    axes = []
+    for i in range(3):
+        n_max = int(max_dist / (2.0 * size[i])) + 1
+        n = np.repeat(np.arange(-n_max, n_max + 1), 2)
+        q = np.tile(np.arange(2), 2 * n_max + 1)
+        sign = 1.0 - 2.0 * q
+        coord = 2.0 * n * size[i] + sign * src[i]  # as ism_taps writes it
+        gain = beta[2 * i] ** np.abs(n - q) * beta[2 * i + 1] ** np.abs(n)
+        axes.append((n, q, sign, coord, gain))
+    (nx, qx, sx, x, gx), (ny, qy, sy, y, gy), (nz, qz, sz, z, gz) = axes
+    ix, iy, iz = (a.ravel() for a in np.meshgrid(np.arange(len(x)), np.arange(len(y)),
+                                                 np.arange(len(z)), indexing="ij"))
+    dx = x[ix][:, None] - mic[None, :, 0]
+    dy = y[iy][:, None] - mic[None, :, 1]
+    dz = z[iz][:, None] - mic[None, :, 2]
+    r = np.sqrt(dx * dx + dy * dy + dz * dz)
+    direct = (nx[ix] == 0) & (ny[iy] == 0) & (nz[iz] == 0) & (qx[ix] == 0) & (qy[iy] == 0) \
+        & (qz[iz] == 0)
+    near = (r <= max_dist) & ~direct[:, None]
+    keep = near.any(axis=1)
+    sign = np.column_stack([sx[ix], sy[iy], sz[iz]])[keep]
+    shift = (2.0 * np.column_stack([nx[ix], ny[iy], nz[iz]]) * size)[keep]
+    gain = (gx[ix] * gy[iy] * gz[iz])[keep]
+    return sign, shift, gain, near[keep]
+
+
 def _early_distance(source, mics, c) -> float:
     return float(np.max(np.linalg.norm(mics - source, axis=1))) + c * EARLY_SECONDS
 
