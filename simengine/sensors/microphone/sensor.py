@@ -12,13 +12,16 @@ Pipeline of :meth:`MicrophoneArray.observe` (one module per step):
 2. **Propagation** (:mod:`.propagation`, :mod:`.room`): the direct path with
    a per-sample delay (exact Doppler for moving sources and arrays), ``1 / r``, capsule
    directivity, air absorption; outdoors the ground image; in a room the image sources of
-   the shoebox (early per source, the late tail shared).
-3. **Noise**: ambient diffuse noise (white, pink or brown; a level, or scaled to a target
-   SNR) and each capsule's self-noise.
+   the shoebox (early per source, the late tail shared; the images within 20 ms follow a
+   moving source or array, with their own Doppler).
+3. **Noise**: ambient diffuse noise (white, pink or brown, or an ambient bed with a real
+   place's spectrum; a level, an A-weighted level, or scaled to a target SNR) and each
+   capsule's self-noise.
 4. **Capsules and converter** (:func:`capsule_chain`): per-channel gain and phase mismatch,
    clipping at the acoustic overload point, quantisation.
 5. **Labels** (:mod:`.labels`): per source onset, offset, instance, class, materials,
-   peak level, direction of arrival and distance; the room's RT60; the realised SNR.
+   peak level, Leq and LAeq at the array, direction of arrival and distance; the room's
+   RT60; the realised SNR; each channel's Leq and LAeq (:mod:`.levels`).
 
 Impact model (energy-based; :mod:`.impact_energy` and :mod:`.synthesis` give the physics,
 docs/references.md#impact-loudness-from-energy the sources and the calibration):
