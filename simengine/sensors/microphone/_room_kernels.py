@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..._numba import kernel
 
 
@@ -109,7 +111,6 @@ def air_smooth(out, ir, coef):
                     out[ch, m] += v * math.exp(-0.5 * (j / sigma) ** 2) / total
 
 
-@kernel
 def add_moving(out, src, src_start, fs, traj, traj_t0, traj_dt, mic_pos, mic_axis, pattern,
                c, gain, table, n0, n1):
     """Add ``src`` (L,) emitted along ``traj`` to ``out`` (C, N), samples ``n0 .. n1 - 1``.
@@ -120,69 +121,14 @@ def add_moving(out, src, src_start, fs, traj, traj_t0, traj_dt, mic_pos, mic_axi
     time solves ``t - tau = t - |x_mic(t) - x_src(t - tau)| / c`` (fixed-point iteration,
     a contraction for source speeds below c); the source is read at that time by
     windowed-sinc interpolation, times ``gain * (pattern + (1 - pattern) cos theta) / r``.
-    The iteration starts from the two previous samples' delays, extrapolated: a still
-    source and array converge in one step, a moving one in one or two (a cold start from 0
-    takes about six).
+    One source of :func:`add_moving_images`, heard by every capsule.
     """
     n_ch = out.shape[0]
-    n_src = src.shape[0]
-    n_phase = table.shape[0] - 1
-    n_taps = table.shape[1]
-    hw = n_taps // 2
-    n_traj = traj.shape[0]
-    for ch in range(n_ch):
-        tau1 = tau2 = 0.0
-        for n in range(n0, n1):
-            t = n / fs
-            mx, my, mz = mic_pos[ch, n, 0], mic_pos[ch, n, 1], mic_pos[ch, n, 2]
-            if n - n0 >= 2:
-                tau = 2.0 * tau1 - tau2
-            elif n - n0 == 1:
-                tau = tau1
-            else:
-                tau = 0.0
-            sx = sy = sz = 0.0
-            r = 0.0
-            for _ in range(12):
-                u = (t - tau - traj_t0) / traj_dt
-                if u <= 0.0:
-                    j, w = 0, 0.0
-                elif u >= n_traj - 1:
-                    j, w = n_traj - 1, 0.0
-                else:
-                    j = int(u)
-                    w = u - j
-                j1 = min(j + 1, n_traj - 1)
-                sx = traj[j, 0] + w * (traj[j1, 0] - traj[j, 0])
-                sy = traj[j, 1] + w * (traj[j1, 1] - traj[j, 1])
-                sz = traj[j, 2] + w * (traj[j1, 2] - traj[j, 2])
-                r = math.sqrt((mx - sx) ** 2 + (my - sy) ** 2 + (mz - sz) ** 2)
-                new = r / c
-                done = abs(new - tau) < 1e-12
-                tau = new
-                if done:
-                    break
-            tau2 = tau1
-            tau1 = tau
-            pos = (t - tau - src_start) * fs
-            if pos < -hw or pos > n_src + hw:
-                continue
-            k0 = math.floor(pos)
-            p = int((pos - k0) * n_phase + 0.5)
-            acc = 0.0
-            first = k0 - hw + 1
-            if first >= 0 and first + n_taps <= n_src:  # inside the signal: no bounds tests
-                for i in range(n_taps):
-                    acc += table[p, i] * src[first + i]
-            else:
-                for i in range(n_taps):
-                    k = first + i
-                    if 0 <= k < n_src:
-                        acc += table[p, i] * src[k]
-            rr = max(r, 0.05)
-            cos_t = (mic_axis[ch, n, 0] * (sx - mx) + mic_axis[ch, n, 1] * (sy - my)
-                     + mic_axis[ch, n, 2] * (sz - mz)) / rr
-            out[ch, n] += gain * (pattern + (1.0 - pattern) * cos_t) / rr * acc
+    add_moving_images(out, np.ascontiguousarray(src)[None, :], src_start, fs,
+                      np.ascontiguousarray(traj)[None, :, :], traj_t0, traj_dt, mic_pos,
+                      mic_axis, pattern, c, np.array([gain], np.float64),
+                      np.ones((1, n_ch), np.bool_), table, np.array([n0], np.int64),
+                      np.array([n1], np.int64))
 
 
 @kernel
@@ -192,11 +138,10 @@ def add_moving_images(out, srcs, src_start, fs, trajs, traj_t0, traj_dt, mic_pos
     is emitted along ``trajs[m]`` (T, 3) with gain ``gains[m]`` to the capsules ``ch``
     with ``near[m, ch]``, over output samples ``n0s[m] .. n1s[m] - 1``.
 
-    Same equation, interpolation and tolerance as :func:`add_moving`, but the fixed-point
-    iteration for the delay starts from the delays of the two previous output samples,
-    extrapolated (off by ~ tau'' / fs^2 instead of the whole delay), which cuts the
-    iterations from about six to one or two: the images are most of the cost of a moving
-    source in a room.
+    The equation of :func:`add_moving`; the fixed-point iteration for the delay starts
+    from the delays of the two previous output samples, extrapolated (off by ~ tau'' / fs^2
+    instead of the whole delay): a still source and array converge in one step, a moving
+    one in one or two (a cold start from 0 takes about six).
     """
     n_ch = out.shape[0]
     n_img = srcs.shape[0]
