@@ -25,7 +25,7 @@ from .image_stats import store_image_statistics
 from .severity import Curve, curves
 from .stats import StoreStats, compute
 
-SOURCE_KINDS = ("impact", "sliding/rolling contact", "scene source")
+SOURCE_KINDS = ("impact", "sliding/rolling contact", "scene source", "actor")
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,8 @@ def _audio(page: Page, st: StoreStats) -> None:
     for m, a in st.audio.items():
         src = a.get("sources", np.zeros(0))
         rows.append((f"{m}: sources", int(src.sum()), float(src.mean()) if src.size else 0.0))
-        kinds = np.bincount(a["kind"].astype(int).clip(0), minlength=3)[:3]
+        n_kinds = len(SOURCE_KINDS)
+        kinds = np.bincount(a["kind"].astype(int).clip(0), minlength=n_kinds)[:n_kinds]
         page.figure(plots.bar_chart(list(SOURCE_KINDS), kinds, f"Sources by kind, {m}",
                                     "kind", "sources"), f"microphone array {m}: sound sources")
         for key, label in (("peak_db_spl", "peak level (dB SPL)"), ("onset", "onset (s)")):

@@ -15,7 +15,7 @@ from .store_view import NotFoundError, StoreView, Variant
 
 ENVELOPE_BINS = 1200  # min/max pairs per channel: about one per pixel of the page's plot
 N_MELS = 64
-KINDS = {0: "impact", 1: "contact", 2: "source"}
+KINDS = {0: "impact", 1: "contact", 2: "source", 3: "actor"}
 
 
 def _channel(view: StoreView, head: str, channel: int) -> int:

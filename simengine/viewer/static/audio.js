@@ -3,7 +3,8 @@
 
 import { apiUrl, columnCaption, columnsFor, el, getJsonCached, loadImage } from "./util.js";
 
-const KIND_COLOURS = { impact: "255, 196, 0", contact: "0, 200, 255", source: "120, 255, 120" };
+const KIND_COLOURS = { impact: "255, 196, 0", contact: "0, 200, 255", source: "120, 255, 120",
+                       actor: "255, 110, 200" };
 const PLOT_W = 560;
 
 // Onsets as thin lines; durations as short bars in four lanes at the bottom; labels only
