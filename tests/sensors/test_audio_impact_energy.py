@@ -27,16 +27,17 @@ P_REF2 = 4e-10  # (20 µPa)^2
 
 
 def drop_scene(shape: dict, mass: float, drop: float, material_name: str, ground: str,
-               mic_height: float = 1.0, duration: float = 1.0):
-    """A body released ``drop`` m above the ground (restitution 0: PyBullet's pair
-    restitution is the product, so no bounce and e = 0), a 4-capsule array right above."""
+               mic_height: float = 1.0, duration: float = 1.0, restitution: float = 0.0):
+    """A body released ``drop`` m above the ground (restitution 0 by default: PyBullet's
+    pair restitution is the product, so no bounce and e = 0), a 4-capsule array right
+    above."""
     half = shape.get("radius", shape.get("size", [0, 0, 0.0])[2] / 2 if "size" in shape else 0)
     return scene_from_dict({
         "name": "drop",
         "world": {"gravity": [0, 0, -G], "ground": {"material": ground},
                   "bounds": {"min": [-5, -5, -1], "max": [5, 5, 5]}},
         "objects": [{"name": "body", "template": {
-            **shape, "mass": mass, "friction": 0.5, "restitution": 0.0,
+            **shape, "mass": mass, "friction": 0.5, "restitution": restitution,
             "material": material_name, "class": "body"},
             "position": [0.0, 0.0, half + drop]}],
         "simulation": {"time_step": 1 / 240, "capture_times": [duration],
@@ -101,6 +102,17 @@ def test_level_grows_as_ten_log_drop_height() -> None:
     # window (m g x 10 ms, 7 % of m v at 0.1 m, 3.5 % at 0.4 m) and PyBullet samples v a step
     # early; both shave a few tenths of a dB off the difference (measured 5.5 dB).
     assert sel(high) - sel(low) == pytest.approx(10.0 * math.log10(4.0), abs=0.75)
+
+
+def test_a_bouncy_body_dissipates_less() -> None:
+    """A bounce of restitution e dissipates m v^2 (1 - e^2) / 2 of the same fall's kinetic
+    energy: the first impact of a ball with e = 0.6 is 10 lg(1 - 0.36) = 1.9 dB below
+    the same ball with e = 0 (the window ends before the second bounce)."""
+    shape = {"shape": "sphere", "radius": 0.03}
+    dead = impact_exposure(drop_scene(shape, 0.1, 0.3, "plastic", "concrete", duration=0.45))
+    bouncy = impact_exposure(drop_scene(shape, 0.1, 0.3, "plastic", "concrete",
+                                        duration=0.45, restitution=0.6))
+    assert sel(bouncy) - sel(dead) == pytest.approx(10.0 * math.log10(1.0 - 0.6**2), abs=0.75)
 
 
 def test_object_resting_on_the_floor_is_silent() -> None:

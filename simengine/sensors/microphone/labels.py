@@ -55,6 +55,7 @@ class AcousticScene:
     wall_class: int = 2
     clip_files: dict[str, str] | None = None  # clip name -> file (SceneInstance.clip_files)
     actors: tuple[Any, ...] = ()  # ObjectInstance of every sounding actor (.actor_sounds)
+    object_restitution: tuple[float, ...] = ()  # per object (instance id - 1)
     surface: str = "concrete"  # material underfoot: the ground's or the room floor's
 
     @classmethod
@@ -71,9 +72,21 @@ class AcousticScene:
         return cls(room=room, ground_beta=beta, sources=sources, ambient=audio.get("ambient"),
                    actors=tuple(o for o in instance.objects if sounding(o)), surface=surface,
                    object_classes=tuple(o.class_id for o in instance.objects),
+                   object_restitution=tuple(float(o.restitution) for o in instance.objects),
                    source_classes=tuple(classes.index(s["class"]) for s in sources),
                    ground_class=classes.index("ground"), wall_class=classes.index("wall"),
                    clip_files=dict(getattr(instance, "clip_files", {}) or {}))
+
+    def pair_restitution(self, instance_a: int, instance_b: int) -> float | None:
+        """The restitution PyBullet gives a contact: the product of the two bodies' (the
+        environment's is 1.0, physics/bodies.py); None when an object is unknown."""
+        e = 1.0
+        for i in (instance_a, instance_b):
+            if i > 0:
+                if i > len(self.object_restitution):
+                    return None
+                e *= self.object_restitution[i - 1]
+        return e
 
     def contact_class(self, instance_id: int, z: float) -> int:
         if instance_id > 0:  # -1 when the object is unknown (events built without a scene)

@@ -299,9 +299,11 @@ class MicrophoneArray(Sensor):
         return out
 
     def _impact(self, e: ContactEvent, click: np.ndarray):
-        # Energy-based (synthesis.impact_pressure): silent below the settling speed.
+        # Energy-based (synthesis.impact_pressure): silent below the settling speed; the
+        # energy dissipated depends on the pair's restitution, as PyBullet combines it.
         rest = self.duration - max(e.time, 0.0)
-        src = impact_pressure(e, click, float(self.sample_rate), rest)
+        src = impact_pressure(e, click, float(self.sample_rate), rest,
+                              self.scene.pair_restitution(e.instance_a, e.instance_b))
         if src is None:
             return None
         sc = self.scene
