@@ -28,6 +28,7 @@ from ..geometry.transforms import quat_from_euler, quat_to_matrix
 from ..instance import ObjectInstance
 from ..instance.paths import PathMotion
 from .bodies import inertial_offset
+from .events import ActorTrack
 from .snapshot import ObjectState
 
 PHASE_STEPS = 128  # quantisation of a walker's gait phase: meshes per cycle
@@ -75,6 +76,19 @@ class Actor:
         return ObjectState(position=position, orientation=orientation, linear_velocity=lin,
                            angular_velocity=ang, links=((com, orientation),),
                            mesh_source=self.mesh_at(pt.travelled))
+
+    def track(self, times: np.ndarray) -> ActorTrack:
+        """The actor's exact motion at ``times`` (s into the recording), for its sounds."""
+        points = [self.path.at(float(t)) for t in times]
+        xy = np.array([pt.xy for pt in points], np.float64).reshape(-1, 2)
+        position = np.column_stack([xy, np.full(len(points), self.height)])
+        speed = np.array([np.hypot(*pt.velocity) for pt in points], np.float64)
+        cycle = None
+        if self.stride is not None:
+            travelled = np.array([pt.travelled for pt in points], np.float64)
+            cycle = float(self.obj.params[self.phase_key]) + travelled / self.stride
+        return ActorTrack(self.obj.instance_id, np.asarray(times, np.float64),
+                          np.ascontiguousarray(position), speed, cycle)
 
     def mesh_at(self, travelled: float) -> GeneratedMesh | None:
         """The posed mesh after walking or riding ``travelled`` metres (None: the actor's

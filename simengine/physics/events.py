@@ -55,11 +55,27 @@ class SlideEpisode:
 
 
 @dataclass(frozen=True, eq=False)
+class ActorTrack:
+    """A kinematic actor's exact motion over the window, for the sounds it makes: per row
+    ``times`` (T,) s, ``position`` (T, 3) of its origin (world, on the ground under its
+    centre), ``speed`` (T,) m/s along its path and ``cycle`` (T,) its gait or crank cycles
+    (the mesh's phase parameter plus distance / metres per cycle, unwrapped), or None for
+    an actor without cycles."""
+
+    instance: int
+    times: np.ndarray
+    position: np.ndarray
+    speed: np.ndarray
+    cycle: np.ndarray | None = None
+
+
+@dataclass(frozen=True, eq=False)
 class Recording:
     """Everything audio needs from a simulation run: events and the window they live in.
 
     ``trajectories`` (T, M, 3): every object's position at ``k * trajectory_dt`` s into the
     window (k = 0 .. T - 1), for sound sources that follow objects; None when not recorded.
+    ``actors``: the exact motion of every kinematic actor (vehicle noise, footsteps).
     """
 
     events: tuple[ContactEvent, ...]
@@ -67,6 +83,7 @@ class Recording:
     slides: tuple[SlideEpisode, ...] = ()
     trajectories: np.ndarray | None = None
     trajectory_dt: float = 0.0
+    actors: tuple[ActorTrack, ...] = ()  # every kinematic actor, in object order
 
 
 def event_arrays(events: tuple[ContactEvent, ...], capacity: int) -> dict[str, np.ndarray]:

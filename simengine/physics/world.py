@@ -114,8 +114,11 @@ class World:
         self._check(self.snapshot(s.duration))
         positions = np.asarray(trajectory, np.float64).reshape(len(trajectory),
                                                                len(self.bodies), 3)
+        times = np.arange(positions.shape[0]) * dt
         recording = Recording(tracker.events(), s.duration, slides=tracker.slides(),
-                              trajectories=positions, trajectory_dt=dt)
+                              trajectories=positions, trajectory_dt=dt,
+                              actors=tuple(self.actors[i].track(times)
+                                           for i in sorted(self.actors)))
         return SimulationResult(tuple(snapshots), recording, self.environment,
                                 self.object_parts)
 

@@ -21,8 +21,9 @@ is the detour of that path over the straight line (:func:`screening_detour`, fro
 body's box and the mount position). About 13 dB at 100 Hz, 20 dB from 300 Hz up for a
 roof array on a saloon.
 
-The actor's path is its exact kinematic motion (:class:`~simengine.physics.actors.Actor`),
-sampled every ``PATH_GRID_S`` s (the propagation interpolates linearly in between). A cyclist
+The actor's path is its exact kinematic motion, recorded by the physics at every step
+(:class:`~simengine.physics.events.ActorTrack`; the propagation interpolates linearly in
+between). A cyclist
 makes no sound here (its freewheel and tyres are far below the traffic around it).
 Random draws: one seed per sounding actor, in object order, from the array's generator; the
 actor's own draws come from a generator seeded by it, so what one actor draws never shifts
@@ -32,17 +33,20 @@ another's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...instance.records import ObjectInstance
 from .footsteps import footsteps, strike_times, surface_of
+
+if TYPE_CHECKING:  # types only: the sensors never reach the instance layer
+    from ...instance.records import ObjectInstance
+    from ...physics.events import ActorTrack
 
 VEHICLES = ("sedan", "suv", "van", "truck", "bus")
 WALKERS = ("pedestrian",)
 VEHICLE_SOURCE_HEIGHT = 0.05  # m, CNOSSOS-EU's road source height
 FOOT_HEIGHT = 0.02  # m above the sole
-PATH_GRID_S = 1e-3
 MAX_SCREENING_DB = 20.0  # ISO 9613-2: single diffraction
 
 
@@ -62,31 +66,22 @@ def sounding(obj: ObjectInstance) -> bool:
     return obj.motion is not None and obj.generator in VEHICLES + WALKERS
 
 
-def actor_sound(obj: ObjectInstance, surface_material: str, fs: float, n: int,
-                rng: np.random.Generator) -> ActorSound:
-    """The sound of actor ``obj`` over ``n`` samples at ``fs``, walking or driving on
-    ``surface_material``."""
-    from ...physics.actors import Actor
-
-    actor = Actor(obj)
-    grid = np.arange(0.0, n / fs + 2 * PATH_GRID_S, PATH_GRID_S)
-    states = [actor.path.at(float(t)) for t in grid]
-    xy = np.array([s.xy for s in states], np.float64)
-    travelled = np.array([s.travelled for s in states], np.float64)
+def actor_sound(obj: ObjectInstance, track: ActorTrack, surface_material: str, fs: float,
+                n: int, rng: np.random.Generator) -> ActorSound:
+    """The sound of actor ``obj`` moving along ``track`` (its exact motion, recorded by the
+    physics) over ``n`` samples at ``fs``, walking or driving on ``surface_material``."""
+    dt = float(track.times[1] - track.times[0]) if track.times.shape[0] > 1 else 1.0
     if obj.generator in VEHICLES:
         from .traffic import CATEGORY, vehicle_noise
 
-        speeds = np.array([np.hypot(*s.velocity) for s in states], np.float64)
-        x = vehicle_noise(CATEGORY[obj.generator], speeds, PATH_GRID_S, fs, n, rng)
-        z = obj.position[2] + VEHICLE_SOURCE_HEIGHT
+        x = vehicle_noise(CATEGORY[obj.generator], track.speed, dt, fs, n, rng)
+        lift = VEHICLE_SOURCE_HEIGHT
     else:
-        phase0 = float(obj.params["gait_phase"])
-        times = strike_times(travelled, grid, phase0, actor.stride)
+        times = strike_times(track.cycle, track.times)
         x = footsteps(times, surface_of(surface_material), fs, n, rng)
-        z = obj.position[2] + FOOT_HEIGHT
-    points = np.column_stack([xy, np.full(len(grid), z)])
-    return ActorSound(obj.instance_id, obj.class_id, x, np.ascontiguousarray(points),
-                      PATH_GRID_S)
+        lift = FOOT_HEIGHT
+    points = track.position + np.array([0.0, 0.0, lift])
+    return ActorSound(obj.instance_id, obj.class_id, x, np.ascontiguousarray(points), dt)
 
 
 def screening_detour(size: tuple[float, float, float], mount: np.ndarray) -> float:

@@ -3,8 +3,9 @@
 **When.** A pedestrian's gait phase advances with the distance walked, phase = phase0 +
 travelled / stride (:mod:`simengine.physics.actors`, the phase its mesh is posed with); the
 right heel strikes at phase 0 and the left at 0.5 (:mod:`simengine.assets.generators.gait`),
-so a strike happens whenever 2 x phase crosses an integer. The strike time is found on a
-``STEP_GRID_S`` grid of the actor's exact path, linearly between grid points.
+so a strike happens whenever 2 x phase crosses an integer. The strike time is found on the
+physics steps' grid of the actor's exact motion, linearly between steps (exact at a
+constant speed).
 
 **What.** A heel strike is a short broadband transient (the heel's impact on the surface:
 Gaussian noise under an exponential decay, band-passed) plus a low thump (the body's weight
@@ -36,7 +37,6 @@ import numpy as np
 from ...dsp import P_REF
 from .levels import a_weighted
 
-STEP_GRID_S = 1e-3
 TOE_DELAY_S = 0.06
 TOE_GAIN = 0.35  # toe slap amplitude / heel's
 STEP_SECONDS = 0.12  # length of one step's sound (heel + toe, decayed by then)
@@ -66,11 +66,10 @@ def surface_of(material: str) -> Surface:
     return SURFACES[SURFACE_OF_MATERIAL.get(material, "hard")]
 
 
-def strike_times(travelled: np.ndarray, times: np.ndarray, phase0: float, stride: float
-                 ) -> np.ndarray:
-    """Times (s) at which a heel strikes: 2 (phase0 + travelled / stride) crosses an integer
-    (``travelled`` metres walked at ``times``, non-decreasing)."""
-    half_cycles = 2.0 * (phase0 + travelled / stride)
+def strike_times(cycle: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Times (s) at which a heel strikes: twice the gait ``cycle`` (phase0 + travelled /
+    stride, unwrapped, non-decreasing, at ``times``) crosses an integer."""
+    half_cycles = 2.0 * np.asarray(cycle, np.float64)
     k = np.floor(half_cycles)
     idx = np.nonzero(np.diff(k) > 0)[0]
     out = []

@@ -241,7 +241,13 @@ class MicrophoneArray(Sensor):
         dry += [self._scene_source(k, src, recording, rng)
                 for k, src in enumerate(self.scene.sources)]
         seeds = [int(rng.integers(2**63)) for _ in self.scene.actors]
-        dry += [self._actor(obj, seed) for obj, seed in zip(self.scene.actors, seeds, strict=True)]
+        tracks = {t.instance: t for t in recording.actors}
+        for obj in self.scene.actors:
+            if obj.instance_id not in tracks:
+                raise ValueError(f"sensor {self.name!r}: the recording has no track of actor "
+                                 f"{obj.instance_id} (record it with the physics)")
+        dry += [self._actor(obj, tracks[obj.instance_id], seed)
+                for obj, seed in zip(self.scene.actors, seeds, strict=True)]
         clock.tick("sources")
         gains_db = rng.standard_normal(self.channels) * self.gain_std_db
         phases_deg = rng.standard_normal(self.channels) * self.phase_std_deg
@@ -345,9 +351,9 @@ class MicrophoneArray(Sensor):
                  (-1, -1), k)
         return x, float(src["start"]), path, 3 + k, label
 
-    def _actor(self, obj, seed: int):
-        sound = actor_sound(obj, self.scene.surface, float(self.sample_rate), self.n_samples,
-                            np.random.default_rng(seed))
+    def _actor(self, obj, track, seed: int):
+        sound = actor_sound(obj, track, self.scene.surface, float(self.sample_rate),
+                            self.n_samples, np.random.default_rng(seed))
         if not np.any(sound.signal):
             return None
         attach = self.sensor.attach
