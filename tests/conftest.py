@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import numpy as np
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 # Each pytest-xdist worker compiles into its own Numba cache directory, set before anything
 # imports numba: two processes compiling the same cached function at once can load each
@@ -22,6 +23,11 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 from simengine import settings  # (after the cache directory is chosen)
 
 T = TypeVar("T")
+
+# No test may depend on wall-clock speed: Hypothesis' per-example deadline (200 ms by default)
+# failed a cheap property test when a busy machine stalled one example for 257 ms.
+hypothesis_settings.register_profile("simengine", deadline=None)
+hypothesis_settings.load_profile("simengine")
 
 # The test process is an entry point too: many tests call kernels without building an Engine.
 settings.apply()

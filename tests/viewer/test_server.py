@@ -31,7 +31,9 @@ from .conftest import NOT_DONE
 def get(server, target: str, *, method: str = "GET", headers: dict | None = None,
         body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
     """Send ``target`` verbatim (no client-side normalisation of ``..`` or escapes)."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    # generous: the timeout guards against a hung server, not a slow one (a busy machine took
+    # over 30 s to draw a log-mel image)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=300)
     try:
         conn.putrequest(method, target, skip_host=bool(headers and "Host" in headers),
                         skip_accept_encoding=True)
@@ -319,10 +321,10 @@ def test_server_binds_loopback_only(server):
 
 
 def test_urllib_client_works(server):
-    with urllib.request.urlopen(server.url + "api/store", timeout=30) as res:
+    with urllib.request.urlopen(server.url + "api/store", timeout=300) as res:
         assert json.load(res)["scene"] == "mini"
     with pytest.raises(urllib.error.HTTPError) as err:
-        urllib.request.urlopen(server.url + "api/sample/3", timeout=30)
+        urllib.request.urlopen(server.url + "api/sample/3", timeout=300)
     assert err.value.code == 404
     err.value.close()  # the error holds the response's socket
 
