@@ -17,7 +17,7 @@ import zarr
 from zarr.core.buffer import default_buffer_prototype
 from zarr.core.sync import sync
 
-from ._shard_write import array_info, array_info_of, encode_shard
+from ._shard_write import SameChunks, array_info, array_info_of, encode_shard, open_array
 from .integrity import MANIFEST, attrs_digest, fetch_raw, has_manifest, shard_key, shard_row
 from .layout import DONE, block_range
 
@@ -35,11 +35,15 @@ def write_block(root: zarr.Group, attrs: dict[str, Any], block: int,
     store = root.store_path.store
     keys = list(attrs["arrays"])
     paths = [_path(root, key) for key in keys]
-    docs = sync(_get_many(store, [f"{p}/zarr.json" for p in paths]))  # one batch of reads
+    meta_paths = [_path(root, DONE), _path(root, MANIFEST)]
+    docs = sync(_get_many(store, [f"{p}/zarr.json" for p in paths + meta_paths]))  # one batch
+    done_doc, manifest_doc = docs[len(keys):]
+    docs = docs[:len(keys)]
     shards: dict[str, bytes | None] = {}  # store key -> shard bytes, for the fast path
     raws: list[np.ndarray | None] = []  # what each array's shard holds, for its manifest row
     slow: list[int] = []
     infos = []
+    same = SameChunks()  # a chunk repeated in another array is compressed once
     for i, (key, path, doc) in enumerate(zip(keys, paths, docs, strict=True)):
         info = array_info(doc) if doc is not None else None
         infos.append(info)
@@ -50,7 +54,7 @@ def write_block(root: zarr.Group, attrs: dict[str, Any], block: int,
             slow.append(i)
             raws.append(None)
             continue
-        raw = encode_shard(values, info.layout, info.blosc)
+        raw = encode_shard(values, info.layout, info.blosc, same=same)
         shards[info.shard_key(path, block)] = raw  # None: no shard (every sample is fill)
         raws.append(None if raw is None else np.frombuffer(raw, np.uint8))
     sync(_set_many(store, shards))
@@ -62,8 +66,15 @@ def write_block(root: zarr.Group, attrs: dict[str, Any], block: int,
     if has_manifest(attrs):
         rows = [shard_row(raw, info.meta_digest) for raw, info in zip(raws, infos, strict=True)]
         rows.append(np.array([0, 0, 0, 0, attrs_digest(attrs)], np.uint64))
-        root[MANIFEST][block] = np.stack(rows)
-    root[DONE][sl] = True  # last: readers and --resume trust only this
+        _open(root, MANIFEST, manifest_doc)[block] = np.stack(rows)
+    _open(root, DONE, done_doc)[sl] = True  # last: readers and --resume trust only this
+
+
+def _open(root: zarr.Group, name: str, doc: bytes | None) -> zarr.Array:
+    """``root[name]`` from its metadata document read already (None: zarr reads it)."""
+    if doc is None:
+        return root[name]
+    return open_array(root.store_path.store, _path(root, name), doc)
 
 
 def _path(root: zarr.Group, key: str) -> str:

@@ -79,10 +79,10 @@ def test_other_dtype_and_order_are_cast_like_zarr(tmp_path):
         root, [shard_key(root["d"], 0)])[0].tobytes()
 
 
-def _layout(n: int) -> StoreLayout:
+def _layout(n: int, specs: dict[str, OutputSpec] = SPECS) -> StoreLayout:
     attrs = {"num_samples": n, "block_size": BLOCK, "schema_version": 2,
-             "arrays": {k: {"unit": "", "doc": ""} for k in SPECS}}
-    return StoreLayout(arrays=SPECS, attributes=attrs, assets={})
+             "arrays": {k: {"unit": "", "doc": ""} for k in specs}}
+    return StoreLayout(arrays=specs, attributes=attrs, assets={})
 
 
 def _zarr_write_block(root, attrs, block, data):
@@ -134,3 +134,21 @@ def test_write_block_on_a_group_inside_a_store(tmp_path):
         np.testing.assert_array_equal(back[k][:], v)
     assert back[DONE][:].all()
     assert sync(outer.store_path.store.exists("inner/meta/manifest/c/0/0/0"))
+
+
+def test_repeated_chunks_are_stored_as_zarr_stores_them(tmp_path):
+    """Chunks compressed once for two arrays (``SameChunks``): equal bytes of the same dtype
+    share them; one byte off, or the same bytes in another dtype, do not."""
+    big = OutputSpec((300, 300), "uint8")
+    specs = {"camera/c/img": big, "corrupted/s/camera/c/img": big, "other/img": big,
+             "other/as_int16": OutputSpec((300, 150), "int16")}
+    rng = np.random.default_rng(9)
+    img = rng.integers(0, 4, (BLOCK, 300, 300), dtype=np.uint8)
+    copy = img.copy()
+    copy[1, 7, 7] ^= 1  # sample 1 differs by one bit
+    data = {"camera/c/img": img, "corrupted/s/camera/c/img": copy, "other/img": img.copy(),
+            "other/as_int16": img.view(np.int16).copy()}
+    for name, writer in (("fast", write_block), ("zarr", _zarr_write_block)):
+        root = create_store(tmp_path / f"{name}.zarr", _layout(BLOCK, specs))
+        writer(root, dict(root.attrs[ATTR]), 0, data)
+    assert _files(tmp_path / "fast.zarr") == _files(tmp_path / "zarr.zarr")
