@@ -33,8 +33,10 @@ SCHEMA_VERSION = 2
 ATTR = "simengine"
 DONE = "meta/done"
 COMPRESSOR = BloscCodec(cname="zstd", clevel=3, shuffle="shuffle")
-# Writing fill-only chunks too keeps a re-rendered (resumed) shard byte-identical to a
-# first render and makes "every chunk is on disk" true of finished blocks.
+# Only the array objects made here carry this runtime setting (zarr does not store it): the
+# writers open arrays afresh, with zarr's default, so a sample equal to the fill value is
+# left out of its shard (and a shard of fill only is not stored), as store._shard_write
+# reproduces; determinism keeps a re-rendered shard byte-identical all the same.
 ARRAY_CONFIG = {"write_empty_chunks": True}
 UNITS = {"length": "m", "time": "s", "angle_in_arrays": "see each array's unit",
          "quaternion_order": "xyzw", "camera_frame": "OpenCV (x right, y down, z fwd)",
