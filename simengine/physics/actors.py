@@ -65,17 +65,31 @@ class Actor:
             self.phase_key, per_cycle = CYCLES[obj.generator]
             self.stride = per_cycle(generated_mesh(obj.mesh_source).meta)
 
-    def state(self, t: float) -> ObjectState:
-        """The actor's true state at ``t`` s into the recording (t < 0: the settle time)."""
+    def _kinematics(self, t: float):
+        """(path point, origin, orientation xyzw, linear and angular velocity, centre of
+        mass) at ``t``: the one computation both ``state`` and ``drive`` use."""
         pt = self.path.at(t)
         position = np.array([pt.xy[0], pt.xy[1], self.height])
         orientation = np.asarray(quat_from_euler(0.0, 0.0, pt.yaw), np.float64)
         lin = np.array([pt.velocity[0], pt.velocity[1], 0.0])
         ang = np.array([0.0, 0.0, pt.yaw_rate])
         com = position + quat_to_matrix(orientation) @ self.offset
+        return pt, position, orientation, lin, ang, com
+
+    def state(self, t: float) -> ObjectState:
+        """The actor's true state at ``t`` s into the recording (t < 0: the settle time)."""
+        pt, position, orientation, lin, ang, com = self._kinematics(t)
         return ObjectState(position=position, orientation=orientation, linear_velocity=lin,
                            angular_velocity=ang, links=((com, orientation),),
                            mesh_source=self.mesh_at(pt.travelled))
+
+    def drive(self, t: float) -> tuple[list[float], list[float], list[float], list[float]]:
+        """What PyBullet is given before a step at ``t``: centre-of-mass position,
+        orientation (xyzw), centre-of-mass velocity (``com_velocity``) and angular velocity;
+        ``state`` without posing the mesh, which only snapshots need."""
+        _, position, orientation, lin, ang, com = self._kinematics(t)
+        lin_com = lin + np.cross(ang, com - position)
+        return com.tolist(), orientation.tolist(), lin_com.tolist(), ang.tolist()
 
     def track(self, times: np.ndarray) -> ActorTrack:
         """The actor's exact motion at ``times`` (s into the recording), for its sounds."""
