@@ -74,7 +74,7 @@ class World:
         self.bodies: list[int] = []
         parts = []
         for obj in self.instance.objects:
-            body = spawn_object(obj, c)
+            body = spawn_object(obj, c, visual=False)  # never rendered: no visual shape
             self.bodies.append(body)
             parts.append(object_parts(obj, body, c))
             self.body_info[body] = (obj.instance_id, obj.material, max(obj.size))
