@@ -44,14 +44,20 @@ class ContactTracker:
         """Feed one step's ``getContactPoints()``; ``velocities`` (body -> linear velocity;
         a body not in it is at rest) are from before the step."""
         pairs: dict[tuple[int, int], list[tuple]] = {}
+        last_a = last_b = -2
+        pts: list[tuple] = []
         for c in points:
             if c[8] > TOUCH_DISTANCE and c[9] <= 0.0:
                 continue
             a, b = c[1], c[2]
+            if a == last_a and b == last_b:  # a manifold's points come one after another
+                pts.append(c)
+                continue
+            last_a, last_b = a, b
             key = (a, b) if a < b else (b, a)
             pts = pairs.get(key)
             if pts is None:
-                pairs[key] = [c]
+                pts = pairs[key] = [c]
             else:
                 pts.append(c)
         window_steps, open_events = self.window_steps, self.open
