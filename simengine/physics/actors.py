@@ -26,7 +26,7 @@ import numpy as np
 from ..assets.procedural import GeneratedMesh, generated_mesh
 from ..geometry.transforms import quat_from_euler, quat_to_matrix
 from ..instance import ObjectInstance
-from ..instance.paths import PathMotion
+from ..instance.paths import PathMotion, PathPoint
 from .bodies import inertial_offset
 from .events import ActorTrack
 from .snapshot import ObjectState
@@ -64,22 +64,49 @@ class Actor:
         if obj.generator in CYCLES:
             self.phase_key, per_cycle = CYCLES[obj.generator]
             self.stride = per_cycle(generated_mesh(obj.mesh_source).meta)
+        # path points by time: the physics steps and the track ask for the same instants
+        self._points: dict[float, PathPoint] = {}
 
-    def state(self, t: float) -> ObjectState:
-        """The actor's true state at ``t`` s into the recording (t < 0: the settle time)."""
-        pt = self.path.at(t)
+    def _at(self, t: float) -> PathPoint:
+        pt = self._points.get(t)
+        if pt is None:
+            pt = self._points[t] = self.path.at(t)
+        return pt
+
+    def _kinematics(self, t: float):
+        """(path point, origin, orientation xyzw, linear and angular velocity, centre of
+        mass) at ``t``: the one computation both ``state`` and ``drive`` use."""
+        pt = self._at(t)
         position = np.array([pt.xy[0], pt.xy[1], self.height])
         orientation = np.asarray(quat_from_euler(0.0, 0.0, pt.yaw), np.float64)
         lin = np.array([pt.velocity[0], pt.velocity[1], 0.0])
         ang = np.array([0.0, 0.0, pt.yaw_rate])
         com = position + quat_to_matrix(orientation) @ self.offset
+        return pt, position, orientation, lin, ang, com
+
+    def state(self, t: float) -> ObjectState:
+        """The actor's true state at ``t`` s into the recording (t < 0: the settle time)."""
+        pt, position, orientation, lin, ang, com = self._kinematics(t)
         return ObjectState(position=position, orientation=orientation, linear_velocity=lin,
                            angular_velocity=ang, links=((com, orientation),),
                            mesh_source=self.mesh_at(pt.travelled))
 
+    def drive(self, t: float) -> tuple[list[float], list[float], list[float], list[float]]:
+        """What PyBullet is given before a step at ``t``: centre-of-mass position,
+        orientation (xyzw), centre-of-mass velocity (``com_velocity``) and angular velocity;
+        ``state`` without posing the mesh, which only snapshots need."""
+        _, position, orientation, lin, ang, com = self._kinematics(t)
+        # com_velocity's lin + np.cross(ang, com - position), written out in floats: the
+        # same products and differences in the same order as numpy's cross
+        a0, a1, a2 = ang.tolist()
+        b0, b1, b2 = (com - position).tolist()
+        v0, v1, v2 = lin.tolist()
+        lin_com = [v0 + (a1 * b2 - a2 * b1), v1 + (a2 * b0 - a0 * b2), v2 + (a0 * b1 - a1 * b0)]
+        return com.tolist(), orientation.tolist(), lin_com, [a0, a1, a2]
+
     def track(self, times: np.ndarray) -> ActorTrack:
         """The actor's exact motion at ``times`` (s into the recording), for its sounds."""
-        points = [self.path.at(float(t)) for t in times]
+        points = [self._at(float(t)) for t in times]
         xy = np.array([pt.xy for pt in points], np.float64).reshape(-1, 2)
         position = np.column_stack([xy, np.full(len(points), self.height)])
         speed = np.array([np.hypot(*pt.velocity) for pt in points], np.float64)

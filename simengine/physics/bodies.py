@@ -71,9 +71,15 @@ def spawn_environment(part: EnvironmentPart, client: int) -> int:
     return body
 
 
-def spawn_object(obj: ObjectInstance, client: int) -> int:
-    """Create one object's body; its base frame is the object frame of the labels."""
-    rgba = (*(obj.color or DEFAULT_COLOR), 1.0)
+def spawn_object(obj: ObjectInstance, client: int, visual: bool = True) -> int:
+    """Create one object's body; its base frame is the object frame of the labels.
+
+    ``visual=False`` gives a primitive or a mesh no visual shape: a simulation's client
+    is never rendered (the sensors draw ``parts.object_parts``), and a mesh's visual
+    shape cost as much as its collision shape to build. A URDF keeps its visual shapes,
+    which are where its parts are read from."""
+    color = (*(obj.color or DEFAULT_COLOR), 1.0)
+    rgba = color if visual else None  # None: no visual shape
     # a kinematic actor has mass 0: PyBullet moves it by its velocity, no force moves it
     mass = 0.0 if obj.fixed or obj.motion is not None else obj.mass
     if obj.shape == "urdf":
@@ -82,7 +88,7 @@ def spawn_object(obj: ObjectInstance, client: int) -> int:
                           useFixedBase=obj.fixed, globalScaling=obj.scale,
                           flags=p.URDF_USE_INERTIA_FROM_FILE, physicsClientId=client)
         for link in range(-1, p.getNumJoints(body, physicsClientId=client)):
-            p.changeVisualShape(body, link, rgbaColor=rgba, physicsClientId=client)
+            p.changeVisualShape(body, link, rgbaColor=color, physicsClientId=client)
         if not obj.fixed:
             p.changeDynamics(body, -1, mass=obj.mass, physicsClientId=client)
     elif obj.shape == "procedural":
@@ -121,6 +127,8 @@ def _generated_shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]
 
     v, f = mesh_arrays(obj.mesh_source)
     col = mesh_collision(obj, obj.mesh_source, 1.0, client)
+    if rgba is None:
+        return col, -1
     vis = p.createVisualShape(p.GEOM_MESH, vertices=v.tolist(),
                               indices=f.reshape(-1).astype(int).tolist(), rgbaColor=rgba,
                               physicsClientId=client)
@@ -134,6 +142,8 @@ def _file_mesh_shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]
 
     v, f = mesh_arrays(obj.asset_file)
     col = mesh_collision(obj, obj.asset_file, obj.scale, client)
+    if rgba is None:
+        return col, -1
     vis = p.createVisualShape(p.GEOM_MESH, vertices=(v * obj.scale).tolist(),
                               indices=f.reshape(-1).astype(int).tolist(), rgbaColor=rgba,
                               physicsClientId=client)
@@ -184,5 +194,7 @@ def _shapes(obj: ObjectInstance, rgba, client: int) -> tuple[int, int]:
     else:
         raise ValueError(obj.shape)
     col = p.createCollisionShape(kind, physicsClientId=client, **kw_c)
+    if rgba is None:
+        return col, -1
     vis = p.createVisualShape(kind, rgbaColor=rgba, physicsClientId=client, **kw_v)
     return col, vis

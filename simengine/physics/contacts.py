@@ -40,31 +40,44 @@ class ContactTracker:
         # pair -> rows (step, normal force N, tangential speed m/s, x, y, z) of touching steps
         self.touch_log: dict[tuple[int, int], list[tuple]] = {}
 
-    def update(self, step: int, points, velocities: dict[int, np.ndarray]) -> None:
-        """Feed one step's ``getContactPoints()``; ``velocities`` are from before the step."""
+    def update(self, step: int, points, velocities: dict) -> None:
+        """Feed one step's ``getContactPoints()``; ``velocities`` (body -> linear velocity;
+        a body not in it is at rest) are from before the step."""
         pairs: dict[tuple[int, int], list[tuple]] = {}
+        last_a = last_b = -2
+        pts: list[tuple] = []
         for c in points:
             if c[8] > TOUCH_DISTANCE and c[9] <= 0.0:
                 continue
             a, b = c[1], c[2]
-            pairs.setdefault((a, b) if a < b else (b, a), []).append(c)
+            if a == last_a and b == last_b:  # a manifold's points come one after another
+                pts.append(c)
+                continue
+            last_a, last_b = a, b
+            key = (a, b) if a < b else (b, a)
+            pts = pairs.get(key)
+            if pts is None:
+                pts = pairs[key] = [c]
+            else:
+                pts.append(c)
+        window_steps, open_events = self.window_steps, self.open
         for key in sorted(pairs):
             pts = pairs[key]
-            impulse = sum(c[9] for c in pts) * self.dt
-            self._log(step, key, pts, velocities)
+            impulse = self._log(step, key, pts, velocities) * self.dt
             previous = self.last_touch.get(key)
             self.last_touch[key] = step
-            event = self.open.get(key)
-            if event is not None and step - event["step"] < self.window_steps:
+            event = open_events.get(key)
+            if event is not None and step - event["step"] < window_steps:
                 event["impulse"] += impulse
                 continue
             if event is not None:
-                self.closed.append(self.open.pop(key))
+                self.closed.append(open_events.pop(key))
             if previous is not None and step - previous <= self.rearm_steps:
                 continue  # still the same, continuing contact
-            self.open[key] = self._start(step, key, pts, impulse, velocities)
-        for key in [k for k, e in self.open.items() if step - e["step"] >= self.window_steps]:
-            self.closed.append(self.open.pop(key))
+            open_events[key] = self._start(step, key, pts, impulse, velocities)
+        if open_events:
+            for key in [k for k, e in open_events.items() if step - e["step"] >= window_steps]:
+                self.closed.append(open_events.pop(key))
 
     def _start(self, step: int, key: tuple[int, int], pts, impulse: float,
                velocities: dict[int, np.ndarray]) -> dict:
@@ -74,38 +87,53 @@ class ContactTracker:
         normal = np.average([np.asarray(c[7]) * (1.0 if c[1] == key[0] else -1.0) for c in pts],
                             axis=0, weights=weights)
         normal /= max(float(np.linalg.norm(normal)), 1e-12)
-        va = velocities.get(key[0], np.zeros(3))
-        vb = velocities.get(key[1], np.zeros(3))
+        va = np.asarray(velocities.get(key[0], (0.0, 0.0, 0.0)), np.float64)
+        vb = np.asarray(velocities.get(key[1], (0.0, 0.0, 0.0)), np.float64)
         return {"step": step, "key": key, "position": pos, "normal": normal,
                 "impulse": impulse, "speed": float(abs(np.dot(va - vb, normal)))}
 
-    def _log(self, step: int, key: tuple[int, int], pts, velocities) -> None:
-        """Record the pair's normal force and tangential speed (only read by ``slides``).
+    def _log(self, step: int, key: tuple[int, int], pts, velocities) -> float:
+        """Record the pair's normal force and tangential speed (only read by ``slides``);
+        returns the force (N).
 
         Plain float arithmetic: this runs for every touching pair at every step, where
-        numpy's per-call overhead cost more than the rest of the physics step."""
+        numpy's per-call overhead cost more than the rest of the physics step. The sums run
+        in the points' order, so every float is the same whatever the code around them."""
         force = wsum = px = py = pz = nx = ny = nz = 0.0
+        first = key[0]
         for c in pts:
-            w = max(c[9], 1e-12)
-            force += c[9]
+            f = c[9]
+            w = 1e-12 if f < 1e-12 else f  # max(f, 1e-12), NaN passing through as max does
+            force += f
             wsum += w
-            px += w * c[6][0]
-            py += w * c[6][1]
-            pz += w * c[6][2]
-            sign = w if c[1] == key[0] else -w
-            nx += sign * c[7][0]
-            ny += sign * c[7][1]
-            nz += sign * c[7][2]
-        norm = max(math.sqrt(nx * nx + ny * ny + nz * nz), 1e-12)
+            x, y, z = c[6]
+            px += w * x
+            py += w * y
+            pz += w * z
+            sign = w if c[1] == first else -w
+            x, y, z = c[7]
+            nx += sign * x
+            ny += sign * y
+            nz += sign * z
+        norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+        norm = max(norm, 1e-12)
         nx, ny, nz = nx / norm, ny / norm, nz / norm
-        va, vb = velocities.get(key[0]), velocities.get(key[1])
-        rel = [(va[i] if va is not None else 0.0) - (vb[i] if vb is not None else 0.0)
-               for i in range(3)]
-        along = rel[0] * nx + rel[1] * ny + rel[2] * nz
-        tangential = math.sqrt(max(rel[0] ** 2 + rel[1] ** 2 + rel[2] ** 2 - along * along,
-                                   0.0))
-        self.touch_log.setdefault(key, []).append(
-            (step, force, tangential, px / wsum, py / wsum, pz / wsum))
+        va, vb = velocities.get(first), velocities.get(key[1])
+        if va is None:
+            va = (0.0, 0.0, 0.0)
+        if vb is None:
+            vb = (0.0, 0.0, 0.0)
+        r0, r1, r2 = va[0] - vb[0], va[1] - vb[1], va[2] - vb[2]
+        along = r0 * nx + r1 * ny + r2 * nz
+        # ``** 2`` and ``0.0 if t < 0.0 else t`` (max's choice: -0.0 and NaN pass) keep
+        # the floats of the first version of this code
+        t = r0 ** 2 + r1 ** 2 + r2 ** 2 - along * along
+        tangential = math.sqrt(0.0 if t < 0.0 else t)
+        log = self.touch_log.get(key)
+        if log is None:
+            log = self.touch_log[key] = []
+        log.append((step, force, tangential, px / wsum, py / wsum, pz / wsum))
+        return force
 
     def slides(self) -> tuple[SlideEpisode, ...]:
         """Sustained sliding/rolling contacts, in order of start step then pair."""

@@ -16,7 +16,7 @@ from .._pybullet import pybullet as p
 from ..geometry.scene_geometry import PartDesc
 from ..instance import SceneInstance
 from ..spec.scene import ScheduleSpec, WorldSpec
-from .actors import Actor, com_velocity
+from .actors import Actor
 from .bodies import EnvironmentPart, environment_parts, spawn_environment, spawn_object
 from .contacts import ContactTracker
 from .events import Recording
@@ -74,7 +74,7 @@ class World:
         self.bodies: list[int] = []
         parts = []
         for obj in self.instance.objects:
-            body = spawn_object(obj, c)
+            body = spawn_object(obj, c, visual=False)  # never rendered: no visual shape
             self.bodies.append(body)
             parts.append(object_parts(obj, body, c))
             self.body_info[body] = (obj.instance_id, obj.material, max(obj.size))
@@ -86,26 +86,40 @@ class World:
     # --- running ------------------------------------------------------------------------
     def run(self) -> SimulationResult:
         s = self.schedule
+        c = self.client
         dt = s.time_step
         settle_steps = round(s.settle_time / dt)
         total_steps = settle_steps + round(s.duration / dt)
         capture_steps = [settle_steps + round(t / dt) for t in s.capture_times]
         snapshots: list[Snapshot] = []
         tracker = ContactTracker(self.body_info, dt)
+        # Per step, only what can change is read from PyBullet: a fixed body never moves
+        # (its position is read once, its velocity is zero like the environment's), an
+        # actor's velocity is the one we gave it, and nothing is read during the settle
+        # time but the velocities the first recorded step needs.
+        moving = self._moving_bodies()
+        dynamic = [b for i, b in moving.items() if i not in self.actors]
+        positions = [p.getBasePositionAndOrientation(b, physicsClientId=c)[0]
+                     for b in self.bodies]
         trajectory: list[list[tuple[float, float, float]]] = []  # object positions per step
-        self._drive_actors(-settle_steps * dt)
-        velocities = self._velocities()
+        step_simulation, get_contacts = p.stepSimulation, p.getContactPoints
+        get_position, get_velocity = p.getBasePositionAndOrientation, p.getBaseVelocity
+        velocities = self._drive_actors(-settle_steps * dt)
         for step in range(total_steps + 1):
+            recording = step >= settle_steps
             if step > 0:
-                p.stepSimulation(physicsClientId=self.client)
+                step_simulation(physicsClientId=c)
                 if step > settle_steps:
-                    tracker.update(step - settle_steps,
-                                   p.getContactPoints(physicsClientId=self.client), velocities)
-                self._drive_actors((step - settle_steps) * dt)
-                velocities = self._velocities()
-            if step >= settle_steps:
-                trajectory.append([p.getBasePositionAndOrientation(
-                    b, physicsClientId=self.client)[0] for b in self.bodies])
+                    tracker.update(step - settle_steps, get_contacts(physicsClientId=c),
+                                   velocities)
+                velocities = self._drive_actors((step - settle_steps) * dt)
+            if recording:
+                # velocities before the next step (tracker.update reads them after it)
+                for b in dynamic:
+                    velocities[b] = get_velocity(b, physicsClientId=c)[0]
+                for i, b in moving.items():
+                    positions[i] = get_position(b, physicsClientId=c)[0]
+                trajectory.append(positions.copy())
             while capture_steps and capture_steps[0] == step:
                 capture_steps.pop(0)
                 snap = self.snapshot((step - settle_steps) * dt)
@@ -128,20 +142,24 @@ class World:
             for i, b in enumerate(self.bodies)]
         return Snapshot(time=t, objects=tuple(states))
 
-    def _drive_actors(self, t: float) -> None:
-        """Put every actor at its true pose and velocity for time ``t`` (the next step moves
-        it on by that velocity; the one after puts it exactly where it should be again)."""
-        for i, actor in self.actors.items():
-            st = actor.state(t)
-            com, orn = st.links[0]
-            p.resetBasePositionAndOrientation(self.bodies[i], com.tolist(), orn.tolist(),
-                                              physicsClientId=self.client)
-            p.resetBaseVelocity(self.bodies[i], com_velocity(st).tolist(),
-                                st.angular_velocity.tolist(), physicsClientId=self.client)
+    def _moving_bodies(self) -> dict[int, int]:
+        """Object index -> body of every object that can move (dynamic ones and actors)."""
+        return {i: b for i, (obj, b) in enumerate(zip(self.instance.objects, self.bodies,
+                                                      strict=True))
+                if not obj.fixed or i in self.actors}
 
-    def _velocities(self) -> dict[int, np.ndarray]:
-        return {b: np.asarray(p.getBaseVelocity(b, physicsClientId=self.client)[0])
-                for b in self.bodies}
+    def _drive_actors(self, t: float) -> dict[int, list[float]]:
+        """Put every actor at its true pose and velocity for time ``t`` (the next step moves
+        it on by that velocity; the one after puts it exactly where it should be again).
+        Returns body -> the linear velocity given (what ``getBaseVelocity`` then reads)."""
+        given = {}
+        for i, actor in self.actors.items():
+            com, orn, lin, ang = actor.drive(t)
+            body = self.bodies[i]
+            p.resetBasePositionAndOrientation(body, com, orn, physicsClientId=self.client)
+            p.resetBaseVelocity(body, lin, ang, physicsClientId=self.client)
+            given[body] = lin
+        return given
 
     def _check(self, snap: Snapshot) -> None:
         lo, hi = np.asarray(self.world.bounds_min), np.asarray(self.world.bounds_max)
