@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import traceback
 
 from .. import settings
@@ -28,13 +29,54 @@ def set_up_worker(threads: int | None) -> None:
     """The process-wide settings (before Numba starts its threads: the OpenMP wait policy
     must be in place when its runtime loads), then this worker's Numba threads capped at
     ``threads`` (None: all of Numba's) so that W workers share the cores instead of
-    oversubscribing them. Numba's thread count is per thread: call this in the thread that
-    runs the kernels."""
+    oversubscribing them, and the native thread pools beside Numba capped the same way
+    (``cap_native_threads``). Numba's thread count is per thread: call this in the thread
+    that runs the kernels."""
     settings.apply()
+    if threads is not None:
+        cap_native_threads(max(1, threads))
     import numba  # here, not at import: the torch adapter's store readers import this module
 
     limit = numba.config.NUMBA_NUM_THREADS
     numba.set_num_threads(limit if threads is None else max(1, min(threads, limit)))
+
+
+# Thread pools a worker loads besides Numba's, each sized to every core by default: OpenBLAS
+# (numpy's, scipy's and a third copy in another wheel: 3 pools of cpu_count threads, measured
+# with threadpoolctl in a render worker), OpenMP (libgomp) and OpenCV (the camera
+# corruptions). The variables reach libraries that load after this call; a user's own
+# setting wins. scipy.fft runs on one thread unless asked (``workers=``), so it needs none.
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                     "OPENCV_FOR_THREADS_NUM")
+
+
+def cap_native_threads(threads: int) -> None:
+    """Cap the BLAS, OpenMP and OpenCV thread pools of this process at ``threads``: for
+    libraries not loaded yet through the environment, for those already loaded (numpy's
+    OpenBLAS, loaded with the worker's first import of numpy) through threadpoolctl, which
+    librosa's scikit-learn brings (it is not imported when missing: the variables remain).
+    The outputs do not depend on these thread counts (the 1- against 2-worker store tests
+    compare a full-threaded parent with capped workers)."""
+    for name in _THREAD_VARIABLES:
+        os.environ.setdefault(name, str(threads))
+    try:
+        import threadpoolctl
+    except ImportError:
+        pass
+    else:
+        threadpoolctl.threadpool_limits(_env_threads("OPENBLAS_NUM_THREADS", threads),
+                                        user_api="blas")
+    cv2 = sys.modules.get("cv2")  # already loaded (a Dask worker): OpenCV's own call
+    if cv2 is not None:
+        cv2.setNumThreads(_env_threads("OPENCV_FOR_THREADS_NUM", threads))
+
+
+def _env_threads(name: str, default: int) -> int:
+    """A thread count from the environment (the user's, or ours), ``default`` if unreadable."""
+    try:
+        return max(1, int(os.environ[name]))
+    except (KeyError, ValueError):
+        return default
 
 
 def render_block_safely(path: str, block: int):

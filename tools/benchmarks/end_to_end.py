@@ -1,6 +1,8 @@
 """Section 1, end to end: ``Engine(scene, seed).sample(k)`` over N samples (after one warm-up
 sample that pays Numba compilation or cache loading), time per stage from ``engine.timings``,
-and ``render`` into a temporary store with 1 and 2 workers."""
+``render`` into a temporary store with 1 and 2 workers, and both against the naive PyBullet
+pipeline of issue 22 (``naive.py``) in one process, timed half before and half after the
+renders so that it sees the same machine load as they do."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import numpy as np
 import simengine
 from simengine.jobs.render_store import render_store as render
 
+from .naive import naive_rate
 from .settings import Settings
 from .table import Row, print_table
 
@@ -53,11 +56,14 @@ def bench_end_to_end(scene: Path, cfg: Settings) -> EndToEnd:
     rows += [Row(f"  stage {s}", 1000 * stages[s] / n,
                  note=f"{100 * stages[s] / total:.0f} % of staged time") for s in STAGES]
 
+    n_naive = max(2, min(n, 4) if cfg.quick else n)  # --quick: about 1.5 s of it
+    naive_before = naive_rate(n_naive // 2, cfg.seed)
     with tempfile.TemporaryDirectory(prefix="simengine-bench-") as tmp:
         one = render(engine, str(Path(tmp) / "w1.zarr"), n, workers=1, block_size=4,
                      progress=False)
         two = render(engine, str(Path(tmp) / "w2.zarr"), n, workers=2, block_size=4,
                      progress=False)
+    naive_after = naive_rate(n_naive - n_naive // 2, cfg.seed)
     for summary in (one, two):
         write = summary.stage_seconds["write"]
         rows.append(Row(f"render workers={summary.workers}, per sample",
@@ -68,10 +74,22 @@ def bench_end_to_end(scene: Path, cfg: Settings) -> EndToEnd:
         rows.append(Row(f"  store write (workers={summary.workers})", 1000 * write / n,
                         note=f"{100 * write / summary.seconds:.0f} % of wall time"
                         if summary.workers == 1 else "summed over the workers"))
+    # harmonic mean of the two halves' rates = the rate over all their samples
+    naive_ms = 1000 * ((n_naive // 2) / naive_before
+                       + (n_naive - n_naive // 2) / naive_after) / n_naive
+    rows.append(Row("naive PyBullet pipeline, 1 process, per sample", None, naive_ms,
+                    f"{1000 / naive_ms:.2f} samples/s (before renders {naive_before:.2f}, "
+                    f"after {naive_after:.2f}); baseline of the next 2 rows"))
+    for summary in (one, two):
+        rows.append(Row(f"render workers={summary.workers} vs naive", 1000 * summary.seconds / n,
+                        naive_ms, "ratio = naive time / ours per sample"))
     notes = [f"scene {scene.name}, seed {cfg.seed}; samples 1..{n} timed in-process; stage "
              "times from engine.timings (diffed around the loop)",
              f"render: block_size 4, {n} samples; workers=2 baseline is workers=1, ratio = "
-             f"speed-up; workers=2 includes spawning two interpreters (Numba loaded per process)"]
+             f"speed-up; workers=2 includes spawning two interpreters (Numba loaded per process)",
+             f"naive: tools/benchmarks/naive.py (table + 8 primitives, contacts every step, "
+             f"640x480 TinyRenderer with shadows, 32x720 rayTestBatch, savez_compressed; no "
+             f"audio, labels or corruptions), {n_naive} samples after a warm-up one"]
     print_table(f"1. End to end: {scene.name}", rows, notes)
     return EndToEnd(engine, first, stages, n, events / n)
 
