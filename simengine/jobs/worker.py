@@ -53,8 +53,8 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS
 def cap_native_threads(threads: int) -> None:
     """Cap the BLAS, OpenMP and OpenCV thread pools of this process at ``threads``: for
     libraries not loaded yet through the environment, for those already loaded (numpy's
-    OpenBLAS, loaded with the worker's first import of numpy) through threadpoolctl, which
-    librosa's scikit-learn brings (it is not imported when missing: the variables remain).
+    OpenBLAS, loaded with the worker's first import of numpy) through threadpoolctl (a
+    dependency; a process without it keeps the variables alone).
     The outputs do not depend on these thread counts (the 1- against 2-worker store tests
     compare a full-threaded parent with capped workers)."""
     for name in _THREAD_VARIABLES:
