@@ -44,8 +44,9 @@ def set_up_worker(threads: int | None) -> None:
 # Thread pools a worker loads besides Numba's, each sized to every core by default: OpenBLAS
 # (numpy's, scipy's and a third copy in another wheel: 3 pools of cpu_count threads, measured
 # with threadpoolctl in a render worker), OpenMP (libgomp) and OpenCV (the camera
-# corruptions). The variables reach libraries that load after this call; a user's own
-# setting wins. scipy.fft runs on one thread unless asked (``workers=``), so it needs none.
+# corruptions), Blosc (the store writes). The variables reach libraries that load after this
+# call; a user's own setting wins. scipy.fft runs on one thread unless asked (``workers=``),
+# so it needs none.
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                      "OPENCV_FOR_THREADS_NUM")
 
@@ -69,6 +70,11 @@ def cap_native_threads(threads: int) -> None:
     cv2 = sys.modules.get("cv2")  # already loaded (a Dask worker): OpenCV's own call
     if cv2 is not None:
         cv2.setNumThreads(_env_threads("OPENCV_FOR_THREADS_NUM", threads))
+    # Blosc (the store's shards) compresses on threads of its own when called from a main
+    # thread, cpu_count by default; its output does not depend on how many.
+    import numcodecs.blosc
+
+    numcodecs.blosc.set_nthreads(threads)
 
 
 def _env_threads(name: str, default: int) -> int:

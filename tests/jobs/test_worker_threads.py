@@ -19,10 +19,11 @@ import json, os, sys
 import numpy  # loaded before the set-up, as in a spawned worker
 from simengine.jobs.worker import set_up_worker
 set_up_worker(int(sys.argv[1]))
-import cv2, numba, threadpoolctl
+import cv2, numba, numcodecs.blosc, threadpoolctl
 blas = sorted({i["num_threads"] for i in threadpoolctl.threadpool_info()
                if i["user_api"] == "blas"})
 print(json.dumps({"blas": blas, "cv2": cv2.getNumThreads(), "numba": numba.get_num_threads(),
+                  "blosc": numcodecs.blosc.get_nthreads(),
                   "env": {k: os.environ.get(k) for k in
                           ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENCV_FOR_THREADS_NUM")}}))
 """
@@ -43,7 +44,7 @@ def _probe(threads: int, **env: str) -> dict:
 def test_a_worker_with_one_core_runs_one_thread_per_pool():
     out = _probe(1)
     assert out["blas"] == [1]  # numpy's OpenBLAS was loaded before the cap: threadpoolctl
-    assert out["cv2"] == 1 and out["numba"] == 1
+    assert out["cv2"] == 1 and out["numba"] == 1 and out["blosc"] == 1
     assert out["env"] == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                           "OPENCV_FOR_THREADS_NUM": "1"}
 
