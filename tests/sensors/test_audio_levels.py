@@ -101,3 +101,30 @@ def test_engine_level_labels_match_the_waveform():
         # the label against the scipy filter over the whole waveform: the filter starts
         # from rest as the waveform does (a recording starts in silence plus noise)
         np.testing.assert_allclose(sample[base + "laeq_db"], scipy_laeq(wave, fs), atol=0.2)
+
+
+def test_source_level_labels_against_scipy_on_its_stem():
+    """A pink noise burst heard by two capsules: the source's Leq and LAeq labels are the
+    levels of its clean stem from the labelled onset to offset (energy mean of the channels),
+    the LAeq by scipy's A-weighting filter run over the whole stem."""
+    from simengine.physics.events import Recording
+
+    from .test_audio_array import acoustic_scene, observe, scene_source, sensor
+
+    fs = 16000
+    src = scene_source("noise_burst", (2.0, 1.0, 1.2), start=0.2, duration=0.5, color="pink",
+                       level_db_spl=70.0)
+    s = sensor([(0.0, 0.05, 0.0), (0.0, -0.05, 0.0)], output_stems=True)
+    out = observe(s, Recording(events=(), duration=1.0), acoustic_scene(sources=[src]))
+    assert int(out["sources/count"]) == 1
+    stem = out["stems"][3].astype(np.float64)  # impacts, contacts, actors, scene source 0
+    a = int(np.floor(float(out["sources/onset"][0]) * fs))
+    b = int(np.ceil(float(out["sources/offset"][0]) * fs))
+    leq = 10 * np.log10(np.mean(stem[:, a:b] ** 2) / P_REF**2)
+    up = signal.resample_poly(stem, OVERSAMPLE, 1, axis=-1)
+    y = signal.sosfilt(scipy_a_weighting_sos(OVERSAMPLE * fs), up, axis=-1)
+    laeq = 10 * np.log10(np.mean(y[:, a * OVERSAMPLE:b * OVERSAMPLE] ** 2) / P_REF**2)
+    assert float(out["sources/leq_db_spl"][0]) == pytest.approx(leq, abs=0.01)
+    assert float(out["sources/laeq_db"][0]) == pytest.approx(laeq, abs=0.2)
+    # 70 dB at 1 m heard 2.24 m away: 70 - 20 lg 2.24 = 63.0 dB (air absorption negligible)
+    assert float(out["sources/leq_db_spl"][0]) == pytest.approx(63.0, abs=0.5)

@@ -10,10 +10,12 @@ import pytest
 
 from simengine.assets import PYBULLET_DATA
 from simengine.geometry.raycast import cast_rays
-from simengine.geometry.scene_geometry import BOX, MESH, PartDesc, build_geometry, subset
+from simengine.geometry.scene_geometry import BOX, MESH, PartDesc, build_geometry
 from simengine.geometry.transforms import quat_from_euler
 from simengine.sensors.camera.projection import CameraModel
 from simengine.sensors.camera.shading import Pose, shade_frame
+
+from .shadow_reference import shadow_truth
 
 W, H = 160, 128  # 5 x 4 tiles of 32 pixels
 MODEL = CameraModel.from_params({"width": W, "height": H, "hfov_deg": 75.0})
@@ -77,17 +79,7 @@ def test_mesh_shadows_fall_exactly_where_a_shadow_ray_meets_a_mesh(direction):
     args = (MODEL, ps, g, 0.1, 100.0)
     res = shade_frame(*args, light, (0.6, 0.7, 0.9), None, np.zeros(H))
     flat = shade_frame(*args, {**light, "shadows": False}, (0.6, 0.7, 0.9), None, np.zeros(H))
-    rays = MODEL.pixel_rays() @ ps.R_world_cam.T
-    hit = res.part.ravel() >= 0
-    n = res.normal.reshape(-1, 3).astype(np.float64) @ ps.R_world_cam.T
-    ldir = np.asarray(direction) / np.linalg.norm(direction)
-    facing = hit & (-(n @ ldir) > 0.05)  # clear of grazing light
-    points = ps.position + res.t.ravel()[:, None] * rays + 1e-5 * n
-    casters = np.flatnonzero(g.instance > 0)
-    shadow_rays = cast_rays(subset(g, casters), points[facing],
-                            np.broadcast_to(-ldir, (int(facing.sum()), 3)), t_min=1e-6)
-    shadowed = np.zeros(len(hit), bool)
-    shadowed[np.flatnonzero(facing)] = shadow_rays.hit
+    facing, shadowed, _ = shadow_truth(res, MODEL, ps, g, direction)
     darker = np.any(res.rgb_linear.reshape(-1, 3) < flat.rgb_linear.reshape(-1, 3), axis=1)
     assert shadowed[facing].sum() > 100 and (~shadowed[facing]).sum() > 1000
     assert np.sum(facing & (darker != shadowed)) == 0

@@ -15,10 +15,11 @@ from simengine.geometry.scene_geometry import (
     SPHERE,
     PartDesc,
     build_geometry,
-    subset,
 )
 from simengine.sensors.camera.projection import CameraModel
 from simengine.sensors.camera.shading import Pose, shade_frame, srgb_to_linear
+
+from .shadow_reference import shadow_truth
 
 W, H = 96, 72
 MODEL = CameraModel.from_params({"width": W, "height": H, "hfov_deg": 70.0})
@@ -105,18 +106,7 @@ def test_every_lit_pixel_is_shadowed_exactly_when_its_shadow_ray_hits_a_caster(s
     model = CameraModel.from_params({"width": W2, "height": H2, "hfov_deg": 70.0})
     g, ps = scene_fn(), pose()
     res = shade_frame(model, ps, g, 0.1, 100.0, LIGHT, (0.6, 0.7, 0.9), None, np.zeros(H2))
-    rays = model.pixel_rays() @ ps.R_world_cam.T
-    hit = res.part.ravel() >= 0
-    n = res.normal.reshape(-1, 3).astype(np.float64) @ ps.R_world_cam.T
-    light = np.asarray(LIGHT["direction"]) / np.linalg.norm(LIGHT["direction"])
-    cosine = -(n @ light)
-    facing = hit & (cosine > 0.05)  # clear of grazing light
-    points = ps.position + res.t.ravel()[:, None] * rays + 1e-5 * n
-    casters = np.flatnonzero(g.instance > 0)
-    shadow_rays = cast_rays(subset(g, casters), points[facing],
-                            np.broadcast_to(-light, (int(facing.sum()), 3)), t_min=1e-6)
-    shadowed = np.zeros(len(hit), bool)
-    shadowed[np.flatnonzero(facing)] = shadow_rays.hit
+    facing, shadowed, cosine = shadow_truth(res, model, ps, g, LIGHT["direction"])
     albedo = srgb_to_linear(g.color)[res.part.ravel()]
     rgb = res.rgb_linear.reshape(-1, 3)
     lit = albedo * (LIGHT["ambient"] + LIGHT["intensity"] * cosine[:, None])
