@@ -48,7 +48,7 @@ def target_keys(cset: CorruptionSetSpec, clean: Mapping[str, OutputSpec]) -> lis
     """The clean keys a set's corruptions may change, in a fixed order (sensor kinds in
     registry order, then keys sorted). A sensor's corruptions change its ``signals``;
     cross-sensor corruptions may change every sensor's signals and its recorded ``pose``."""
-    modalities = {registry.get(c).modality for c in cset.corruptions}
+    modalities = {cset.corruption(c).modality for c in cset.corruptions}
     cross = "cross" in modalities
     keys = []
     for kind in KINDS:
@@ -81,7 +81,7 @@ def missing_context(cset: CorruptionSetSpec, clean: Mapping[str, Any]
     clean array names (values unused)."""
     targets = target_keys(cset, clean)
     for i, name in enumerate(cset.corruptions):
-        corruption = registry.get(name)
+        corruption = cset.corruption(name)
         if corruption.modality == "cross":
             continue
         sensor = sensor_class_of_prefix(corruption.modality)
@@ -111,7 +111,8 @@ def corrupted_outputs(sets: tuple[CorruptionSetSpec, ...], clean: Mapping[str, O
                                                            ).mask_spec(clean[key])
             n = len(cset.corruptions)
             out[f"{base}/applied"] = OutputSpec((n,), "bool")
-            out[f"{base}/severity"] = OutputSpec((n,), "int8", doc="1..5, 0 = not applied")
+            out[f"{base}/severity"] = OutputSpec(
+                (n,), "int8", doc=f"1..{cset.severities}, 0 = not applied")
             out[f"{base}/params_json"] = OutputSpec((PARAMS_JSON_BYTES,), "uint8",
                                                     doc="UTF-8 JSON, zero-padded")
     return out
@@ -120,6 +121,8 @@ def corrupted_outputs(sets: tuple[CorruptionSetSpec, ...], clean: Mapping[str, O
 def choose(cset: CorruptionSetSpec, rng: np.random.Generator) -> list[list[tuple[int, int]]]:
     """Per slot, the (listed index, severity) pairs to apply in order."""
     n = len(cset.corruptions)
+    if cset.policy == "grid":  # no draws: every corruption at every severity
+        return [[(i, severity)] for i in range(n) for severity in range(1, cset.severities + 1)]
     if cset.policy == "all":
         picks = [[i] for i in range(n)]
     elif cset.policy == "compound":
@@ -154,7 +157,7 @@ def corrupt_sample(sets: tuple[CorruptionSetSpec, ...], sample: Mapping[str, np.
             params: dict[str, Any] = {}
             for index, sev in slot:
                 name = cset.corruptions[index]
-                corruption = registry.get(name)
+                corruption = cset.corruption(name)
                 if corruption.precipitation and closed:
                     params[name] = {"not_applied": SHELTERED, "severity_drawn": sev}
                     continue  # its own stream stays unused: no other draw moves

@@ -78,9 +78,15 @@ class Corruption:
     doc: str = ""
     precipitation: bool = False  # rain or snow: falls only under an open sky
 
+    @property
+    def severities(self) -> int:
+        """How many severity levels (5 for the registry's; a suite's scale may differ)."""
+        return len(self.levels)
+
     def level(self, severity: int) -> Any:
-        if severity not in SEVERITIES:
-            raise ValueError(f"{self.name}: severity must be 1..5, got {severity!r}")
+        if severity not in range(1, len(self.levels) + 1):
+            raise ValueError(f"{self.name}: severity must be 1..{len(self.levels)}, "
+                             f"got {severity!r}")
         return self.levels[severity - 1]
 
     def __call__(self, data: np.ndarray, severity: int, rng: np.random.Generator,

@@ -12,7 +12,9 @@ the curves read like ``docs/severity_calibration.md``:
 - **store**: the variants the store holds: for every read sample and slot of a set, the
   metric between the clean arrays and ``corrupted/<set>/<slot>/...``, grouped by the
   recorded severity. A slot with several corruptions applied (``policy: compound``) counts
-  under their joined names at the highest of their severities.
+  under their joined names at the highest of their severities. A suite's set
+  (``suite:``) is measured under the benchmark's names and severity scale, with the metric
+  of the registry corruption that runs each entry, and gets no sweep.
 
 Camera and audio metrics also get the modality's side metric (PSNR, log-spectral distance).
 """
@@ -25,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..corruptions import registry
+from ..corruptions import registry, suites
 from ..corruptions.calibration import (
     MAIN_METRIC,
     SIDE_METRIC,
@@ -50,17 +52,25 @@ class Curve:
     side: dict[int, list[float]] = field(default_factory=dict)
     sweep: list[float] | None = None  # severities 1..5, main metric
     sweep_note: str = ""
+    suite: str | None = None  # the benchmark suite of the set, if any (its own scale)
 
 
-def set_layout(attrs: Mapping[str, Any]) -> dict[str, tuple[list[str], list[int]]]:
-    """Corruption set name -> (its corruptions in order, its slots), from the store."""
+def set_layout(attrs: Mapping[str, Any]
+               ) -> dict[str, tuple[list[str], list[int], str | None]]:
+    """Corruption set name -> (its corruptions in order, its slots, its suite), from the
+    store."""
     arrays = attrs["arrays"]
     out = {}
     for cset in attrs["scene"].get("corruptions", []):
         slots = sorted(int(k.split("/")[2]) for k in arrays
                        if k.startswith(f"corrupted/{cset['name']}/") and k.endswith("/applied"))
-        out[cset["name"]] = (list(cset["corruptions"]), slots)
+        out[cset["name"]] = (list(cset["corruptions"]), slots, cset.get("suite"))
     return out
+
+
+def _registry_name(name: str, suite: str | None) -> str:
+    """The registry corruption that runs ``name`` (a suite entry's, or ``name`` itself)."""
+    return name if suite is None else suites.get(suite).entry(name).corruption
 
 
 def curves(path: str, max_samples: int = 32, sweep_seeds: int = 2) -> list[Curve]:
@@ -74,7 +84,7 @@ def curves(path: str, max_samples: int = 32, sweep_seeds: int = 2) -> list[Curve
     chosen = done if len(done) <= max_samples else done[
         np.linspace(0, len(done) - 1, max_samples).round().astype(int)]
     found: dict[tuple[str, str, str], Curve] = {}
-    for set_name, (names, slots) in layout.items():
+    for set_name, (names, slots, suite) in layout.items():
         prefix = f"corrupted/{set_name}/"
         variant_keys = [k for k in attrs["arrays"] if k.startswith(prefix)
                         and not k.endswith(("_mask", "/params_json"))]
@@ -87,28 +97,31 @@ def curves(path: str, max_samples: int = 32, sweep_seeds: int = 2) -> list[Curve
             for j in range(len(batch[variant_keys[0]])):
                 for slot in slots:
                     _measure(found, set_name, names, slot, {k: v[j] for k, v in batch.items()},
-                             clean_keys)
+                             clean_keys, suite)
     _sweeps(path, attrs, found, sweep_seeds)
     return sorted(found.values(), key=lambda c: (c.set_name, c.corruption, c.sensor))
 
 
 def _measure(found: dict, set_name: str, names: list[str], slot: int,
-             sample: Mapping[str, np.ndarray], clean_keys: list[str]) -> None:
+             sample: Mapping[str, np.ndarray], clean_keys: list[str], suite: str | None
+             ) -> None:
     base = f"corrupted/{set_name}/{slot}/"
     applied = np.asarray(sample[base + "applied"], bool)
     if not applied.any():
         return
     severity = int(np.asarray(sample[base + "severity"])[applied].max())
     used = [n for n, a in zip(names, applied, strict=True) if a]
-    modalities = {registry.get(n).modality for n in used}
+    runs = [_registry_name(n, suite) for n in used]
+    modalities = {registry.get(n).modality for n in runs}
     # several modalities at once are measured over the whole rig, as cross-sensor ones
     modality = modalities.pop() if len(modalities) == 1 else "cross"
-    label, main = metric_for(used[0]) if len(used) == 1 else MAIN_METRIC[modality]
+    label, main = metric_for(runs[0]) if len(runs) == 1 else MAIN_METRIC[modality]
     side = SIDE_METRIC.get(modality)
     targets = [k for k in clean_keys if base + k in sample]
     for head, pairs in _pairs(modality, targets, sample, base).items():
         curve = found.setdefault((set_name, " + ".join(used), head), Curve(
-            set_name, " + ".join(used), head, label, side_metric=side[0] if side else None))
+            set_name, " + ".join(used), head, label, side_metric=side[0] if side else None,
+            suite=suite))
         curve.store.setdefault(severity, []).append(_mean(main, pairs))
         if side:
             curve.side.setdefault(severity, []).append(_mean(side[1], pairs))
@@ -146,7 +159,8 @@ def _mean(metric: Metric, pairs: list[tuple[Any, Any]]) -> float:
 def _sweeps(path: str, attrs: Mapping[str, Any], found: dict, seeds: int) -> None:
     """Fill ``Curve.sweep``: each corruption at 1..5 on the first done sample (once per
     corruption; compound curves get none)."""
-    singles = {c.corruption for c in found.values() if " + " not in c.corruption}
+    singles = {c.corruption for c in found.values()
+               if " + " not in c.corruption and c.suite is None}
     if not singles:
         return
     reader = StoreReader(path, keys=[k for k in attrs["arrays"]
@@ -178,5 +192,5 @@ def _sweeps(path: str, attrs: Mapping[str, Any], found: dict, seeds: int) -> Non
         results[name] = (head, rows[label],
                          f"sample {k}, {head}, {where}, {seeds} stream(s) per level")
     for c in found.values():
-        if c.corruption in results:
+        if c.corruption in results and c.suite is None:
             _, c.sweep, c.sweep_note = results[c.corruption]
