@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="samples read for the severity curves (default 32, spread evenly)")
     rp.add_argument("--sheet-samples", type=_positive, default=24,
                     help="samples per contact sheet (default 24)")
+    rp.add_argument("--scores", default=None,
+                    help="a scores JSON of `simengine score`: adds a robustness section")
 
     cs = sub.add_parser("contact-sheet", help="a PNG grid of one camera's images")
     cs.add_argument("store")
@@ -141,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--lidar", default=None, help="KITTI: lidar name (default: the first)")
     ex.add_argument("--overwrite", action="store_true",
                     help="replace an earlier export in the directory")
+    _add_score_parser(sub)
     return parser
 
 
@@ -150,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         commands = {"render": _render, "info": _info, "validate": _validate, "verify": _verify,
                     "corrupt": _corrupt, "view": _view, "report": _report,
-                    "contact-sheet": _contact_sheet, "export": _export, "assets": _assets}
+                    "contact-sheet": _contact_sheet, "export": _export, "assets": _assets,
+                    "score": _score}
         return commands[args.command](args)
     except UserError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
@@ -263,7 +267,7 @@ def _report(args: argparse.Namespace) -> int:
     from .report.build import write_report
 
     s = write_report(args.store, args.output, calibration_samples=args.calibration_samples,
-                     sheet_samples=args.sheet_samples)
+                     sheet_samples=args.sheet_samples, scores=args.scores)
     print(f"report of {s.samples} samples ({s.figures} images, {s.curves} severity curves, "
           f"{s.bytes / 1e6:.1f} MB) -> {s.output}")
     return 0
@@ -362,4 +366,50 @@ def _info(args: argparse.Namespace) -> int:
     for name, a in info["arrays"].items():
         print(f"  {name:<{width}}  {a['dtype']:<8} shape {tuple(a['shape'])} chunks "
               f"{tuple(a['chunks'])} shards {tuple(a['shards']) if a['shards'] else '-'}")
+    return 0
+
+
+SCORE_HELP = """\
+RESULTS is either
+  metric values, one per (sample, variant), higher is better (accuracy 0/1, mIoU, AP...):
+    .csv with the header sample,variant,value, or
+    .json {"metric": "accuracy", "values": [{"sample": 0, "variant": "clean", "value": 1}]}
+  or predictions the package scores itself, a .npz file (or a directory of them) with
+    task = class | mask | points | boxes, optional sensor = <camera or lidar name>,
+    and one array per key "<sample>/<variant>":
+      class:  one class id (targets as "target/<sample>")
+      mask:   the camera's semantic shape (F, H, W)      -> mIoU
+      points: the lidar's semantic shape (F, [S,] R, C)  -> mIoU over the returns
+      boxes:  (N, 7) frame, x, y, w, h, score, class_id   -> COCO AP (pycocotools)
+A variant is "clean" or "<set>/<slot>" (the store's corrupted/<set>/<slot>); the store says
+which corruption and severity each one is. Every sample with results needs clean and every
+variant of the benchmark's sets; every corruption needs every severity (policy: grid).
+--baseline: a shipped name (alexnet, minkunet18_semantickitti_c, bevfusion_multicorrupt), a
+JSON {"kind": "error"|"score", "clean": x, "corruptions": {name: [per severity]}}, or the
+scores JSON of another model. ImageNet-C defaults to AlexNet. See docs/robustness.md."""
+
+
+def _add_score_parser(sub) -> None:
+    sc = sub.add_parser("score", help="a model's robustness scores on a store's corrupted "
+                                      "variants (ImageNet-C mCE, Robo3D mCE/mRR, ...)",
+                        description=SCORE_HELP,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sc.add_argument("store")
+    sc.add_argument("results", help="metric values (.csv/.json) or predictions (.npz/dir)")
+    sc.add_argument("--benchmark", required=True,
+                    help="imagenet_c | robo3d | multicorrupt | kitti_c")
+    sc.add_argument("--baseline", default=None, help="baseline name or JSON file")
+    sc.add_argument("-o", "--output", required=True, help="the scores JSON to write")
+
+
+def _score(args: argparse.Namespace) -> int:
+    from .robustness.score import score, write_scores
+
+    doc = score(args.store, args.results, args.benchmark, args.baseline)
+    out = write_scores(doc, args.output)
+    head = ", ".join(f"{k} {v:.4f}" for k, v in doc["headline"].items()
+                     if isinstance(v, float))
+    print(f"{doc['benchmark']}: {len(doc['table'])} corruptions x {doc['severities']} "
+          f"severities, {doc['samples']} samples, clean {doc['metric']} {doc['clean']:.4f}; "
+          f"{head} -> {out}")
     return 0

@@ -2,7 +2,8 @@
 
 Sections: overview (counts, sensors, settings), class balance, objects and pose coverage,
 depth and range distributions, audio events, severity calibration curves, contact sheets,
-and the render log (throughput and settings of each render, ``store.runlog``). Everything
+the render log (throughput and settings of each render, ``store.runlog``), and, given a
+scores file of ``simengine score``, the robustness scores (``report.robustness``). Everything
 is computed before the file is written, so a failure leaves nothing behind.
 """
 
@@ -22,6 +23,7 @@ from . import plots
 from .contact_sheet import contact_sheet
 from .html import Page
 from .image_stats import store_image_statistics
+from .robustness import read_scores, robustness_section
 from .severity import Curve, curves
 from .stats import StoreStats, compute
 
@@ -48,8 +50,10 @@ def check_output(output: str | Path) -> Path:
 
 
 def write_report(store: str, output: str | Path, *, calibration_samples: int = 32,
-                 sheet_samples: int = 24, image_samples: int = 16) -> ReportSummary:
+                 sheet_samples: int = 24, image_samples: int = 16,
+                 scores: str | Path | None = None) -> ReportSummary:
     out = check_output(output)
+    scores_doc = None if scores is None else read_scores(scores)  # checked before any work
     st = compute(store)
     page = Page(f"simengine report: {st.attrs['scene_name']}")
     _overview(page, store, st)
@@ -62,6 +66,8 @@ def write_report(store: str, output: str | Path, *, calibration_samples: int = 3
     _severity(page, found)
     _sheets(page, store, st, sheet_samples)
     _render_log(page, store)
+    if scores_doc is not None:
+        robustness_section(page, scores_doc)
     stamp = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     text = page.render(f"{store} · written {stamp} by simengine {__version__}")
     out.write_text(text, encoding="utf-8")
