@@ -6,8 +6,8 @@ severity of the benchmark's scale (lowest first), plus the clean value:
 - ``alexnet``: ImageNet-C top-1 **errors** of AlexNet, the normaliser of mCE and relative
   mCE (docs/references.md#imagenet-c-scores). Per-severity errors as published in the
   README of hendrycks/robustness (commit 76d9393, 2019-10-10, table "AlexNet ImageNet-C
-  Error"; later replaced there by a link to a spreadsheet); clean error 43.5 % from the
-  paper's Table 1 (AlexNet row, "Error").
+  Error"; later replaced there by a link to a spreadsheet); clean error 43.5 %, the
+  paper's AlexNet "Error" in its table of results.
 - ``minkunet18_semantickitti_c``: Robo3D's segmentation baseline, MinkUNet-18 (cr 1.0) on
   SemanticKITTI-C, **mIoU** per corruption averaged over the three levels, as published in
   ``docs/GET_STARTED.md`` of ldkong1205/Robo3D (docs/references.md#robo3d-scores). Robo3D
@@ -64,13 +64,13 @@ ALEXNET_ERRORS = {
     "spatter": (0.47196, 0.62194, 0.75052, 0.84132, 0.90182),
     "saturate": (0.59342, 0.65514, 0.51174, 0.70834, 0.82260),
 }
-ALEXNET_CLEAN_ERROR = 0.435  # Hendrycks & Dietterich 2019, Table 1, AlexNet "Error" 43.5 %
+ALEXNET_CLEAN_ERROR = 0.435  # Hendrycks & Dietterich 2019, AlexNet "Error" 43.5 %
 
 BASELINES = {
     "alexnet": Baseline(
         "alexnet", "imagenet_c", "error", ALEXNET_CLEAN_ERROR, ALEXNET_ERRORS,
         "hendrycks/robustness README (commit 76d9393) 'AlexNet ImageNet-C Error'; clean "
-        "error: Hendrycks & Dietterich, ICLR 2019, Table 1"),
+        "error: Hendrycks & Dietterich, ICLR 2019 (AlexNet, 43.5 %)"),
     "minkunet18_semantickitti_c": Baseline(
         "minkunet18_semantickitti_c", "robo3d", "score", 0.6276, {
             "fog": (0.5587,), "wet_ground": (0.5399,), "snow": (0.5328,),

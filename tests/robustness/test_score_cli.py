@@ -236,3 +236,21 @@ def test_scores_match_the_score_functions(store, tmp_path):
     expected = scores.imagenet_c(errors, 1 - doc["clean"], baselines.ALEXNET_ERRORS, .435,
                                  ["gaussian_noise", "contrast"])
     assert doc["scores"]["mCE"] == pytest.approx(expected["mCE"])
+
+
+def test_point_predictions_count_only_returns(store, tmp_path):
+    """Beams without a return (semantic 0) carry no label: a prediction there is not
+    scored, so predicting class 1 on them keeps a perfect mIoU."""
+    root = zarr.open_group(str(store), mode="r")
+    semantic = np.asarray(root["lidar/lid/semantic"][:])
+    arrays = {"task": np.array("points")}
+    for k in range(N):
+        pred = np.where(semantic[k] == 0, 1, semantic[k]).astype(semantic.dtype)
+        for v in ["clean", *GRID]:
+            arrays[f"{k}/{v}"] = pred
+    np.savez(tmp_path / "p.npz", **arrays)
+    out = tmp_path / "s.json"
+    assert main(["score", str(store), str(tmp_path / "p.npz"), "--benchmark", "imagenet_c",
+                 "-o", str(out)]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert (semantic == 0).any() and doc["clean"] == pytest.approx(1.0)

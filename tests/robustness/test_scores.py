@@ -152,7 +152,7 @@ def test_shipped_alexnet_errors_match_the_source():
         assert np.mean(shipped[name]) == pytest.approx(average, abs=1e-6), name
     assert shipped["snow"] == (0.71726, 0.88392, 0.86468, 0.91870, 0.94952)
     assert shipped["saturate"] == (0.59342, 0.65514, 0.51174, 0.70834, 0.82260)
-    assert baselines.ALEXNET_CLEAN_ERROR == 0.435  # the paper's Table 1: 43.5 %
+    assert baselines.ALEXNET_CLEAN_ERROR == 0.435  # the paper's AlexNet error: 43.5 %
 
 
 def test_alexnet_against_itself_is_100_percent():
