@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import os
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -129,6 +131,16 @@ def read_samples(arrays: dict[str, zarr.Array], indices: Sequence[int] | np.ndar
     return out if sorted_ok else {k: v[inverse] for k, v in out.items()}
 
 
+_AHEAD: list[tuple[int, ThreadPoolExecutor]] = []
+
+
+def _read_ahead() -> ThreadPoolExecutor:
+    """This process's read-ahead thread (a new one after a fork: threads do not survive)."""
+    if not _AHEAD or _AHEAD[0][0] != os.getpid():
+        _AHEAD[:] = [(os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="simengine-ahead"))]
+    return _AHEAD[0][1]
+
+
 def epoch_order(done: np.ndarray, block_size: int, *, shuffle: bool = False, seed: int = 0,
                 epoch: int = 0, window: int = 4) -> np.ndarray:
     """The sample indices (done samples only) in the order one epoch serves them. ``done``
@@ -160,11 +172,17 @@ def iter_batches(arrays: dict[str, zarr.Array], order: np.ndarray, block_size: i
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     step = max(batch_size, window * block_size)
+    parts = [order[lo:lo + step] for lo in range(0, order.size, step)]
     pending: dict[str, list[np.ndarray]] = {}
     held = 0
-    for lo in range(0, order.size, step):
-        part = order[lo:lo + step]
-        data = read_samples(arrays, part, block_size, guard)
+    # the next window is fetched and decoded on a background thread while this one is
+    # served (file reads and blosc release the GIL): the consumer's work overlaps the reads
+    ahead = _read_ahead()
+    coming = ahead.submit(read_samples, arrays, parts[0], block_size, guard) if parts else None
+    for i, part in enumerate(parts):
+        data = coming.result()
+        coming = (ahead.submit(read_samples, arrays, parts[i + 1], block_size, guard)
+                  if i + 1 < len(parts) else None)
         if with_index:
             data["index"] = part.copy()
         for k, v in data.items():
@@ -173,7 +191,9 @@ def iter_batches(arrays: dict[str, zarr.Array], order: np.ndarray, block_size: i
         while held >= batch_size:
             merged = {k: np.concatenate(v) if len(v) > 1 else v[0] for k, v in pending.items()}
             yield {k: v[:batch_size] for k, v in merged.items()}
-            pending = {k: [v[batch_size:]] for k, v in merged.items()}
             held -= batch_size
+            # an emptied remainder is dropped: concatenating it with the next window would
+            # copy that whole window once more
+            pending = {k: [v[batch_size:]] for k, v in merged.items()} if held else {}
     if held and not drop_last:
         yield {k: np.concatenate(v) if len(v) > 1 else v[0] for k, v in pending.items()}
