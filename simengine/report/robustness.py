@@ -51,8 +51,10 @@ def robustness_section(page: Page, doc: dict) -> int:
     head = doc["headline"]
     page.table(["score", "value"], [(k, _num(v)) for k, v in head.items()],
                table_id="robustness-headline", row_keys=list(head))
-    per = {k: v for k, v in doc["scores"].items() if isinstance(v, dict)
-           and set(v) <= set(doc["table"])}
+    # per-corruption scores: {corruption: number} (not the per-severity lists)
+    per = {k: v for k, v in doc["scores"].items() if isinstance(v, dict) and v
+           and set(v) <= set(doc["table"])
+           and all(x is None or isinstance(x, int | float) for x in v.values())}
     names = list(doc["table"])
     headers = ["corruption", *(f"severity {s}" for s in range(1, sev + 1)), *per]
     rows = [[c, *(_num(v) for v in doc["table"][c]), *(_num(per[k].get(c)) for k in per)]
