@@ -254,3 +254,26 @@ def test_point_predictions_count_only_returns(store, tmp_path):
                  "-o", str(out)]) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert (semantic == 0).any() and doc["clean"] == pytest.approx(1.0)
+
+
+def test_class_predictions_from_a_directory(store, tmp_path):
+    """Accuracy per cell: every prediction right except sample 0 under gaussian_noise at
+    severities 3..5, so those cells are 2/3 and all others 1; two .npz files read as one."""
+    d = tmp_path / "preds"
+    d.mkdir()
+    first = {"task": np.array("class"), **{f"target/{k}": np.array(k % 2) for k in range(N)}}
+    second = {}
+    for k in range(N):
+        first[f"{k}/clean"] = np.array(k % 2)
+        for v, (c, s) in GRID.items():
+            wrong = k == 0 and c == "gaussian_noise" and s >= 3
+            second[f"{k}/{v}"] = np.array(1 - k % 2 if wrong else k % 2)
+    np.savez(d / "a.npz", **first)
+    np.savez(d / "b.npz", **second)
+    out = tmp_path / "s.json"
+    assert main(["score", str(store), str(d), "--benchmark", "imagenet_c", "-o",
+                 str(out)]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["metric"] == "accuracy" and doc["clean"] == 1.0
+    assert doc["table"]["gaussian_noise"] == pytest.approx([1, 1, 2 / 3, 2 / 3, 2 / 3])
+    assert doc["table"]["contrast"] == [1.0] * 5
