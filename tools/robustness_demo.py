@@ -163,7 +163,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="/tmp/robustness_demo", help="work directory")
     ap.add_argument("--train", type=int, default=48, help="training samples")
-    ap.add_argument("--eval", type=int, default=12, help="evaluation samples")
+    ap.add_argument("--eval", type=int, default=10, help="evaluation samples")
     ap.add_argument("--steps", type=int, default=400, help="training steps (batch 8)")
     args = ap.parse_args()
     import torch
