@@ -1,5 +1,6 @@
 """open_xarray: every array of a real rendered store (two cameras of different sizes, a lidar,
-a microphone array, a corruption set) equals what StoreReader reads, under named dimensions
+a microphone array, a corruption set; blocks 0 and 2 of 3 rendered) equals what StoreReader
+reads of its done samples, under named dimensions
 whose sizes are the scene's (typed here from the scene and the VLP-16 preset); nothing is
 read before a value is computed (a shard damaged after opening is only noticed then)."""
 
@@ -15,13 +16,15 @@ import yaml
 
 import simengine
 from simengine.errors import DamagedStoreError
-from simengine.jobs.render_store import render_store
+from simengine.jobs.block import render_block
+from simengine.jobs.layout import prepare_render_store
 from simengine.spec.loader import scene_from_dict
 
 xr = pytest.importorskip("xarray", reason="open_xarray needs the xarray extra")
 da = pytest.importorskip("dask.array", reason="open_xarray needs the xarray extra")
 
-N, BLOCK = 3, 2
+N, BLOCK = 5, 2
+DONE = [0, 1, 4]  # blocks 0 and 2 rendered, block 1 not
 SIDE_W, SIDE_H = 32, 24  # the second camera; the mini scene's "cam" is 64 × 48
 # VLP-16 beam elevations in firing order (docs/references.md#vlp16: the VLP-16 user manual)
 VLP16_ELEVATIONS = [-15, 1, -13, 3, -11, 5, -9, 7, -7, 9, -5, 11, -3, 13, -1, 15]
@@ -37,7 +40,9 @@ def store(tmp_path_factory, mini_scene_path) -> Path:
                             "policy": "all", "severity": 2}]
     engine = simengine.Engine(scene_from_dict(data, source=str(mini_scene_path)), seed=4)
     path = tmp_path_factory.mktemp("xarray") / "s.zarr"
-    render_store(engine, str(path), N, block_size=BLOCK, progress=False)
+    prepare_render_store(str(path), engine, N, BLOCK, resume=False, overwrite=False)
+    for block in (0, 2):
+        render_block(str(path), block)
     return path
 
 
@@ -65,7 +70,8 @@ def test_every_array_equals_the_store_reader(store):
         assert got.shape == expected[key].shape, key
         assert got.tobytes() == expected[key].tobytes(), key
         assert var.attrs["unit"] == reader.attrs["arrays"][key]["unit"], key
-    np.testing.assert_array_equal(ds["sample"].values, done)
+    np.testing.assert_array_equal(ds["sample"].values, DONE)
+    np.testing.assert_array_equal(done, DONE)
     assert ds.attrs["scene_hash"] == reader.attrs["scene_hash"]
     assert ds.attrs["root_seed"] == 4
 
@@ -88,18 +94,19 @@ def test_named_dimensions_and_coordinates(store):
     assert ds.sizes["audio_time"] == 8000 * 0.6  # sample rate × duration of the mini scene
     assert ds["camera/cam/T_world_cam"].dims == ("sample", "frame", "row4", "col4")
     # coordinates: capture times, beam angles, class names
-    np.testing.assert_allclose(ds["time"].values, [[0.3, 0.6]] * N)
+    n = len(DONE)
+    np.testing.assert_allclose(ds["time"].values, [[0.3, 0.6]] * n)
     # rows top to bottom; each row's laser is the preset table's row laser_id
     elevation, laser = ds["lidar/lid/elevation"].values, ds["lidar/lid/laser_id"].values
-    np.testing.assert_allclose(elevation, [sorted(VLP16_ELEVATIONS, reverse=True)] * N,
+    np.testing.assert_allclose(elevation, [sorted(VLP16_ELEVATIONS, reverse=True)] * n,
                                atol=1e-5)
     np.testing.assert_allclose(elevation, np.asarray(VLP16_ELEVATIONS)[laser], atol=1e-5)
     azimuth = ds["lidar/lid/azimuth"].values[0]
     step = (np.diff(azimuth) + 180) % 360 - 180  # the spin's direction aside
     np.testing.assert_allclose(np.abs(step), 360 / 90, atol=1e-4)  # 90 columns over 360°
     # every sample of the mini scene has its one ball: class names index by objects/class_id
-    for s in range(N):
-        sample = ds.isel(sample=s)
+    for k in DONE:
+        sample = ds.sel(sample=k)
         count = int(sample["objects/count"])
         ids = sample["objects/class_id"].values[:count]
         names = ds["class_name"].values[ids].tolist()
@@ -110,17 +117,17 @@ def test_nothing_is_read_until_computed(store, tmp_path):
     copy = tmp_path / "copy.zarr"
     shutil.copytree(store, copy)
     ds = simengine.open_xarray(copy)  # opened first, damaged after
-    shard = copy / "camera" / "cam" / "depth" / "c" / "1" / "0" / "0" / "0"
+    shard = copy / "camera" / "cam" / "depth" / "c" / "2" / "0" / "0" / "0"  # sample 4
     raw = bytearray(shard.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     shard.write_bytes(bytes(raw))
     again = simengine.open_xarray(copy)  # opening a damaged store reads no shard either
     for view in (ds, again):
-        with pytest.raises(DamagedStoreError, match="damaged samples"):
+        with pytest.raises(DamagedStoreError, match="damaged samples 4"):
             view["camera/cam/depth"].values  # noqa: B018 (the read is the point)
         first = view["camera/cam/depth"].isel(sample=slice(0, 2)).values  # block 0 intact
         assert first.shape == (2, 2, 48, 64)
-        view["camera/cam/rgb"].values  # noqa: B018 (another array's shard of block 1: fine)
+        view["camera/cam/rgb"].values  # noqa: B018 (another array's shard of block 2: fine)
 
 
 def test_missing_dependency_names_the_extra(store, monkeypatch):
