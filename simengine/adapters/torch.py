@@ -26,7 +26,9 @@ position in its share of the batches) is taken in the worker after each batch it
 loader restored from ``loader.state_dict()`` (in a new process, with the same
 ``num_workers`` as StatefulDataLoader requires) yields exactly the batches the interrupted
 loop had not yet yielded, in the same order. A state from another store, seed, scene or
-worker layout is refused with a ``ValueError`` that says which.
+worker layout is refused with a ``ValueError`` that says which. With workers, a restored
+``GeneratedDataset`` state reaches the workers' copies only: the training script sets the
+curriculum of later epochs (``set_overrides``) as it did before the interruption.
 
 Use ``multiprocessing_context="spawn"`` with ``num_workers > 0``: a forked worker would
 inherit Numba's and PyBullet's thread state.

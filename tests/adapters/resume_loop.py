@@ -24,23 +24,27 @@ GEN_KEYS = ["camera/cam/depth", "objects", "meta/overrides_json"]
 CURRICULUM = {"objects[0].count": 2}
 
 
-def store_loader(store: str | Path) -> StatefulDataLoader:
+def store_loader(store: str | Path, workers: int = WORKERS, shuffle: bool = True
+                 ) -> StatefulDataLoader:
     """Shuffled, shard-aware batches of the store; the sampler starts at epoch 0 and seed 0:
-    a restored state must bring its own seed and epoch."""
+    a restored state must bring its own seed and epoch. ``shuffle=False``: index order."""
     dataset = StoreDataset(store)
-    return _loader(dataset, sampler=ShardAwareSampler(dataset, seed=0, window=WINDOW))
+    sampler = ShardAwareSampler(dataset, seed=0, window=WINDOW) if shuffle else None
+    return _loader(dataset, workers, sampler=sampler)
 
 
-def generated_loader(scene: str | Path) -> StatefulDataLoader:
+def generated_loader(scene: str | Path, workers: int = WORKERS) -> StatefulDataLoader:
     """Samples 0..GEN_STOP-1 generated on the fly, without the curriculum's overrides (a
     restored state brings those)."""
     engine = simengine.Engine(simengine.load_scene(scene), seed=GEN_SEED)
-    return _loader(GeneratedDataset(engine, 0, GEN_STOP, batch_size=BATCH, keys=GEN_KEYS))
+    return _loader(GeneratedDataset(engine, 0, GEN_STOP, batch_size=BATCH, keys=GEN_KEYS),
+                   workers)
 
 
-def _loader(dataset, **kw) -> StatefulDataLoader:
-    return StatefulDataLoader(dataset, batch_size=BATCH, num_workers=WORKERS,
-                              collate_fn=collate, multiprocessing_context="spawn", **kw)
+def _loader(dataset, workers: int, **kw) -> StatefulDataLoader:
+    extra = {"multiprocessing_context": "spawn"} if workers else {}
+    return StatefulDataLoader(dataset, batch_size=BATCH, num_workers=workers,
+                              collate_fn=collate, **extra, **kw)
 
 
 def as_numpy(batch: dict[str, torch.Tensor]) -> dict[str, object]:

@@ -120,6 +120,32 @@ def _rows(batch: dict) -> list[dict]:
     return [{k: v[i] for k, v in batch.items()} for i in range(n)]
 
 
+@pytest.mark.parametrize("case", ["store shuffled", "store in index order", "generated"])
+def test_single_process_loop_resumes(case, store, mini_scene_path, tmp_path):
+    """num_workers=0: the states live in the main process (the loader's own objects)."""
+    def build():
+        if case == "generated":
+            return resume_loop.generated_loader(mini_scene_path, workers=0)
+        return resume_loop.store_loader(store, workers=0, shuffle=case == "store shuffled")
+
+    loader = build()
+    if case == "generated":
+        loader.dataset.set_overrides(resume_loop.CURRICULUM)
+    elif case == "store shuffled":
+        loader.sampler.seed = resume_loop.SEED
+        loader.sampler.set_epoch(resume_loop.EPOCH)
+    k = 1
+    full = interrupted(loader, k, tmp_path / "ckpt")
+    again = build()
+    again.load_state_dict(torch.load(tmp_path / "ckpt", weights_only=False))
+    rest = [resume_loop.as_numpy(b) for b in again]
+    assert_batches_equal(rest, full[k:])
+    if case == "store in index order":
+        np.testing.assert_array_equal(
+            np.concatenate([b["objects/count"] for b in full]),
+            simengine.open_store(store, keys="objects").read(range(N))["objects/count"])
+
+
 # --- bad states -----------------------------------------------------------------------------
 
 def test_sampler_state_round_trips_and_resumes_in_process(store):
