@@ -199,3 +199,16 @@ def test_bad_states_are_refused_with_a_clear_error(store, tmp_path, mini_scene_p
         with pytest.raises((ValueError, simengine.SpecError), match=message):
             gen.load_state_dict({**state, **change})
     assert gen.engine is engine and gen._resume_at is None
+
+
+def test_loader_refuses_a_checkpoint_of_another_engine(mini_scene_path):
+    """Through StatefulDataLoader: a checkpoint of seed GEN_SEED restored over seed 1."""
+    loader = resume_loop.generated_loader(mini_scene_path, workers=0)
+    next(iter(loader))
+    state = loader.state_dict()
+    engine = simengine.Engine(simengine.load_scene(mini_scene_path), seed=1)
+    other = resume_loop._loader(GeneratedDataset(engine, 0, resume_loop.GEN_STOP,
+                                                 batch_size=resume_loop.BATCH), 0)
+    other.load_state_dict(state)
+    with pytest.raises(ValueError, match=f"seed {resume_loop.GEN_SEED}.*build the engine"):
+        next(iter(other))
