@@ -1,10 +1,13 @@
 """A rendered store as an ``xarray.Dataset`` (``simengine.open_xarray``), read lazily.
 
 Every array of the store is a variable under its store key (``camera/front/rgb``), backed
-by a dask array with one chunk per block (one shard per array), holding the done samples
-only, in sample order: ``ds[key].values`` equals ``open_store(path).read(done)[key]``. A
-chunk is read by ``StoreReader.read``, so every shard is checked against what its block
-wrote, as any other read of the store is; nothing is read until a value is computed.
+by a dask array holding the done samples only, in sample order: ``ds[key].values`` equals
+``open_store(path).read(done)[key]``. A chunk is a run of whole blocks (shards), the same
+for every array: as many blocks as keep the largest array's chunk near ``CHUNK_BYTES``
+(each chunk read costs a few milliseconds however small, so a chunk per shard of a small
+array would cost more than its data). A chunk is read by ``StoreReader.read``, so every
+shard is checked against what its block wrote, as any other read of the store is; nothing
+is read until a value is computed.
 
 Dimensions are named (``store.dims``): sample, frame, y, x, channel, ring, column, object,
 event, source, mic, audio_time ... Coordinates: ``sample`` (the sample indices), ``time``
@@ -31,13 +34,16 @@ from .reader import StoreReader
 EXTRA_HINT = "open_xarray needs xarray and dask: pip install 'simengine[xarray]'"
 PROVENANCE = ("engine_version", "schema_version", "scene_name", "scene_hash", "root_seed",
               "num_samples", "block_size")
+CHUNK_BYTES = 64 * 2**20  # dask's advice: chunks of tens to hundreds of MB
 VOCABULARIES = {"classes": ("class", "class_name"), "materials": ("material", "material_name"),
                 "shapes": ("shape", "shape_name")}
 
 
-def open_xarray(path: str | Path, keys: Any = None) -> Any:
+def open_xarray(path: str | Path, keys: Any = None, *, chunk_blocks: int | None = None
+                ) -> Any:
     """The store at ``path`` as a lazy ``xarray.Dataset`` (see module docs); ``keys``
-    selects arrays as ``open_store`` does."""
+    selects arrays as ``open_store`` does; ``chunk_blocks`` sets the blocks per chunk
+    (default: from ``CHUNK_BYTES``)."""
     try:
         import dask.array as da
         import xarray as xr
@@ -48,7 +54,12 @@ def open_xarray(path: str | Path, keys: Any = None) -> Any:
     done = reader.done_indices()
     shapes = {k: tuple(reader.root[k].shape) for k in attrs["arrays"]}  # all: sizes & names
     dims = array_dims(shapes)
-    chunks = _block_chunks(done, reader.block_size)
+    if chunk_blocks is None:
+        largest = max((_sample_bytes(reader.root[k]) for k in reader.keys), default=1)
+        chunk_blocks = max(1, CHUNK_BYTES // max(1, largest * reader.block_size))
+    elif isinstance(chunk_blocks, bool) or not isinstance(chunk_blocks, int) or chunk_blocks < 1:
+        raise ValueError(f"chunk_blocks must be a positive integer, got {chunk_blocks!r}")
+    chunks = _chunks(done, reader.block_size, chunk_blocks)
     index = da.from_array(done, chunks=(chunks,))
     variables, coords = {}, {}
     for key in reader.keys:
@@ -78,11 +89,16 @@ def _name(key: str) -> str:
     return "time" if key == "meta/time" else key
 
 
-def _block_chunks(done: np.ndarray, block_size: int) -> tuple[int, ...]:
-    """The done samples per block (blocks without any left out): one chunk per shard."""
+def _sample_bytes(array: Any) -> int:
+    return int(np.prod(array.shape[1:], dtype=np.int64)) * np.dtype(array.dtype).itemsize
+
+
+def _chunks(done: np.ndarray, block_size: int, chunk_blocks: int) -> tuple[int, ...]:
+    """The done samples of each run of ``chunk_blocks`` blocks (runs without any left
+    out): a chunk never splits a shard."""
     if not done.size:
         return (0,)
-    _, counts = np.unique(done // block_size, return_counts=True)
+    _, counts = np.unique(done // (block_size * chunk_blocks), return_counts=True)
     return tuple(int(c) for c in counts)
 
 

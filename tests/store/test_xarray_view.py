@@ -55,13 +55,17 @@ def _variables(ds) -> dict:
 
 
 def test_every_array_equals_the_store_reader(store):
-    ds = simengine.open_xarray(store)
+    ds = simengine.open_xarray(store, chunk_blocks=1)
     reader = simengine.open_store(store)
     done = reader.done_indices()
     expected = reader.read(done)
     variables = _variables(ds)
     assert sorted(variables) == sorted(reader.keys)
-    assert [c for c in ds["camera/cam/depth"].chunks[0]] == [2, 1]  # one chunk per shard
+    assert ds["camera/cam/depth"].chunks[0] == (2, 1)  # one chunk per rendered shard
+    # by default a chunk spans as many blocks as ~64 MB allow: all of this small store
+    assert simengine.open_xarray(store)["camera/cam/depth"].chunks[0] == (3,)
+    with pytest.raises(ValueError, match="chunk_blocks"):
+        simengine.open_xarray(store, chunk_blocks=0)
     computed = ds.compute()  # all at once, on dask's threads
     for key, var in variables.items():
         assert isinstance(var.data, da.Array), key  # lazy
@@ -116,12 +120,12 @@ def test_named_dimensions_and_coordinates(store):
 def test_nothing_is_read_until_computed(store, tmp_path):
     copy = tmp_path / "copy.zarr"
     shutil.copytree(store, copy)
-    ds = simengine.open_xarray(copy)  # opened first, damaged after
+    ds = simengine.open_xarray(copy, chunk_blocks=1)  # opened first, damaged after
     shard = copy / "camera" / "cam" / "depth" / "c" / "2" / "0" / "0" / "0"  # sample 4
     raw = bytearray(shard.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     shard.write_bytes(bytes(raw))
-    again = simengine.open_xarray(copy)  # opening a damaged store reads no shard either
+    again = simengine.open_xarray(copy, chunk_blocks=1)  # a damaged store opens: no reads
     for view in (ds, again):
         with pytest.raises(DamagedStoreError, match="damaged samples 4"):
             view["camera/cam/depth"].values  # noqa: B018 (the read is the point)
