@@ -34,6 +34,7 @@ from .streaming import (
     is_json,
     is_rgb,
     json_text,
+    png_bytes,
     provenance,
     require,
 )
@@ -83,7 +84,9 @@ def export_hf(store: str, out: str | Path, *, overwrite: bool = False,
             for name in names:
                 value = arrays[name]
                 if is_rgb(name, *shapes[name]):
-                    row[name] = list(value)  # one image per capture frame
+                    # one image per capture frame, PNG-encoded here: datasets would go
+                    # through Python int lists (slow, and a downcast warning)
+                    row[name] = [{"bytes": png_bytes(im), "path": None} for im in value]
                     counts["images"] += len(value)
                 elif is_json(name):
                     row[name] = json_text(value)

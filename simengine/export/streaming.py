@@ -6,16 +6,18 @@ size)."""
 from __future__ import annotations
 
 import importlib
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from .._version import __version__
 from ..errors import UserError
 from ..json_buffer import decode_json
-from .common import MANIFEST, done_batches
+from .common import MANIFEST, PNG_LEVEL, done_batches
 
 JSON_SUFFIX = "_json"  # uint8 arrays holding zero-padded JSON (simengine.json_buffer)
 
@@ -75,6 +77,13 @@ def done_samples(store: str, keys: list[str]) -> Iterator[tuple[int, dict[str, n
             yield int(k), {name: value[j] for name, value in batch.items()}
 
 
+def png_bytes(rgb: np.ndarray) -> bytes:
+    """Lossless PNG of an H x W x 3 uint8 image (the level the other exports use)."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="PNG", compress_level=PNG_LEVEL)
+    return buf.getvalue()
+
+
 def json_text(buffer: np.ndarray) -> str:
     """A zero-padded JSON byte array as its text ('{}' when empty)."""
     raw = np.asarray(buffer, np.uint8).tobytes().rstrip(b"\0")
@@ -91,4 +100,4 @@ def is_rgb(name: str, shape: tuple[int, ...], dtype: np.dtype) -> bool:
 
 
 __all__ = ["check_directory", "decode_json", "done_samples", "is_json", "is_rgb", "json_text",
-           "prepare_file", "provenance", "require"]
+           "png_bytes", "prepare_file", "provenance", "require"]

@@ -9,6 +9,9 @@ Each sample's members share the key ``<sample:06d>``; the rest of a member name 
 store's array name with ``/`` as ``.`` (WebDataset splits the key at the first dot, so the
 array name stays whole in the extension):
 
+Member names are lower case (the reader lower-cases them); the manifest maps each back
+to its array.
+
 - colour images (``.../rgb``): one lossless PNG per capture frame, ``<array>.f<frame>.png``;
 - the JSON records (``meta/instance_json``, ``.../params_json``): ``<array>.json``, the text;
 - every other array: ``<array>.npy`` (NumPy's own format, dtype and shape kept);
@@ -25,15 +28,16 @@ import json
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from .common import PNG_LEVEL, ExportSummary, open_store, prepare_target, write_manifest
+from ..errors import UserError
+from .common import ExportSummary, open_store, prepare_target, write_manifest
 from .streaming import (
     check_directory,
     done_samples,
     is_json,
     is_rgb,
     json_text,
+    png_bytes,
     provenance,
     require,
 )
@@ -42,7 +46,20 @@ SHARD_PATTERN = "shard-%06d.tar"
 
 
 def member(name: str) -> str:
-    return name.replace("/", ".")
+    """The member name of an array: ``/`` as ``.``, lower case (WebDataset's reader lower-
+    cases extensions, so ``camera/c/K`` is read back as ``camera.c.k``)."""
+    return name.replace("/", ".").lower()
+
+
+def members(names: list[str]) -> dict[str, str]:
+    """{member: array name}; two arrays differing only in case cannot share a tar."""
+    out: dict[str, str] = {}
+    for name in names:
+        if member(name) in out:
+            raise UserError(f"arrays {out[member(name)]!r} and {name!r} differ only in case: "
+                            "WebDataset would read them as one")
+        out[member(name)] = name
+    return out
 
 
 def export_webdataset(store: str, out: str | Path, *, samples_per_shard: int = 64,
@@ -52,6 +69,7 @@ def export_webdataset(store: str, out: str | Path, *, samples_per_shard: int = 6
     check_directory(out, overwrite)
     wds = require("webdataset", "webdataset")
     names = list(attrs["arrays"])
+    by_member = members(names)
     shapes = {n: (tuple(probe.root[n].shape[1:]), probe.root[n].dtype) for n in names}
     target = prepare_target(out, overwrite)
     prov = provenance(store, attrs)
@@ -78,18 +96,12 @@ def export_webdataset(store: str, out: str | Path, *, samples_per_shard: int = 6
     write_manifest(target, "webdataset", store, attrs, {
         "complete": True, "samples": samples, "shards": files,
         "samples_per_shard": samples_per_shard, "key": "sample index, 6 digits",
-        "members": {member(n): n for n in names},
+        "members": by_member,
         "rgb": "PNG per capture frame: <array>.f<frame>.png"})
     return ExportSummary("webdataset", str(target), samples, images, 0, len(files) + 1)
 
 
-def png_bytes(rgb: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb)).save(buf, format="PNG", compress_level=PNG_LEVEL)
-    return buf.getvalue()
-
-
 def npy_bytes(value: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(value), allow_pickle=False)
+    np.save(buf, np.asarray(value), allow_pickle=False)  # 0-d stays 0-d
     return buf.getvalue()
