@@ -102,7 +102,10 @@ def export_hf(store: str, out: str | Path, *, overwrite: bool = False,
         info = ds.DatasetInfo(description=json.dumps(prov, sort_keys=True),
                               license=license or "unknown")
         dataset = ds.Dataset.from_generator(rows, features=features, info=info,
-                                            cache_dir=str(scratch), keep_in_memory=False)
+                                            cache_dir=str(scratch), keep_in_memory=False,
+                                            # rows buffered before each Arrow write: a
+                                            # store block, not datasets' default 1000
+                                            writer_batch_size=probe.block_size)
         dataset.save_to_disk(str(target))
         del dataset
     finally:

@@ -21,7 +21,8 @@ its corruptions replaced, e.g. a camera's rgb, the lidar's points, a rig's poses
     world/clean/audio/<m>/peak_db_spl       Scalars per sound source at its onset
     world/clean/audio/<m>/leq_db_spl/ch<i>  Scalars per channel (whole clip)
 
-Boxes2D use the store's convention (pixel centres at integers, as K); points are the
+Conventions of the Rerun types used: docs/references.md#export-formats. Boxes2D use the
+store's convention (pixel centres at integers, as K); points are the
 returns with a finite positive range. Recording properties carry the provenance.
 """
 
@@ -136,8 +137,9 @@ class Layout:
             self._boxes3d(rr, rec, s, f)
         for m in self.mics:
             self._audio(rr, rec, s, m, float(times[0]))
-        rec.log("world/clean/meta/instance",
-                rr.TextDocument(json_text(s["meta/instance_json"]), media_type="text/plain"))
+        if "meta/instance_json" in s:  # the drawn scene instance, for reference
+            rec.log("world/clean/meta/instance",
+                    rr.TextDocument(json_text(s["meta/instance_json"]), media_type="text/plain"))
 
     def _pick(self, s: dict, prefix: str, name: str) -> np.ndarray | None:
         """The variant's replacement of ``name``, or the clean array for the clean entity;
@@ -213,8 +215,9 @@ class Layout:
         head = f"audio/{m}"
         base = f"world/clean/{head}"
         rec.set_time("capture_time", duration=t0)
-        rec.log(f"{base}/mics", rr.Points3D(s[f"{head}/mic_positions"]))
-        for ch, level in enumerate(s[f"{head}/leq_db_spl"].tolist()):
+        if f"{head}/mic_positions" in s:
+            rec.log(f"{base}/mics", rr.Points3D(s[f"{head}/mic_positions"]))
+        for ch, level in enumerate(s.get(f"{head}/leq_db_spl", np.empty(0)).tolist()):
             rec.log(f"{base}/leq_db_spl/ch{ch}", rr.Scalars(level))
         src = f"{head}/sources"
         if f"{src}/count" not in s:
