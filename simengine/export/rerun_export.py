@@ -19,7 +19,8 @@ its corruptions replaced, e.g. a camera's rgb, the lidar's points, a rig's poses
     world/clean/audio/<m>/mics              Points3D (microphone positions, world)
     world/clean/audio/<m>/events            TextLog per sound source at its onset
     world/clean/audio/<m>/peak_db_spl       Scalars per sound source at its onset
-    world/clean/audio/<m>/leq_db_spl/ch<i>  Scalars per channel (whole clip)
+    world/clean/audio/<m>/leq_db_spl/ch<i>  Scalars per channel (the store's, whole clip)
+    world/corrupted/<set>/<slot>/audio/<m>/leq_db_spl/ch<i>   the variant waveform's Leq
 
 Conventions of the Rerun types used: docs/references.md#export-formats. Boxes2D use the
 store's convention (pixel centres at integers, as K); points are the
@@ -40,6 +41,7 @@ from .common import ExportSummary, open_store
 from .streaming import done_samples, json_text, prepare_file, provenance, require
 
 APP_ID = "simengine"
+P_REF = 20e-6  # Pa: the reference pressure of dB SPL
 STUFF_COLOURS = {"background": (40, 40, 40), "ground": (110, 110, 100), "wall": (150, 150, 160)}
 
 
@@ -52,6 +54,14 @@ def class_colour(i: int, name: str) -> tuple[int, int, int]:
 
     r, g, b = colorsys.hsv_to_rgb((i * 0.618034) % 1.0, 0.75, 0.95)
     return int(r * 255), int(g * 255), int(b * 255)
+
+
+def leq_db_spl(wave: np.ndarray) -> np.ndarray:
+    """Per-channel equivalent level (dB SPL re 20 µPa) of a (channels, n) waveform in Pa;
+    -inf for silence."""
+    power = np.mean(np.square(wave.astype(np.float64)), axis=-1)
+    with np.errstate(divide="ignore"):
+        return 10.0 * np.log10(power / P_REF**2)
 
 
 def viewer_available() -> bool:
@@ -137,6 +147,8 @@ class Layout:
             self._boxes3d(rr, rec, s, f)
         for m in self.mics:
             self._audio(rr, rec, s, m, float(times[0]))
+            for entity, prefix in self.variants[1:]:
+                self._audio_variant(rr, rec, s, m, float(times[0]), entity, prefix)
         if "meta/instance_json" in s:  # the drawn scene instance, for reference
             rec.log("world/clean/meta/instance",
                     rr.TextDocument(json_text(s["meta/instance_json"]), media_type="text/plain"))
@@ -231,6 +243,17 @@ class Layout:
                 f"{s[f'{src}/onset'][i]:.3f}-{s[f'{src}/offset'][i]:.3f} s",
                 level="INFO"))
             rec.log(f"{base}/peak_db_spl", rr.Scalars(float(s[f"{src}/peak_db_spl"][i])))
+
+    def _audio_variant(self, rr: Any, rec: Any, s: dict, m: str, t0: float, entity: str,
+                       prefix: str) -> None:
+        """A variant's waveform as its per-channel level: Leq = 10 log10(mean(p²) / p0²),
+        p0 = 20 µPa, over the whole clip (the waveform is in pascals)."""
+        wave = self._pick(s, prefix, f"audio/{m}/waveform")
+        if wave is None:
+            return
+        rec.set_time("capture_time", duration=t0)
+        for ch, level in enumerate(leq_db_spl(wave).tolist()):
+            rec.log(f"{entity}/audio/{m}/leq_db_spl/ch{ch}", rr.Scalars(level))
 
     def _name(self, class_id: int) -> str:
         return self.classes[class_id] if 0 <= class_id < len(self.classes) else "none"

@@ -34,7 +34,9 @@ def store(tmp_path_factory) -> Path:
     scene = yaml.safe_load(MINI.read_text(encoding="utf-8"))
     scene["corruptions"] = [
         {"name": "cam", "corruptions": ["gaussian_noise"], "policy": "one", "severity": 3},
-        {"name": "lid", "corruptions": ["range_noise"], "policy": "one", "severity": 3}]
+        {"name": "lid", "corruptions": ["range_noise"], "policy": "one", "severity": 3},
+        {"name": "aud", "corruptions": ["gaussian_noise_snr"], "policy": "one",
+         "severity": 3}]
     path = tmp / "scene.yaml"
     path.write_text(yaml.safe_dump(scene), encoding="utf-8")
     out = tmp / "s.zarr"
@@ -101,7 +103,9 @@ def test_rerun_recording_matches_store(store, rrd):
     assert {k for (_, k, _) in rows if k is not None} == set(DONE)  # not sample 2
     ctx = rows[("/world", None, None)]
     assert attrs["scene_hash"] in json.dumps(rows[("/__properties/simengine", None, None)])
-    assert "AnnotationContext:context" in ctx
+    labels = [c["class_description"]["info"]["label"]
+              for c in ctx["AnnotationContext:context"][0][0]]
+    assert labels == attrs["classes"]
     for k, s in samples.items():
         for f, t in enumerate(s["meta/time"].tolist()):
             cam = "/world/clean/camera/cam"
@@ -128,8 +132,14 @@ def test_rerun_recording_matches_store(store, rrd):
             assert np.allclose(R, T[:3, :3], atol=1e-6)
             n = int(s["objects/count"])
             seen = s["camera/cam/visible_pixels"][f, :n] > 0
-            boxes = np.array(one(rows, f"{cam}/boxes2d", k, t, "Boxes2D:half_sizes"))
-            assert len(boxes) == seen.sum()
+            x0, y0, x1, y1 = s["camera/cam/boxes2d"][f, :n][seen].T
+            half = one(rows, f"{cam}/boxes2d", k, t, "Boxes2D:half_sizes")
+            centre = one(rows, f"{cam}/boxes2d", k, t, "Boxes2D:centers")
+            assert seen.sum() > 0 or f > 0
+            assert np.allclose(half, np.c_[x1 - x0, y1 - y0] / 2, atol=1e-4)
+            assert np.allclose(centre, np.c_[x1 + x0, y1 + y0] / 2, atol=1e-4)
+            assert np.array_equal(one(rows, f"{cam}/boxes2d", k, t, "Boxes2D:class_ids"),
+                                  s["objects/class_id"][:n][seen])
             # lidar: the returns with a positive range, in the lidar frame, with class ids
             rng = s["lidar/lid/range"][f].reshape(-1)
             valid = np.isfinite(rng) & (rng > 0)
@@ -149,6 +159,16 @@ def test_rerun_recording_matches_store(store, rrd):
         t0 = float(s["meta/time"][0])
         mics = one(rows, "/world/clean/audio/mics/mics", k, t0, "Points3D:positions")
         assert np.allclose(mics, s["audio/mics/mic_positions"], atol=1e-6)
+        for ch, level in enumerate(s["audio/mics/leq_db_spl"].tolist()):
+            got = one(rows, f"/world/clean/audio/mics/leq_db_spl/ch{ch}", k, t0,
+                      "Scalars:scalars")
+            assert got[0] == pytest.approx(level)
+            # the variant's level, by the definition: 10 log10(mean p² / (20 µPa)²)
+            noisy = s["corrupted/aud/0/audio/mics/waveform"][ch].astype(np.float64)
+            want = 10 * np.log10(np.mean(noisy**2) / 20e-6**2)
+            got = one(rows, f"/world/corrupted/aud/0/audio/mics/leq_db_spl/ch{ch}", k, t0,
+                      "Scalars:scalars")
+            assert got[0] == pytest.approx(want, abs=1e-6)
         n_src = int(s["audio/mics/sources/count"])
         logged = [key for key in rows if key[0] == "/world/clean/audio/mics/events"
                   and key[1] == k]
@@ -288,7 +308,9 @@ def test_overwrite_replaces_an_earlier_export(store, tmp_path, capsys):
     out = tmp_path / "wds"
     argv = ["export", str(store), "--format", "webdataset", "-o", str(out)]
     assert main(argv) == 0
+    first = (out / "shard-000000.tar").read_bytes()
     assert run(argv, capsys)[0] == 2
     assert main([*argv, "--overwrite"]) == 0
     assert [p.name for p in sorted(out.iterdir())] == ["shard-000000.tar",
                                                        "simengine_export.json"]
+    assert (out / "shard-000000.tar").read_bytes() == first  # no clock in the tar
