@@ -7,6 +7,8 @@ Entity tree (``<v>`` = ``clean`` or ``corrupted/<set>/<slot>``; a variant logs o
 its corruptions replaced, e.g. a camera's rgb, the lidar's points, a rig's poses)::
 
     world                                   AnnotationContext: class id -> name, colour
+                                            (+ one id after the store's: returns a variant
+                                            replaced, whose clean label is not theirs)
     world/<v>/camera/<c>                    Transform3D (T_world_cam) + Pinhole (K, W x H, RDF)
     world/<v>/camera/<c>/rgb                Image
     world/<v>/camera/<c>/depth              DepthImage (metres)
@@ -41,6 +43,7 @@ from .common import ExportSummary, open_store
 from .streaming import done_samples, json_text, prepare_file, provenance, require
 
 APP_ID = "simengine"
+UNLABELLED = "replaced by a corruption"  # class of lidar returns a variant replaced
 P_REF = 20e-6  # Pa: the reference pressure of dB SPL
 STUFF_COLOURS = {"background": (40, 40, 40), "ground": (110, 110, 100), "wall": (150, 150, 160)}
 
@@ -103,7 +106,9 @@ def export_rerun(store: str, out: str | Path, *, overwrite: bool = False,
     rec.send_property("simengine", rr.AnyValues(**{k: str(v) for k, v in prov.items()}))
     rec.log("world", rr.AnnotationContext(
         [rr.AnnotationInfo(id=i, label=n, color=class_colour(i, n))
-         for i, n in enumerate(attrs["classes"])]), static=True)
+         for i, n in enumerate(attrs["classes"])]
+        + [rr.AnnotationInfo(id=len(attrs["classes"]), label=UNLABELLED, color=(255, 0, 255))]),
+        static=True)
     rec.log("world", rr.ViewCoordinates.RIGHT_HAND_Z_UP, static=True)
     layout = Layout(attrs)
     samples = 0
@@ -125,6 +130,7 @@ class Layout:
         self.lidars = [s["name"] for s in attrs["sensors"] if s["kind"] == "lidar"]
         self.mics = [s["name"] for s in attrs["sensors"] if s["kind"] == "microphone"]
         self.classes = list(attrs["classes"])
+        self.unlabelled = len(self.classes)  # class id of returns a corruption replaced
         self.variants = variants(attrs)
         self.images = 0  # rgb images logged so far
 
@@ -132,8 +138,8 @@ class Layout:
         return name in self.arrays
 
     def keys(self) -> list[str]:
-        return sorted(a for a in self.arrays if not a.endswith(("_mask", "/normals"))
-                      and "/effects/" not in a)
+        return sorted(a for a in self.arrays if "/effects/" not in a
+                      and not a.endswith(("/normals", "rgb_mask", "waveform_mask")))
 
     def log_sample(self, rr: Any, rec: Any, s: dict[str, np.ndarray]) -> None:
         times = s["meta/time"]
@@ -199,16 +205,25 @@ class Layout:
         base = f"{entity}/{head}"
         T = (pose if pose is not None else s[f"{head}/T_world_lidar"])[f]
         rec.log(base, rr.Transform3D(translation=T[:3, 3], mat3x3=T[:3, :3]))
-        rng = (self._pick(s, prefix, f"{head}/range") if prefix else None)
+        rng = self._pick(s, prefix, f"{head}/range")
         rng = (rng if rng is not None else s[f"{head}/range"])[f].reshape(-1)
         inten = self._pick(s, prefix, f"{head}/intensity")
         inten = (inten if inten is not None else s[f"{head}/intensity"])[f].reshape(-1)
         pts = (xyz if xyz is not None else s[f"{head}/xyz"])[f].reshape(-1, 3)
         valid = np.isfinite(rng) & (rng > 0)
-        sem = s[f"{head}/semantic"][f].reshape(-1)[valid]
-        rec.log(f"{base}/points", rr.Points3D(pts[valid], class_ids=np.maximum(sem, 0)),
+        sem = np.maximum(s[f"{head}/semantic"][f].reshape(-1), 0)
+        mask = self._pick(s, prefix, f"{head}/range_mask") if prefix else None
+        if mask is not None:  # returns the variant replaced: the clean label is not theirs
+            frame_shape = s[f"{head}/range"][f].shape
+            replaced = np.broadcast_to(mask[f], frame_shape).reshape(-1)
+            sem = np.where(replaced, self.unlabelled, sem)
+        sem = sem[valid]
+        rec.log(f"{base}/points", rr.Points3D(pts[valid], class_ids=sem),
                 rr.AnyValues(intensity=inten[valid], range=rng[valid]))
-        grey = (np.clip(inten[valid], 0.0, 1.0) * 255).astype(np.uint8)
+        # grey by intensity, scaled to the frame's brightest return (units vary by preset)
+        shown = np.nan_to_num(inten[valid].astype(np.float64), nan=0.0, posinf=0.0)
+        top = shown.max(initial=0.0)
+        grey = (np.clip(shown / top if top > 0 else shown, 0.0, 1.0) * 255).astype(np.uint8)
         rec.log(f"{base}/points_intensity",
                 rr.Points3D(pts[valid], colors=np.repeat(grey[:, None], 3, axis=1)))
 

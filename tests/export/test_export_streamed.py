@@ -105,7 +105,7 @@ def test_rerun_recording_matches_store(store, rrd):
     assert attrs["scene_hash"] in json.dumps(rows[("/__properties/simengine", None, None)])
     labels = [c["class_description"]["info"]["label"]
               for c in ctx["AnnotationContext:context"][0][0]]
-    assert labels == attrs["classes"]
+    assert labels == [*attrs["classes"], "replaced by a corruption"]
     for k, s in samples.items():
         for f, t in enumerate(s["meta/time"].tolist()):
             cam = "/world/clean/camera/cam"
@@ -154,6 +154,12 @@ def test_rerun_recording_matches_store(store, rrd):
             pts = one(rows, "/world/corrupted/lid/0/lidar/lid/points", k, t,
                       "Points3D:positions")
             assert np.array_equal(np.array(pts, np.float32), noisy_xyz[ok])
+            replaced = s["corrupted/lid/0/lidar/lid/range_mask"][f].reshape(-1)
+            want = np.where(replaced, len(attrs["classes"]),
+                            s["lidar/lid/semantic"][f].reshape(-1))[ok]
+            cls = one(rows, "/world/corrupted/lid/0/lidar/lid/points", k, t,
+                      "Points3D:class_ids")
+            assert np.array_equal(cls, want)
             centers = one(rows, "/world/clean/objects/boxes3d", k, t, "Boxes3D:centers")
             assert np.allclose(centers, s["objects/box3d_center"][f, :n], atol=1e-6)
         t0 = float(s["meta/time"][0])
