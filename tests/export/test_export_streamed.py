@@ -320,3 +320,15 @@ def test_overwrite_replaces_an_earlier_export(store, tmp_path, capsys):
     assert [p.name for p in sorted(out.iterdir())] == ["shard-000000.tar",
                                                        "simengine_export.json"]
     assert (out / "shard-000000.tar").read_bytes() == first  # no clock in the tar
+
+
+def test_view_rerun_without_a_display_saves_next_to_the_caller(store, tmp_path, monkeypatch,
+                                                               capsys):
+    pytest.importorskip("rerun")
+    for var in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["view", str(store), "--rerun"]) == 0
+    assert "viewer started" not in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["s.rrd"]
+    assert main(["view", str(store), "--rerun"]) == 2  # kept without --overwrite
