@@ -123,6 +123,8 @@ KITTI_C = {  # entry: (registry corruption, levels as published, group)
     "fog_camera": ("fog", None, "weather"),  # imgcorruptlike.Fog
     # :78 int(0.010*N) … int(0.050*N) points + N(0, 2²)
     "strong_sunlight_lidar": ("solar_noise", (0.01, 0.02, 0.03, 0.04, 0.05), "weather"),
+    # Camera_corruptions.py:59 sun_radius = [30, 40, 50, 60, 70]
+    "strong_sunlight_camera": ("sun_glare", (30, 40, 50, 60, 70), "weather"),
     # :104-105 num = int(N*0.3); c = int(0.2*num) … num
     "density_decrease": ("density_decrease", (0.06, 0.12, 0.18, 0.24, 0.30), "sensor"),
     # :133 [(2,num), (3,num), (5,num), (7,num), (10,num)], num = int(N*0.02)
@@ -173,7 +175,7 @@ def test_kitti_c_covers_the_27_types_in_order():
     assert list(suites.get("kitti_c").names()) == entries
     assert set(entries) == set(KITTI_C)
     # what is only half there: the camera parts the suite leaves out (module docstring)
-    lidar_only = {"strong_sunlight", "moving_object", "shear", "scale", "rotation"}
+    lidar_only = {"moving_object", "shear", "scale", "rotation"}
     for t in lidar_only:
         assert all(get(suites.get("kitti_c").entry(e).corruption).modality == "lidar"
                    for e in kitti_c.TYPES[t])

@@ -10,13 +10,18 @@ corrupts the two independently (a LiDAR-only detector sees the first, a camera-o
 second, a fusion model both: list both in one set with ``policy: compound``, or a
 ``grid`` over either). ``TYPES`` maps each of the 27 types to its entries.
 
-Not reproduced (no entry): the camera halves of strong sunlight (the glare of
-``ImagePointAddSun``), moving object (``ImageBBoxMotionBlur*``) and shear / scale / rotation
-(``ImageBBoxOperation``); these types are lidar-only here. Deviations, per entry: the camera
-snow / fog / rain add a grey veil and dim the image after imgaug's layer (not reproduced:
-the ImageNet-C snow and fog tables run as published, and our physical rain runs at the
-benchmark's lidar rain rates since its imgaug rain layer has no rain rate); temporal
-misalignment counts frames of the benchmark's 10 Hz KITTI stream (100 ms each).
+Not reproduced (no entry): the camera halves of moving object (``ImageBBoxMotionBlur*``) and
+shear / scale / rotation (``ImageBBoxOperation``); these types are lidar-only here. Strong
+sunlight's camera half puts the benchmark's flare where the scene's sun is
+(``camera/sun_glare.py``); its lidar half is ``scene_glare_noise`` (README's LiDAR table)
+with the points drawn from the sunlit scene (``lidar/sunlight.py``).
+
+Deviations, per entry: the benchmark's camera snow / fog / rain add a grey veil and dim the
+image after imgaug's layer (not reproduced: the ImageNet-C snow and fog tables run as
+published, and our physical rain runs at the benchmark's lidar rain rates since its imgaug
+rain layer has no rain rate); temporal misalignment counts frames of the benchmark's 10 Hz
+KITTI stream (100 ms each); spatial misalignment and motion compensation draw rotation
+vectors where the benchmark adds noise to a rotation matrix's entries.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ ENTRIES = (
     _e("fog_camera", "fog", None, "imagecorruptions' fog table", "weather"),
     _e("strong_sunlight_lidar", "solar_noise", (0.01, 0.02, 0.03, 0.04, 0.05),
        "fraction of the points given N(0, 2²) noise", "weather"),
+    _e("strong_sunlight_camera", "sun_glare", (30, 40, 50, 60, 70),
+       "sun flare radius, KITTI pixels", "weather"),
     # sensor
     _e("density_decrease", "density_decrease", (0.06, 0.12, 0.18, 0.24, 0.30),
        "fraction of the points removed (0.2 … 1.0 × 30 %)", "sensor"),
@@ -107,7 +114,7 @@ TYPES = {
     "snow": ("snow_lidar", "snow_camera"),
     "rain": ("rain_lidar", "rain_camera"),
     "fog": ("fog_lidar", "fog_camera"),
-    "strong_sunlight": ("strong_sunlight_lidar",),
+    "strong_sunlight": ("strong_sunlight_lidar", "strong_sunlight_camera"),
     "density_decrease": ("density_decrease",),
     "cutout": ("cutout",),
     "crosstalk": ("crosstalk",),

@@ -84,7 +84,7 @@ class Camera(Sensor):
     pose = "T_world_cam"
     context_fixed = ("K",)
     context_per_capture = ("depth", "normals", "instance", "flow", "T_world_cam")
-    context_extras = ("frame_interval_s", "airlight")
+    context_extras = ("frame_interval_s", "airlight", "sun_direction")
 
     @classmethod
     def for_scene(cls, sensor: SensorInstance, layout: SampleLayout) -> Camera:
