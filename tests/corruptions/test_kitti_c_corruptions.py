@@ -330,3 +330,87 @@ def test_sun_glare_at_the_sun_with_the_inverse_square_halo():
         assert not out.mask[v, u, 0]
     # the disc covers the pixels within θ_c of the sun
     assert out.params["core_pixels"] == int(out.mask[..., 0].sum()) > 0
+
+
+# --- object level on the camera: lifted with the depth, moved in 3D, projected back --------
+CAM_K = np.array([[100.0, 0.0, 64.0], [0.0, 100.0, 48.0], [0.0, 0.0, 1.0]])
+BACKGROUND = np.array([40, 80, 120], np.uint8)
+# the box frame in the camera (OpenCV) frame: forward = +x, up = −y, so y_box = +z
+BOX_R = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+
+
+def camera_scene():
+    """A wall at 10 m (uniform colour) and a textured square patch at 5 m (instance 1), the
+    front face of a 0.8 m box; every patch pixel coded by its index (R = i % 256,
+    G = i // 256, B = 255)."""
+    h, w = 96, 128
+    depth = np.full((h, w), 10.0, np.float32)
+    inst = np.zeros((h, w), np.int32)
+    image = np.broadcast_to(BACKGROUND, (h, w, 3)).copy()
+    depth[28:68, 44:84] = 5.0
+    inst[28:68, 44:84] = 1
+    idx = np.arange(40 * 40).reshape(40, 40)
+    image[28:68, 44:84] = np.stack([idx % 256, idx // 256, np.full_like(idx, 255)], -1)
+    # the patch spans x, y ∈ [−0.2, 0.2) m at z = 5: the box behind it, 0.8 m deep
+    centre = np.array([-0.005, -0.005, 5.4])
+    context = {"depth": depth, "instance": inst, "K": CAM_K,
+               "box3d_center_cam": centre[None], "box3d_size": np.array([[0.4, 0.8, 0.4]]),
+               "box3d_orientation_cam": Rotation.from_matrix(BOX_R).as_quat()[None]}
+    return image, context, centre
+
+
+def patch_points():
+    """The patch's pixels as camera-frame points (by hand: (u − cx)·z / f, ...)."""
+    v, u = np.mgrid[28:68, 44:84]
+    z = np.full(u.shape, 5.0)
+    return np.stack([(u - 64) * z / 100, (v - 48) * z / 100, z], -1).reshape(-1, 3)
+
+
+def test_image_object_rotation_redraws_the_turned_patch():
+    import cv2
+
+    image, ctx, centre = camera_scene()
+    seed, c = 3, 7.0
+    out = call("image_object_rotation", image, c, seed=seed, context=ctx)
+    # the benchmark's draw: U(c − 1, c + 1) then a sign
+    g = np.random.default_rng(seed)
+    beta = math.radians(g.uniform(c - 1, c + 1) * g.choice([-1, 1]))
+    # its turn: p̂ ↦ p̂·[[cos, sin, 0], [−sin, cos, 0], [0, 0, 1]] in the box frame
+    turn = np.array([[math.cos(beta), math.sin(beta), 0], [-math.sin(beta), math.cos(beta), 0],
+                     [0, 0, 1]])
+    local = (patch_points() - centre) @ BOX_R
+    moved = (local @ turn) @ BOX_R.T + centre
+    uv, _ = cv2.projectPoints(moved, np.zeros(3), np.zeros(3), CAM_K, None)
+    uv = np.rint(uv.reshape(-1, 2)).astype(int)
+    nearest: dict = {}
+    for i, ((u, v), z) in enumerate(zip(uv, moved[:, 2], strict=True)):
+        if (u, v) not in nearest or z < nearest[(u, v)][1]:
+            nearest[(u, v)] = (i, z)
+    for (u, v), (i, _) in nearest.items():
+        assert tuple(out.data[v, u]) == (i % 256, i // 256, 255)
+    # nothing else shows the patch, and the wall far from it is untouched
+    shows = out.data[..., 2] == 255
+    assert shows.sum() == len(nearest)
+    np.testing.assert_array_equal(out.data[:, :20], image[:, :20])
+    assert out.mask[..., 0][28:68, 44:84].all() and not out.mask[:, :20].any()
+
+
+def test_image_moving_object_is_the_mean_over_the_exposure():
+    import cv2
+
+    image, ctx, _ = camera_scene()
+    image[28:68, 44:84] = (200, 30, 30)  # a plain patch over the plain wall
+    c = 0.6
+    out = call("image_moving_object", image, c, context=ctx)
+    counts = np.zeros(image.shape[:2])
+    for k in range(8):  # the object 0 … c along its forward axis (camera +x)
+        pts = patch_points() + np.array([c * k / 7, 0.0, 0.0])
+        uv, _ = cv2.projectPoints(pts, np.zeros(3), np.zeros(3), CAM_K, None)
+        uv = np.rint(uv.reshape(-1, 2)).astype(int)
+        cover = np.zeros(image.shape[:2], bool)
+        cover[uv[:, 1], uv[:, 0]] = True
+        counts += cover
+    a, b = np.array([200, 30, 30.0]), BACKGROUND.astype(float)
+    expected = b + (a - b) * (counts / 8)[..., None]
+    assert np.abs(out.data.astype(float) - expected).max() <= 1.0
+    assert counts.max() == 8 and (counts[48] > 0).sum() == 40 + round(100 * c / 5)

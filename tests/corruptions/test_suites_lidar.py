@@ -146,7 +146,9 @@ KITTI_C = {  # entry: (registry corruption, levels as published, group)
     "motion_compensation": ("motion_compensation", ((0.02, 0.002), (0.04, 0.004),
                                                     (0.06, 0.006), (0.08, 0.008),
                                                     (0.10, 0.010)), "motion"),
-    "moving_object": ("moving_object", (0.2, 0.4, 0.6, 0.8, 1.0), "motion"),  # bbox_util:262
+    "moving_object_lidar": ("moving_object", (0.2, 0.4, 0.6, 0.8, 1.0), "motion"),  # :262
+    # ours: the lidar half's metres (the benchmark's camera blur 0.02 … 0.10 has no metres)
+    "moving_object_camera": ("image_moving_object", (0.2, 0.4, 0.6, 0.8, 1.0), "motion"),
     # Camera_corruptions.py:1395 corrput_list=[0.02*i for i in range(1,6)]
     "motion_blur": ("zoom_blur", tuple(0.02 * i for i in range(1, 6)), "motion"),
     "local_density_decrease": ("object_density_decrease", (0.1, 0.2, 0.3, 0.4, 0.5),
@@ -157,9 +159,13 @@ KITTI_C = {  # entry: (registry corruption, levels as published, group)
     "local_uniform_noise": ("object_uniform_noise", (0.02, 0.04, 0.06, 0.08, 0.10),
                             "object"),  # :101
     "local_impulse_noise": ("object_impulse_noise", (30, 25, 20, 15, 10), "object"),  # :109
-    "shear": ("object_shear", (0.05, 0.1, 0.15, 0.2, 0.25), "object"),  # :192
-    "scale": ("object_scale", (0.04, 0.08, 0.12, 0.16, 0.20), "object"),  # :216
-    "rotation": ("object_rotation", (1, 3, 5, 7, 9), "object"),  # :245
+    "shear_lidar": ("object_shear", (0.05, 0.1, 0.15, 0.2, 0.25), "object"),  # :192
+    # README's camera example: c = [0.05, 0.1, 0.15, 0.2, 0.25][bbox_shear.severity - 1]
+    "shear_camera": ("image_object_shear", (0.05, 0.1, 0.15, 0.2, 0.25), "object"),
+    "scale_lidar": ("object_scale", (0.04, 0.08, 0.12, 0.16, 0.20), "object"),  # :216
+    "scale_camera": ("image_object_scale", (0.04, 0.08, 0.12, 0.16, 0.20), "object"),
+    "rotation_lidar": ("object_rotation", (1, 3, 5, 7, 9), "object"),  # :245
+    "rotation_camera": ("image_object_rotation", (1, 3, 5, 7, 9), "object"),
     # LiDAR_corruptions.py:319-320 [...][severity-1]*2
     "spatial_misalignment": ("extrinsic_noise", tuple((2 * t, 2 * r) for t, r in zip(
         (0.02, 0.04, 0.06, 0.08, 0.10), (0.002, 0.004, 0.006, 0.008, 0.010), strict=True)),
@@ -174,11 +180,12 @@ def test_kitti_c_covers_the_27_types_in_order():
     entries = [e for t in types for e in kitti_c.TYPES[t]]
     assert list(suites.get("kitti_c").names()) == entries
     assert set(entries) == set(KITTI_C)
-    # what is only half there: the camera parts the suite leaves out (module docstring)
-    lidar_only = {"moving_object", "shear", "scale", "rotation"}
-    for t in lidar_only:
-        assert all(get(suites.get("kitti_c").entry(e).corruption).modality == "lidar"
-                   for e in kitti_c.TYPES[t])
+    # the types on both sensors: a lidar and a camera entry each
+    both = {"snow", "rain", "fog", "strong_sunlight", "moving_object", "shear", "scale",
+            "rotation"}
+    for t in both:
+        assert [get(suites.get("kitti_c").entry(e).corruption).modality
+                for e in kitti_c.TYPES[t]] == ["lidar", "camera"]
 
 
 @pytest.mark.parametrize("name", sorted(KITTI_C))

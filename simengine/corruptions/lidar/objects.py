@@ -165,23 +165,19 @@ def squash_to_box(q: np.ndarray, size) -> np.ndarray:
     return q
 
 
-@register("object_shear", "lidar", "c: each object's returns sheared in its normalised box "
-          "frame by p·[[1,0,b],[d,1,e],[f,0,1]], b, d, e, f = ±U(c − 0.05, c + 0.05), then "
-          "kept inside the box (Dong et al. 2023: c = 0.05 … 0.25)",
-          (0.05, 0.10, 0.15, 0.20, 0.25), needs=NEEDS)
-def object_shear(data, c, rng: np.random.Generator, context) -> Result:
+def shear_mover(c: float) -> Callable:
+    """The benchmark's shear: p̂·[[1,0,b],[d,1,e],[f,0,1]] in the normalised box frame, b, d,
+    e, f = ±U(c − 0.05, c + 0.05), then squashed back inside the box."""
     def move(p, centre, size, R, rng):
         b, d, e, f = (_signed(rng, c, 0.05) for _ in range(4))
         matrix = np.array([[1.0, 0.0, b], [d, 1.0, e], [f, 0.0, 1.0]])
         q = squash_to_box(to_box(p, centre, size, R) @ matrix, size)
         return from_box(q, centre, size, R)
-    return _move_per_object(data, context, rng, move, {"c": c})
+    return move
 
 
-@register("object_scale", "lidar", "c: one axis of each object (drawn) scaled by 1 ± c in its "
-          "box frame, its bottom kept in place (Dong et al. 2023: c = 0.04 … 0.20)",
-          (0.04, 0.08, 0.12, 0.16, 0.20), needs=NEEDS)
-def object_scale(data, c, rng: np.random.Generator, context) -> Result:
+def scale_mover(c: float) -> Callable:
+    """One box axis (drawn) scaled by 1 ± c (sign drawn), the bottom face kept in place."""
     def move(p, centre, size, R, rng):
         axis = int(rng.integers(0, 3))
         sign = float(rng.choice([-1, 1]))
@@ -190,19 +186,50 @@ def object_scale(data, c, rng: np.random.Generator, context) -> Result:
         q = to_box(p, centre, size, R) * factor
         q[:, 2] += (factor[2] - 1.0) * size[2] / np.max(size)  # the bottom face stays put
         return from_box(q, centre, size, R)
-    return _move_per_object(data, context, rng, move, {"c": c})
+    return move
+
+
+def rotation_mover(c_deg: float) -> Callable:
+    """A turn about the box's up axis through its centre by ±U(c − 1, c + 1) degrees."""
+    def move(p, centre, size, R, rng):
+        beta = np.radians(_signed(rng, c_deg, 1.0))
+        turn = np.array([[np.cos(beta), np.sin(beta), 0.0], [-np.sin(beta), np.cos(beta), 0.0],
+                         [0.0, 0.0, 1.0]])
+        return from_box(to_box(p, centre, size, R) @ turn, centre, size, R)
+    return move
+
+
+def moving_mover(c: float) -> Callable:
+    """The benchmark's moving object along the box's forward axis (``moving_object``)."""
+    def move(p, centre, size, R, rng):
+        forward = R[:, 0]
+        x = (p - centre) @ forward
+        lo, third = x.min(), (x.max() - x.min()) / 3.0
+        shift = np.where((x > lo) & (x <= lo + third), c / 2.0, np.where(x > lo + third, c, 0.0))
+        return p + shift[:, None] * forward
+    return move
+
+
+@register("object_shear", "lidar", "c: each object's returns sheared in its normalised box "
+          "frame by p·[[1,0,b],[d,1,e],[f,0,1]], b, d, e, f = ±U(c − 0.05, c + 0.05), then "
+          "kept inside the box (Dong et al. 2023: c = 0.05 … 0.25)",
+          (0.05, 0.10, 0.15, 0.20, 0.25), needs=NEEDS)
+def object_shear(data, c, rng: np.random.Generator, context) -> Result:
+    return _move_per_object(data, context, rng, shear_mover(c), {"c": c})
+
+
+@register("object_scale", "lidar", "c: one axis of each object (drawn) scaled by 1 ± c in its "
+          "box frame, its bottom kept in place (Dong et al. 2023: c = 0.04 … 0.20)",
+          (0.04, 0.08, 0.12, 0.16, 0.20), needs=NEEDS)
+def object_scale(data, c, rng: np.random.Generator, context) -> Result:
+    return _move_per_object(data, context, rng, scale_mover(c), {"c": c})
 
 
 @register("object_rotation", "lidar", "c in degrees: each object's returns turned about its "
           "box's up axis through its centre by ±U(c − 1, c + 1) (Dong et al. 2023: "
           "c = 1 … 9°)", (1.0, 3.0, 5.0, 7.0, 9.0), needs=NEEDS)
 def object_rotation(data, c, rng: np.random.Generator, context) -> Result:
-    def move(p, centre, size, R, rng):
-        beta = np.radians(_signed(rng, c, 1.0))
-        turn = np.array([[np.cos(beta), np.sin(beta), 0.0], [-np.sin(beta), np.cos(beta), 0.0],
-                         [0.0, 0.0, 1.0]])
-        return from_box(to_box(p, centre, size, R) @ turn, centre, size, R)
-    return _move_per_object(data, context, rng, move, {"c_deg": c})
+    return _move_per_object(data, context, rng, rotation_mover(c), {"c_deg": c})
 
 
 @register("moving_object", "lidar", "c in metres: each object's returns smeared along its box's "
@@ -213,10 +240,4 @@ def moving_object(data, c, rng: np.random.Generator, context) -> Result:
     (x_min + l/3, x_max] by c (l the object's x extent; the x_min point stays); we do the
     same along the object's own forward axis (its box x), the way it would move.
     Deterministic."""
-    def move(p, centre, size, R, rng):
-        forward = R[:, 0]
-        x = (p - centre) @ forward
-        lo, third = x.min(), (x.max() - x.min()) / 3.0
-        shift = np.where((x > lo) & (x <= lo + third), c / 2.0, np.where(x > lo + third, c, 0.0))
-        return p + shift[:, None] * forward
-    return _move_per_object(data, context, rng, move, {"shift_m": c})
+    return _move_per_object(data, context, rng, moving_mover(c), {"shift_m": c})

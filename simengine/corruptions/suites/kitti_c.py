@@ -10,9 +10,11 @@ corrupts the two independently (a LiDAR-only detector sees the first, a camera-o
 second, a fusion model both: list both in one set with ``policy: compound``, or a
 ``grid`` over either). ``TYPES`` maps each of the 27 types to its entries.
 
-Not reproduced (no entry): the camera halves of moving object (``ImageBBoxMotionBlur*``) and
-shear / scale / rotation (``ImageBBoxOperation``); these types are lidar-only here. Strong
-sunlight's camera half puts the benchmark's flare where the scene's sun is
+The camera halves of shear / scale / rotation (``ImageBBoxOperation``) and moving object
+(``ImageBBoxMotionBlur*``) move the object in 3D with its depth and redraw it
+(``camera/object_warp.py``); the moving object's camera half takes the lidar half's metres
+(the benchmark's image-space blur, 0.02 … 0.10, has no physical unit). Strong sunlight's
+camera half puts the benchmark's flare where the scene's sun is
 (``camera/sun_glare.py``); its lidar half is ``scene_glare_noise`` (README's LiDAR table)
 with the points drawn from the sunlit scene (``lidar/sunlight.py``).
 
@@ -83,7 +85,10 @@ ENTRIES = (
     _e("motion_compensation", "motion_compensation",
        ((0.02, 0.002), (0.04, 0.004), (0.06, 0.006), (0.08, 0.008), (0.10, 0.010)),
        "(σ_t m, σ_r) per sweep piece", "motion"),
-    _e("moving_object", "moving_object", (0.2, 0.4, 0.6, 0.8, 1.0), "shift, m", "motion"),
+    _e("moving_object_lidar", "moving_object", (0.2, 0.4, 0.6, 0.8, 1.0), "shift, m",
+       "motion"),
+    _e("moving_object_camera", "image_moving_object", (0.2, 0.4, 0.6, 0.8, 1.0),
+       "travel during the exposure, m (the lidar half's)", "motion"),
     _e("motion_blur", "zoom_blur", (0.02, 0.04, 0.06, 0.08, 0.10),
        "zoom range c: factors 1 … 1 + c by 0.005", "motion", _zoom),
     # object
@@ -97,10 +102,16 @@ ENTRIES = (
        "half-width, m", "object"),
     _e("local_impulse_noise", "object_impulse_noise", (30, 25, 20, 15, 10),
        "n // d of each object's points get ±0.1 m: d", "object"),
-    _e("shear", "object_shear", (0.05, 0.10, 0.15, 0.20, 0.25), "shear c", "object"),
-    _e("scale", "object_scale", (0.04, 0.08, 0.12, 0.16, 0.20), "scale c", "object"),
-    _e("rotation", "object_rotation", (1.0, 3.0, 5.0, 7.0, 9.0), "yaw c, degrees",
+    _e("shear_lidar", "object_shear", (0.05, 0.10, 0.15, 0.20, 0.25), "shear c", "object"),
+    _e("shear_camera", "image_object_shear", (0.05, 0.10, 0.15, 0.20, 0.25), "shear c",
        "object"),
+    _e("scale_lidar", "object_scale", (0.04, 0.08, 0.12, 0.16, 0.20), "scale c", "object"),
+    _e("scale_camera", "image_object_scale", (0.04, 0.08, 0.12, 0.16, 0.20), "scale c",
+       "object"),
+    _e("rotation_lidar", "object_rotation", (1.0, 3.0, 5.0, 7.0, 9.0), "yaw c, degrees",
+       "object"),
+    _e("rotation_camera", "image_object_rotation", (1.0, 3.0, 5.0, 7.0, 9.0),
+       "yaw c, degrees", "object"),
     # alignment
     _e("spatial_misalignment", "extrinsic_noise",
        ((0.04, 0.004), (0.08, 0.008), (0.12, 0.012), (0.16, 0.016), (0.20, 0.020)),
@@ -126,16 +137,16 @@ TYPES = {
     "uniform_noise_camera": ("uniform_noise_camera",),
     "impulse_noise_camera": ("impulse_noise_camera",),
     "motion_compensation": ("motion_compensation",),
-    "moving_object": ("moving_object",),
+    "moving_object": ("moving_object_lidar", "moving_object_camera"),
     "motion_blur": ("motion_blur",),
     "local_density_decrease": ("local_density_decrease",),
     "local_cutout": ("local_cutout",),
     "local_gaussian_noise": ("local_gaussian_noise",),
     "local_uniform_noise": ("local_uniform_noise",),
     "local_impulse_noise": ("local_impulse_noise",),
-    "shear": ("shear",),
-    "scale": ("scale",),
-    "rotation": ("rotation",),
+    "shear": ("shear_lidar", "shear_camera"),
+    "scale": ("scale_lidar", "scale_camera"),
+    "rotation": ("rotation_lidar", "rotation_camera"),
     "spatial_misalignment": ("spatial_misalignment",),
     "temporal_misalignment": ("temporal_misalignment",),
 }
