@@ -25,11 +25,13 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .labels import decode_instance
     from .spec.loader import load_scene
+    from .store.xarray_view import open_xarray
 
 __all__ = ["Engine", "SimulationError", "SpecError", "StoreError", "UserError", "__version__",
-           "decode_instance", "load_scene", "open_store", "stream"]
+           "decode_instance", "load_scene", "open_store", "open_xarray", "stream"]
 
-_LAZY = {"Engine": ".engine", "decode_instance": ".labels", "load_scene": ".spec.loader"}
+_LAZY = {"Engine": ".engine", "decode_instance": ".labels", "load_scene": ".spec.loader",
+         "open_xarray": ".store.xarray_view"}  # xarray and dask only when called
 
 
 def __getattr__(name: str) -> Any:

@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("store", help="the store to browse (only read)")
     w.add_argument("--port", type=_port, default=8765,
                    help="port on 127.0.0.1 (default 8765; 0 picks a free one)")
+    w.add_argument("--rerun", action="store_true",
+                   help="instead: write a Rerun recording (and open the Rerun viewer when one "
+                        "can be shown and -o is not given); needs simengine[rerun]")
+    w.add_argument("-o", "--output", default=None,
+                   help="--rerun: the .rrd file (default: <store name>.rrd here)")
+    w.add_argument("--overwrite", action="store_true", help="--rerun: replace the .rrd file")
 
     rp = sub.add_parser("report", help="write a self-contained HTML report of a store")
     rp.add_argument("store")
@@ -135,14 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export", help="export a store as COCO (2D boxes, instance masks) or "
                                        "KITTI (camera + lidar, 3D boxes)")
     ex.add_argument("store")
-    ex.add_argument("--format", required=True, choices=("coco", "kitti"))
-    ex.add_argument("-o", "--output", required=True, help="the export directory")
+    ex.add_argument("--format", required=True,
+                    choices=("coco", "kitti", "rerun", "hf", "webdataset"))
+    ex.add_argument("-o", "--output", required=True,
+                    help="the export directory (rerun: the .rrd file)")
     ex.add_argument("--camera", action="append", default=None,
                     help="camera name (COCO: repeat for several, default all; KITTI: one, "
                          "default the first)")
     ex.add_argument("--lidar", default=None, help="KITTI: lidar name (default: the first)")
     ex.add_argument("--overwrite", action="store_true",
                     help="replace an earlier export in the directory")
+    ex.add_argument("--license", default=None,
+                    help="hf: the data's licence for the dataset card (default: unknown)")
+    ex.add_argument("--samples-per-shard", type=_positive, default=64,
+                    help="webdataset: samples per tar shard (default 64)")
     _add_score_parser(sub)
     return parser
 
@@ -257,6 +269,8 @@ def _corrupt(args: argparse.Namespace) -> int:
 
 
 def _view(args: argparse.Namespace) -> int:
+    if args.rerun:
+        return _view_rerun(args)
     from .viewer import serve
 
     serve(args.store, args.port)  # until Ctrl-C (KeyboardInterrupt: exit 130, as elsewhere)
@@ -322,7 +336,43 @@ def _assets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _view_rerun(args: argparse.Namespace) -> int:
+    from .export.rerun_export import export_rerun, viewer_available
+
+    out = args.output or f"{Path(args.store.rstrip('/')).stem}.rrd"
+    spawn = args.output is None and viewer_available()
+    s = export_rerun(args.store, out, overwrite=args.overwrite, spawn=spawn)
+    print(f"Rerun recording of {s.samples} samples -> {s.output}"
+          + (" (viewer started)" if spawn else ""))
+    return 0
+
+
+def _export_streamed(args: argparse.Namespace) -> int:
+    """The formats other tools read directly: Rerun, Hugging Face datasets, WebDataset."""
+    if args.camera or args.lidar:
+        raise UserError(f"--camera/--lidar: not used by --format {args.format} (it exports "
+                        "every sensor)")
+    if args.format == "rerun":
+        from .export.rerun_export import export_rerun
+
+        s = export_rerun(args.store, args.output, overwrite=args.overwrite)
+    elif args.format == "hf":
+        from .export.hf_export import export_hf
+
+        s = export_hf(args.store, args.output, overwrite=args.overwrite, license=args.license)
+    else:
+        from .export.webdataset_export import export_webdataset
+
+        s = export_webdataset(args.store, args.output, overwrite=args.overwrite,
+                              samples_per_shard=args.samples_per_shard)
+    print(f"exported {s.samples} samples as {s.format} ({s.images} images, {s.files} files) "
+          f"-> {s.output}")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
+    if args.format in ("rerun", "hf", "webdataset"):
+        return _export_streamed(args)
     if args.format == "coco":
         from .export.coco import export_coco
 

@@ -1,6 +1,7 @@
 """Reading a store needs neither Numba nor PyBullet: the store, ``simengine.open_store``, the
-viewer, the report, the exports and the torch ``StoreDataset`` import, and read a small
-store, in a fresh interpreter without loading either (only the engine needs them)."""
+viewer, the report, the exports, the torch ``StoreDataset`` and ``open_xarray`` import, and
+read a small store, in a fresh interpreter without loading either (only the engine needs
+them)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,10 @@ CASES = {
         dataset = StoreDataset(STORE)
         dataset[0], dataset.__getitems__([0, 1])
         """,
+    "xarray open_xarray": """
+        import simengine
+        simengine.open_xarray(STORE).compute()
+        """,
 }
 
 
@@ -64,6 +69,8 @@ def store(tmp_path_factory):
 def test_reading_a_store_loads_neither_numba_nor_pybullet(case, store, tmp_path):
     if case.startswith("torch"):
         pytest.importorskip("torch", reason="the torch adapter needs torch")
+    if case.startswith("xarray"):
+        pytest.importorskip("xarray", reason="open_xarray needs the xarray extra")
     code = (f"import pathlib, sys\nSTORE, OUT = {str(store)!r}, pathlib.Path({str(tmp_path)!r})\n"
             + textwrap.dedent(CASES[case])
             + f"\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))\n")

@@ -17,6 +17,19 @@ fetching (``__getitems__``: a batch of neighbouring samples reads whole shards),
 store lazily in each worker, and ``ShardAwareSampler`` gives a seeded, shard-aware shuffle
 (``set_epoch`` each epoch). Without a sampler the order is the store's index order.
 
+Resumable loops: ``GeneratedDataset``, ``StoreDataset`` and ``ShardAwareSampler`` have
+``state_dict()`` / ``load_state_dict()`` in the form of torchdata's ``Stateful`` protocol,
+which ``torchdata.stateful_dataloader.StatefulDataLoader`` checkpoints: the sampler's state
+(seed, window, epoch, position) is taken in the main process as each batch's indices are
+sent out; each worker's ``GeneratedDataset`` state (seed, overrides in force, that worker's
+position in its share of the batches) is taken in the worker after each batch it made. A
+loader restored from ``loader.state_dict()`` (in a new process, with the same
+``num_workers`` as StatefulDataLoader requires) yields exactly the batches the interrupted
+loop had not yet yielded, in the same order. A state from another store, seed, scene or
+worker layout is refused with a ``ValueError`` that says which. With workers, a restored
+``GeneratedDataset`` state reaches the workers' copies only: the training script sets the
+curriculum of later epochs (``set_overrides``) as it did before the interruption.
+
 Use ``multiprocessing_context="spawn"`` with ``num_workers > 0``: a forked worker would
 inherit Numba's and PyBullet's thread state.
 
@@ -28,6 +41,7 @@ shared memory, as torch's default collate does, so that thread has no batch to c
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -41,6 +55,7 @@ from ..jobs.stream import batch_indices, common_keys, valid_mask
 from ..jobs.worker import set_up_worker, threads_per_worker
 from ..store.batched import epoch_order, select_keys
 from ..store.reader import StoreReader
+from ._resume_state import KIND, checked, indices_digest, position_in, same
 from ._worker_exit import in_worker
 
 if TYPE_CHECKING:  # StoreDataset users never load the engine (nor Numba, PyBullet)
@@ -98,6 +113,9 @@ class GeneratedDataset(IterableDataset):
         self.start, self.stop, self.batch_size = start, stop, batch_size
         self.keys = None if keys is None else select_keys(tuple(engine.outputs()), keys)
         list(batch_indices(start, start, batch_size))  # validates the arguments
+        self._base = engine  # a checkpoint's overrides are applied to this engine
+        self._yielded = 0  # samples this process (worker) yielded in the current iteration
+        self._resume_at: int | None = None  # set by load_state_dict, used by the next __iter__
 
     def set_overrides(self, overrides: Mapping[str, Any]) -> None:
         """Curriculum: later iterations (the next epoch; DataLoader workers are started per
@@ -115,16 +133,71 @@ class GeneratedDataset(IterableDataset):
         return self.stop - self.start
 
     def __iter__(self) -> Iterator[dict[str, np.ndarray]]:
-        info = get_worker_info()
-        n, wid = (1, 0) if info is None else (info.num_workers, info.id)
+        # The position is reset here, not in the generator's body: StatefulDataLoader reads
+        # state_dict() between iter() and the first sample.
+        n, wid = _worker_slot()
+        skip, self._resume_at = self._resume_at or 0, None
+        self._yielded = skip
         if in_worker():
             set_up_worker(threads_per_worker(n))
+        return self._generate(itertools.islice(self._share(n, wid), skip, None))
+
+    def _share(self, n: int, wid: int) -> Iterator[int]:
+        """The sample indices worker ``wid`` of ``n`` generates, in order."""
         for b, indices in enumerate(batch_indices(self.start, self.stop, self.batch_size)):
-            if b % n != wid:
-                continue
-            for k in indices:
-                s = self.engine.sample(k)
-                yield s if self.keys is None else {key: s[key] for key in self.keys}
+            if b % n == wid:
+                yield from indices
+
+    def _generate(self, indices: Iterator[int]) -> Iterator[dict[str, np.ndarray]]:
+        for k in indices:
+            s = self.engine.sample(k)
+            self._yielded += 1  # counted before the yield: the state after a batch includes it
+            yield s if self.keys is None else {key: s[key] for key in self.keys}
+
+    def state_dict(self) -> dict[str, Any]:
+        """This process's (worker's) place in the iteration, with what decides the samples:
+        the engine's seed and scene, the overrides in force, the range and batching."""
+        n, wid = _worker_slot()
+        return {KIND: "GeneratedDataset", "seed": self.engine.seed,
+                "scene": self.engine.spec.name, "overrides": dict(self.engine.overrides),
+                "start": self.start, "stop": self.stop, "batch_size": self.batch_size,
+                "num_workers": n, "worker": wid, "position": self._yielded}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Resume where ``state`` was taken: the next iteration skips the samples this worker
+        had yielded, with the checkpoint's overrides applied to the engine given at
+        construction."""
+        owner = "GeneratedDataset"
+        state = checked(state, owner, {"seed": int, "scene": str, "overrides": dict,
+                                       "start": int, "stop": (int, type(None)),
+                                       "batch_size": int, "num_workers": int, "worker": int,
+                                       "position": int})
+        same(owner, "seed", state["seed"], self.engine.seed, "build the engine with that seed")
+        same(owner, "scene", state["scene"], self.engine.spec.name,
+             "build the engine from that scene")
+        for name in ("start", "stop", "batch_size"):
+            same(owner, name, state[name], getattr(self, name),
+                 "build the dataset with the same range and batch size")
+        n, wid = _worker_slot()
+        same(owner, "worker layout (num_workers, worker)", (state["num_workers"],
+             state["worker"]), (n, wid), "resume with the same num_workers")
+        share = None if self.stop is None else sum(1 for _ in self._share(n, wid))
+        position = state["position"]
+        if position < 0 or (share is not None and position > share):
+            raise ValueError(f"{owner}.load_state_dict: position {position} outside "
+                             f"0..{share} (worker {wid} of {n})")
+        if state["overrides"] != self.engine.overrides:
+            engine = self._base.with_overrides(state["overrides"])
+            same(owner, "overrides", state["overrides"], engine.overrides,
+                 "the engine given to this dataset has overrides the checkpoint lacks")
+            self.engine = engine
+        self._yielded = self._resume_at = position
+
+
+def _worker_slot() -> tuple[int, int]:
+    """(number of DataLoader workers, this worker's id); (1, 0) in the main process."""
+    info = get_worker_info()
+    return (1, 0) if info is None else (info.num_workers, info.id)
 
 
 class StoreDataset(Dataset):
@@ -137,6 +210,11 @@ class StoreDataset(Dataset):
         self.block_size = reader.block_size
         self.indices = reader.done_indices()
         self._reader: StoreReader | None = reader
+        # what a checkpoint's positions refer to: the store's render and its done samples
+        self._identity = {"scene_hash": str(reader.attrs["scene_hash"]),
+                          "root_seed": int(reader.attrs["root_seed"]),
+                          "keys": list(self.keys), "samples": int(self.indices.size),
+                          "done_digest": indices_digest(self.indices)}
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -160,6 +238,19 @@ class StoreDataset(Dataset):
         batch = self.reader.read(self.indices[np.asarray(items, dtype=np.int64)])
         return [{k: v[j] for k, v in batch.items()} for j in range(len(items))]
 
+    def state_dict(self) -> dict[str, Any]:
+        """Which store and samples a checkpoint's positions index (the position itself is
+        the sampler's): its render (scene hash, seed), the arrays read and the done samples."""
+        return {KIND: "StoreDataset", **self._identity}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Refuse a checkpoint taken over another store, other arrays or other done samples
+        (a render resumed since then shifts every item); nothing to restore otherwise."""
+        owner = "StoreDataset"
+        state = checked(state, owner, {"scene_hash": str, "root_seed": int, "keys": list,
+                                       "samples": int, "done_digest": str})
+        check_identity(owner, state, self._identity, self.path)
+
 
 class ShardAwareSampler(Sampler[int]):
     """Seeded shuffle of a ``StoreDataset`` that keeps reads shard-local: the blocks are
@@ -168,6 +259,8 @@ class ShardAwareSampler(Sampler[int]):
 
     def __init__(self, dataset: StoreDataset, seed: int = 0, window: int = 4) -> None:
         self.dataset, self.seed, self.window, self.epoch = dataset, seed, window, 0
+        self._yielded = 0  # items handed out in the current epoch
+        self._resume_at: int | None = None  # set by load_state_dict, used by the next __iter__
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -176,10 +269,58 @@ class ShardAwareSampler(Sampler[int]):
         return len(self.dataset)
 
     def __iter__(self) -> Iterator[int]:
+        # Reset here, not in the generator's body: StatefulDataLoader may read state_dict()
+        # between iter() and the first index.
+        skip, self._resume_at = self._resume_at or 0, None
+        self._yielded = skip
+        return self._serve(self.order()[skip:].tolist())
+
+    def order(self) -> np.ndarray:
+        """This epoch's items (positions in ``dataset``), in the order they are served."""
         idx = self.dataset.indices
-        done = np.zeros(int(idx.max()) + 1 if idx.size else 0, dtype=bool)
-        done[idx] = True
-        order = epoch_order(done, self.dataset.block_size, shuffle=True, seed=self.seed,
+        order = epoch_order(idx, self.dataset.block_size, shuffle=True, seed=self.seed,
                             epoch=self.epoch, window=self.window)
-        position = np.searchsorted(idx, order)
-        return iter(position.tolist())
+        return np.searchsorted(idx, order)
+
+    def _serve(self, items: list[int]) -> Iterator[int]:
+        for item in items:
+            self._yielded += 1
+            yield item
+
+    def state_dict(self) -> dict[str, Any]:
+        """Seed, window, epoch and the number of items handed out this epoch, with the
+        store's identity (``StoreDataset.state_dict``) the positions refer to."""
+        return {KIND: "ShardAwareSampler", "seed": self.seed, "window": self.window,
+                "epoch": self.epoch, "position": self._yielded,
+                "dataset": self.dataset.state_dict()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Continue the checkpoint's epoch (its seed, window and epoch replace this
+        sampler's) after the items it had handed out."""
+        owner = "ShardAwareSampler"
+        state = checked(state, owner, {"seed": int, "window": int, "epoch": int,
+                                       "position": int, "dataset": dict})
+        dataset = checked(state["dataset"], "StoreDataset", {
+            "scene_hash": str, "root_seed": int, "keys": list, "samples": int,
+            "done_digest": str})
+        check_identity(owner, dataset, self.dataset._identity, self.dataset.path)
+        if state["window"] < 1 or state["epoch"] < 0 or state["seed"] < 0:
+            raise ValueError(f"{owner}.load_state_dict: expected seed >= 0, window >= 1 and "
+                             f"epoch >= 0, got {state['seed']}, {state['window']}, "
+                             f"{state['epoch']}")
+        position = position_in(owner, state["position"], len(self))
+        self.seed, self.window, self.epoch = state["seed"], state["window"], state["epoch"]
+        self._yielded = self._resume_at = position
+
+
+def check_identity(owner: str, saved: Mapping[str, Any], current: Mapping[str, Any],
+                   path: str) -> None:
+    """A store checkpoint must come from this store (its render) with the same done samples
+    and arrays."""
+    same(owner, "store render (scene_hash, root_seed)",
+         (saved["scene_hash"], saved["root_seed"]),
+         (current["scene_hash"], current["root_seed"]), f"{path} is another store")
+    same(owner, "arrays", saved["keys"], current["keys"], "open the store with the same keys")
+    same(owner, "done samples (count, digest)", (saved["samples"], saved["done_digest"]),
+         (current["samples"], current["done_digest"]),
+         f"{path}'s done samples changed since the checkpoint (a resumed render?)")

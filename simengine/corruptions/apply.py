@@ -37,6 +37,7 @@ from ..sensors.base import OutputSpec, Sensor
 from ..sensors.registry import KINDS, sensor_class, sensor_class_of_prefix
 from . import registry
 from .scene_light import SHELTERED, airlight_for, scene_of, sheltered
+from .sun import sun_in_frame
 
 if TYPE_CHECKING:  # annotations only
     from ..spec.corruptions import CorruptionSetSpec
@@ -262,7 +263,8 @@ def context_for(sample: Mapping[str, np.ndarray], head: str, f: int,
             ctx[name] = sample[f"{head}/{name}"]
     extras = {"frame_interval_s": lambda: frame_interval_s,
               "airlight": lambda: airlight_for(sample, head, f),
-              "sample_rate": lambda: (rates or {}).get(head)}
+              "sample_rate": lambda: (rates or {}).get(head),
+              "sun_direction": lambda: sun_in_frame(sample, f"{head}/{sensor.pose}", f)}
     for name in sensor.context_extras:
         value = extras[name]()
         if value is not None:

@@ -45,6 +45,15 @@ CONTEXT_KEYS = {
     "azimuth": "(C,) column azimuths, degrees",
     "semantic": "per-pixel / per-point class id",
     "intensity": "lidar intensity image",
+    # lidar: "instance" is then per return (object index + 1, 0 = none), and the boxes of
+    # those objects (index = instance − 1), lidar frame at the capture
+    "box3d_center_lidar": "(M, 3) object box centres, lidar frame, m",
+    "box3d_size": "(M, 3) object box sizes, m (lidar and camera)",
+    "box3d_center_cam": "(M, 3) object box centres, camera (OpenCV) frame, m",
+    "box3d_orientation_cam": "(M, 4) object box orientations, xyzw, camera frame",
+    "box3d_orientation_lidar": "(M, 4) object box orientations, xyzw, lidar frame",
+    "sun_direction": "(3,) unit vector towards the scene's sun in the sensor's frame at the "
+                     "capture (corruptions/sun.py); absent without a sun above the horizon",
     # audio capture
     "sample_rate": "samples per second",
     "mic_positions": "(M, 3) capsule positions, metres",

@@ -1,6 +1,12 @@
 """Lidar corruptions of one capture's ``range``, ``intensity`` and ``xyz``: the sensor-side
 set (``sensor``) and the weather (``weather``)."""
 
-from . import sensor, weather
+from . import objects, points, sensor, sunlight, weather
 
-MODULES = (sensor, weather)  # the modules that declare corruptions
+MODULES = (  # the modules that declare corruptions
+    sensor,
+    weather,
+    points,
+    objects,
+    sunlight,
+)

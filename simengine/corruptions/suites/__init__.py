@@ -14,7 +14,11 @@ from .base import Suite, SuiteEntry
 
 __all__ = ["MODULES", "Suite", "SuiteEntry", "corruption", "get", "names"]
 
-MODULES = ("imagenet_c",)
+MODULES = (
+    "imagenet_c",
+    "robo3d",
+    "kitti_c",
+)
 
 
 def get(name: str) -> Suite:

@@ -83,8 +83,9 @@ class Camera(Sensor):
     mask_of = "rgb"
     pose = "T_world_cam"
     context_fixed = ("K",)
-    context_per_capture = ("depth", "normals", "instance", "flow", "T_world_cam")
-    context_extras = ("frame_interval_s", "airlight")
+    context_per_capture = ("depth", "normals", "instance", "flow", "T_world_cam",
+                           "box3d_center_cam", "box3d_size", "box3d_orientation_cam")
+    context_extras = ("frame_interval_s", "airlight", "sun_direction")
 
     @classmethod
     def for_scene(cls, sensor: SensorInstance, layout: SampleLayout) -> Camera:

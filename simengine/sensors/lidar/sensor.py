@@ -49,7 +49,9 @@ class Lidar(Sensor):
     mask_of = "range"
     pose = "T_world_lidar"
     context_fixed = ("elevation", "azimuth")
-    context_per_capture = ("semantic", "intensity")
+    context_per_capture = ("semantic", "intensity", "instance", "box3d_center_lidar",
+                           "box3d_size", "box3d_orientation_lidar")
+    context_extras = ("sun_direction",)
 
     @classmethod
     def for_scene(cls, sensor: SensorInstance, layout: SampleLayout) -> Lidar:
