@@ -143,50 +143,64 @@ def _ground_truth(sv: StoreVariants, keys: list[str], samples: list[int]) -> dic
     return {key: {k: data[key][j] for j, k in enumerate(samples)} for key in keys}
 
 
-def _segmentation(sv, preds, cells, gt_key: str, valid_of) -> dict:
-    samples = sorted({k for ms in cells.values() for k, _ in ms})
-    gt = _ground_truth(sv, [gt_key], samples)[gt_key]
-    n_classes = len(sv.attrs["classes"])
-    out = {}
+def _segmentation(sv: StoreVariants, preds: Predictions, cells: dict[Cell, list[Key]],
+                  gt_key: str, returns_only: bool = False,
+                  variant_keys: dict[str, str] | None = None) -> dict[Cell, float]:
+    """mIoU per cell from one confusion matrix per cell, reading the ground truth a block
+    of samples at a time (never the whole store at once). ``returns_only``: count only
+    elements whose ground truth is not 0 (a lidar beam without a return) and, for a variant
+    with an array in ``variant_keys`` (its range), only where that array is > 0."""
+    variant_keys = variant_keys or {}
+    by_sample: dict[int, list[tuple[str, Cell]]] = defaultdict(list)
     for cell, ms in cells.items():
-        conf = np.zeros((n_classes, n_classes), np.int64)
         for k, v in ms:
-            pred = preds.predictions[(k, v)]
-            if pred.shape != gt[k].shape:
-                raise UserError(f"{preds.path}: {k}/{v}: prediction shape {pred.shape}, "
-                                f"expected {gt[k].shape} ({gt_key})")
-            if not np.issubdtype(pred.dtype, np.integer):
-                raise UserError(f"{preds.path}: {k}/{v}: expected integer class ids, got "
-                                f"{pred.dtype}")
-            if pred.size and (pred.min() < 0 or pred.max() >= n_classes):
-                raise UserError(f"{preds.path}: {k}/{v}: class ids outside 0..{n_classes - 1}")
-            conf += metrics.confusion(gt[k], pred, n_classes, valid_of(k, v, gt[k]))
-        out[cell] = metrics.mean_iou(conf)
-    return out
+            by_sample[k].append((v, cell))
+    samples = sorted(by_sample)
+    reader = StoreReader(sv.store, keys=[gt_key, *sorted(set(variant_keys.values()))])
+    n_classes = len(sv.attrs["classes"])
+    conf = {cell: np.zeros((n_classes, n_classes), np.int64) for cell in cells}
+    for i in range(0, len(samples), reader.block_size):
+        chunk = samples[i:i + reader.block_size]
+        data = reader.read(chunk)
+        for j, k in enumerate(chunk):
+            gt = data[gt_key][j]
+            for v, cell in by_sample[k]:
+                pred = preds.predictions[(k, v)]
+                _check_labels(preds.path, k, v, pred, gt, gt_key, n_classes)
+                valid = None
+                if returns_only:
+                    valid = gt != 0
+                    if v in variant_keys:
+                        valid = valid & (data[variant_keys[v]][j] > 0)
+                conf[cell] += metrics.confusion(gt, pred, n_classes, valid)
+    return {cell: metrics.mean_iou(c) for cell, c in conf.items()}
+
+
+def _check_labels(path: str, k: int, v: str, pred: np.ndarray, gt: np.ndarray, gt_key: str,
+                  n_classes: int) -> None:
+    if pred.shape != gt.shape:
+        raise UserError(f"{path}: {k}/{v}: prediction shape {pred.shape}, expected "
+                        f"{gt.shape} ({gt_key})")
+    if not np.issubdtype(pred.dtype, np.integer):
+        raise UserError(f"{path}: {k}/{v}: expected integer class ids, got {pred.dtype}")
+    if pred.size and (pred.min() < 0 or pred.max() >= n_classes):
+        raise UserError(f"{path}: {k}/{v}: class ids outside 0..{n_classes - 1}")
 
 
 def _mask_cells(sv, preds, cells):
     cam = _sensor(sv, "camera", preds.sensor, preds.path)
-    return _segmentation(sv, preds, cells, f"camera/{cam}/semantic",
-                         lambda k, v, g: None), "mIoU"
+    return _segmentation(sv, preds, cells, f"camera/{cam}/semantic"), "mIoU"
 
 
 def _point_cells(sv, preds, cells):
     """Points that count: a return in the clean scan (semantic 0 = none) that the variant
     still has (its range > 0); a point the corruption removed has no prediction to score."""
     lid = _sensor(sv, "lidar", preds.sensor, preds.path)
-    samples = sorted({k for ms in cells.values() for k, _ in ms})
-    ranges: dict[str, dict[int, np.ndarray]] = {}
-    for v in sorted({v for ms in cells.values() for _, v in ms if v != CLEAN}):
-        key = f"corrupted/{v}/lidar/{lid}/range"
-        if key in sv.attrs["arrays"]:
-            ranges[v] = _ground_truth(sv, [key], samples)[key]
-
-    def valid(k, v, g):
-        ok = g != 0
-        return ok & (ranges[v][k] > 0) if v in ranges else ok
-
-    return _segmentation(sv, preds, cells, f"lidar/{lid}/semantic", valid), "mIoU"
+    variants = sorted({v for ms in cells.values() for _, v in ms if v != CLEAN})
+    keys = {v: f"corrupted/{v}/lidar/{lid}/range" for v in variants}
+    keys = {v: key for v, key in keys.items() if key in sv.attrs["arrays"]}
+    return _segmentation(sv, preds, cells, f"lidar/{lid}/semantic", returns_only=True,
+                         variant_keys=keys), "mIoU"
 
 
 def _box_cells(sv, preds, cells):

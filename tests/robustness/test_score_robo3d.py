@@ -41,15 +41,21 @@ def test_robo3d_levels_and_scores(store, tmp_path):
     assert np.asarray(root["corrupted/r3/4/severity"][:]).tolist() == [[0, 2]] * N
     semantic = np.asarray(root["lidar/lid/semantic"][:])
     arrays = {"task": np.array("points")}
+    dropped, classes = 0, len(root.attrs["simengine"]["classes"])
     for k in range(N):
         arrays[f"{k}/clean"] = semantic[k]
         for slot in range(6):
-            arrays[f"{k}/r3/{slot}"] = semantic[k]
+            # wrong labels on the points the variant lost (range 0): not scored
+            gone = np.asarray(root[f"corrupted/r3/{slot}/lidar/lid/range"][k]) <= 0
+            wrong = (semantic[k] + 1) % classes
+            arrays[f"{k}/r3/{slot}"] = np.where(gone, wrong, semantic[k]).astype(np.int16)
+            dropped += int((gone & (semantic[k] != 0)).sum())
     np.savez(tmp_path / "p.npz", **arrays)
     out = tmp_path / "s.json"
     assert main(["score", str(store), str(tmp_path / "p.npz"), "--benchmark", "robo3d",
                  "--baseline", "minkunet18_semantickitti_c", "-o", str(out)]) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
+    assert dropped > 0  # beam_missing removed returns that had labels
     assert doc["severities"] == 3 and doc["clean"] == pytest.approx(1.0)
     assert doc["table"] == {"beam_missing": [1.0] * 3, "crosstalk": [1.0] * 3}
     # perfect predictions: RR = 3 * 1 / (3 * 1) = 1; CE = 0 / (3 * (1 - baseline mIoU)) = 0
