@@ -156,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--samples-per-shard", type=_positive, default=64,
                     help="webdataset: samples per tar shard (default 64)")
     _add_score_parser(sub)
+    su = sub.add_parser("suites", help="list the benchmark corruption suites a scene's "
+                                       "corruption set may name (suite: NAME)")
+    su.add_argument("name", nargs="?", default=None,
+                    help="a suite: list its corruptions and their values per severity")
     return parser
 
 
@@ -166,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         commands = {"render": _render, "info": _info, "validate": _validate, "verify": _verify,
                     "corrupt": _corrupt, "view": _view, "report": _report,
                     "contact-sheet": _contact_sheet, "export": _export, "assets": _assets,
-                    "score": _score}
+                    "score": _score, "suites": _suites}
         return commands[args.command](args)
     except UserError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
@@ -302,6 +306,19 @@ def _contact_sheet(args: argparse.Namespace) -> int:
     print(f"contact sheet of {len(sheet.samples)} samples, camera {sheet.camera}, capture "
           f"{sheet.frame} ({sheet.layout.columns} x {sheet.layout.rows} tiles, {w} x {h} px)"
           f" -> {out}")
+    return 0
+
+
+def _suites(args: argparse.Namespace) -> int:
+    from .corruptions import suites
+    from .corruptions.suites.listing import describe, describe_all
+
+    if args.name is None:
+        print("\n".join(describe_all()))
+        return 0
+    if args.name not in suites.names():
+        raise UserError(f"unknown suite {args.name!r}; known: {', '.join(suites.names())}")
+    print("\n".join(describe(args.name)))
     return 0
 
 

@@ -149,3 +149,17 @@ def test_suite_without_a_list_takes_every_entry_and_draws_over_its_scale():
                            source=str(MINI)).corruptions[0]
     assert spec.corruptions == suites.get("imagenet_c").names()
     assert spec.severity.support() == (1, 5) and spec.policy == "all"
+
+
+def test_cli_lists_suites_and_one_suites_values(capsys):
+    from simengine.cli import main
+
+    assert main(["suites"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == suites.names()
+    assert main(["suites", "imagenet_c"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == IMAGENET_C + IMAGENET_C_EXTRA
+    assert "runs contrast: 0.4 | 0.3 | 0.2 | 0.1 | 0.05" in lines[1 + IMAGENET_C.index("contrast")]
+    assert main(["suites", "imagenet_x"]) == 2
+    assert "unknown suite 'imagenet_x'" in capsys.readouterr().err
