@@ -5,3 +5,7 @@ ground truth (``physical``, ``rain``)."""
 from . import blur, digital, noise, physical, rain, weather
 
 MODULES = (blur, digital, noise, physical, rain, weather)  # the modules that declare corruptions
+
+from . import threedcc  # noqa: E402  3D Common Corruptions (Kar et al., CVPR 2022)
+
+MODULES += (threedcc,)

@@ -15,6 +15,7 @@ from .base import Suite, SuiteEntry
 __all__ = ["MODULES", "Suite", "SuiteEntry", "corruption", "get", "names"]
 
 MODULES = ("imagenet_c",)
+MODULES += ("threedcc",)  # 3D Common Corruptions (Kar et al., CVPR 2022)
 
 
 def get(name: str) -> Suite:
