@@ -4,3 +4,7 @@ state driving every sensor (``weather``)."""
 from . import sensor, weather
 
 MODULES = (sensor, weather)  # the modules that declare corruptions
+
+from . import multicorrupt  # noqa: E402  MultiCorrupt (Beemelmanns et al., IV 2024)
+
+MODULES += (multicorrupt,)

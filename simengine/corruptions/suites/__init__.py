@@ -16,6 +16,7 @@ __all__ = ["MODULES", "Suite", "SuiteEntry", "corruption", "get", "names"]
 
 MODULES = ("imagenet_c",)
 MODULES += ("threedcc",)  # 3D Common Corruptions (Kar et al., CVPR 2022)
+MODULES += ("multicorrupt",)  # MultiCorrupt (Beemelmanns et al., IV 2024)
 
 
 def get(name: str) -> Suite:
