@@ -17,6 +17,7 @@ __all__ = ["MODULES", "Suite", "SuiteEntry", "corruption", "get", "names"]
 MODULES = ("imagenet_c",)
 MODULES += ("threedcc",)  # 3D Common Corruptions (Kar et al., CVPR 2022)
 MODULES += ("multicorrupt",)  # MultiCorrupt (Beemelmanns et al., IV 2024)
+MODULES += ("audio_c",)  # common audio perturbations (audiomentations ranges)
 
 
 def get(name: str) -> Suite:
