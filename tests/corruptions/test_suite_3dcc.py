@@ -26,11 +26,11 @@ from ..conftest import MINI
 av = pytest.importorskip("av")
 
 # create_3dcc.py's order: dof, motion, fog, non-3D (create_non3d.py: low_light, color_quant,
-# iso_noise), flash; shadow and multi_illumination (relighting renders) are not in the suite;
-# then video_distortions.py's h265_crf, h265_abr, bit_error
+# iso_noise), flash, shadow, multi_illumination, then video_distortions.py's h265_crf,
+# h265_abr, bit_error (occlusion and scale, semantic view choices, are not in the suite)
 THREEDCC = ["near_focus", "far_focus", "xy_motion_blur", "z_motion_blur", "fog_3d",
-            "low_light", "color_quant", "iso_noise", "flash", "h265_crf", "h265_abr",
-            "bit_error"]
+            "low_light", "color_quant", "iso_noise", "flash", "shadow", "multi_illumination",
+            "h265_crf", "h265_abr", "bit_error"]
 THREEDCC_TABLE = {
     "near_focus": (3, 4, 5, 6, 7),  # create_dof.py:213 aperture = severity + 2
     "far_focus": (1.5, 2.5, 3.5, 4.5, 5.5),  # create_dof.py:222 (aperture − 1.5) / 1
@@ -41,6 +41,8 @@ THREEDCC_TABLE = {
     "color_quant": (5, 4, 3, 2, 1),  # create_non3d.py:75 bits = 6 − severity
     "iso_noise": (0.056, 0.084, 0.126, 0.182, 0.266),  # create_non3d.py:36 0.7·[.08 … .38]
     "flash": (2.4, 1.4, 0.9, 0.6, 0.4),  # create_flash.py:33 corr_scaler
+    # create_multi_illumination.py:54-91: severity s mixes 6 − s relit renders
+    "multi_illumination": (5, 4, 3, 2, 1),
     "h265_crf": (24, 26, 32, 39, 41),  # video_distortions.py:49
     "h265_abr": (2, 4, 8, 16, 32),  # video_distortions.py:63
     "bit_error": (100000, 50000, 30000, 20000, 10000),  # video_distortions.py:9
@@ -185,6 +187,61 @@ def test_flash_adds_lambertian_light_from_the_camera():
         assert decode_srgb(out)[r, c, 0] == pytest.approx(min(1.0, L * (1 + cosine / 0.4)),
                                                           abs=0.004)
     np.testing.assert_array_equal(out[:5], image[:5])
+
+
+def _wall(height=60, width=80, depth_m=3.0):
+    K = np.array([[60.0, 0, width / 2], [0, 60.0, height / 2], [0, 0, 1]])
+    normals = np.zeros((height, width, 3), np.float32)
+    normals[..., 2] = -1.0
+    return np.full((height, width), depth_m, np.float32), normals, K
+
+
+def test_shadow_is_the_occluders_ray_cast_shadow():
+    depth, _, K = _wall()
+    image = np.full((60, 80, 3), 170, np.uint8)
+    out = get("shadow")(image, 3, np.random.default_rng(5), {"depth": depth, "K": K})
+    p = out.params
+    light = np.array([p["light_x"], p["light_y"], p["light_z"]])
+    centre = np.array([p["centre_x_m"], p["centre_y_m"], p["centre_z_m"]])
+    # ray P + t·l against the sphere: t² + 2t·l·(P − C) + |P − C|² − R² = 0, a root t > 0
+    v, u = np.mgrid[0:60, 0:80]
+    P = np.stack([(u - 40) / 60 * 3.0, (v - 30) / 60 * 3.0, np.full(u.shape, 3.0)], axis=-1)
+    b = (P - centre) @ light
+    c = np.sum((P - centre) ** 2, axis=-1) - p["radius_m"] ** 2
+    disc = b * b - c
+    shadowed = (disc > 0) & (-b + np.sqrt(np.maximum(disc, 0)) > 0)
+    assert np.mean(shadowed != out.mask) < 0.002  # ties on the rim
+    assert abs(out.mask.mean() - 0.3) < 0.01
+    # inside the shadow (away from the soft rim) the direct share 0.8 of the light is gone
+    core = ndimage.binary_erosion(out.mask, iterations=3)
+    L = decode_srgb(image)[0, 0, 0]
+    np.testing.assert_allclose(decode_srgb(out.data)[core][:, 0], 0.2 * L, atol=0.003)
+    far = ~ndimage.binary_dilation(out.mask, iterations=3)
+    np.testing.assert_array_equal(out.data[far], image[far])
+
+
+def test_multi_illumination_relights_by_lambertian_point_lights():
+    depth, normals, K = _wall()
+    image = np.full((60, 80, 3), 60, np.uint8)
+    out = get("multi_illumination")(image, 5, np.random.default_rng(2),
+                                    {"depth": depth, "normals": normals, "K": K})
+    # on a wall facing the camera every far light shades it evenly: relit, it stays as it is
+    np.testing.assert_array_equal(out.data, image)
+    # a wall turned away from the light: one light (severity 5) at 3π/2 + (π/5)·offset on a
+    # ring of 0.7·d about the axis at 0.3·d, shining towards (0, 0, d): n·ω by hand
+    tilted = np.zeros_like(normals)
+    tilted[:, :40] = [0.0, -0.6, -0.8]  # left half faces up-ish, right half down-ish
+    tilted[:, 40:] = [0.0, 0.6, -0.8]
+    out = get("multi_illumination")(image, 5, np.random.default_rng(2),
+                                    {"depth": depth, "normals": tilted, "K": K})
+    phi = 1.5 * np.pi + np.pi / 5 * out.params["offset"]
+    omega = np.array([0.7 * np.cos(phi), 0.7 * np.sin(phi), 0.3 - 1.0])
+    omega /= np.linalg.norm(omega)
+    shade = np.clip(tilted @ omega, 0, 1)
+    gain = shade / shade.mean()  # one light: its weight cancels
+    want = np.minimum(decode_srgb(image)[..., 0] * gain, 1.0)
+    assert np.abs(decode_srgb(out.data)[..., 0] - want).max() < 0.004
+    assert want[0, 0] > want[0, -1]  # the face towards the light is the brighter
 
 
 def _psnr(a, b):

@@ -18,6 +18,8 @@ z_motion_blur      frames of a 60-step path (create_motion)    20, 25, 30, 35, 3
 iso_noise          σ of the Gaussian part (create_non3d.py)    0.7 × .08 .12 .18 .26 .38
 posterize          bits kept (create_non3d.py, PIL)            5, 4, 3, 2, 1
 flash              shading divisor (create_flash.py)           2.4, 1.4, 0.9, 0.6, 0.4
+shadow             shadowed share of the image (ours)          .1, .2, .3, .4, .5
+multi_illumination lights it is relit by (create_multi_illum.)  5, 4, 3, 2, 1
 h265_crf           libx265 CRF (video_distortions.py)          24, 26, 32, 39, 41
 h265_abr           bit budget divisor (video_distortions.py)   2, 3, 4, 6, 8 (3DCC: 2 … 32)
 bit_error          1 in N bytes hit (video_distortions.py)     4e3 … 30 (3DCC: 1e5 … 1e4)
@@ -299,6 +301,129 @@ def flash(image: np.ndarray, k: float, rng: np.random.Generator,
     cosine = np.where((depth > 0) & np.isfinite(cosine), cosine, 0.0).astype(np.float32)
     out = linear * (1.0 + cosine / np.float32(k))[..., None]
     return Result(encode_srgb(out), {"divisor": k, "mean_shading": float(cosine.mean())})
+
+
+# ---------------------------------------------------------------------------------------
+# shadow and multi-illumination (create_shadow.py, create_multi_illumination.py multiply the
+# image by renders of the scene under other lights; here those lights act on our geometry)
+
+
+def camera_points(depth: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """(H, W, 3) camera-frame points of each pixel (z = depth; 0 where nothing was hit)."""
+    height, width = depth.shape
+    u = (np.arange(width) - K[0, 2]) / K[0, 0]
+    v = (np.arange(height) - K[1, 2]) / K[1, 1]
+    z = depth.astype(np.float64)
+    return np.stack(np.broadcast_arrays(u[None, :] * z, v[:, None] * z, z), axis=-1)
+
+
+def sphere_shadow(points: np.ndarray, to_light: np.ndarray, centre: np.ndarray,
+                  radius: float) -> np.ndarray:
+    """True where the ray from a point towards a directional light (unit ``to_light``)
+    passes through the sphere (centre, radius) in front of it, or starts inside it."""
+    rel = centre - points
+    along = rel @ to_light
+    squared = np.sum(rel * rel, axis=-1)
+    across = squared - along * along
+    return ((along > 0) & (across < radius * radius)) | (squared < radius * radius)
+
+
+SHADOW_DIRECT_SHARE = 0.8  # direct light a shadow takes away; the rest is sky and bounces
+
+
+@register("shadow", "camera", "fraction of the hit pixels in the shadow of an occluder "
+          "(a sphere between the scene and a drawn light direction)",
+          (0.1, 0.2, 0.3, 0.4, 0.5), needs=("depth", "K"))
+def shadow(image: np.ndarray, fraction: float, rng: np.random.Generator,
+           context: Mapping[str, Any]) -> Result:
+    """A shadow cast by an added occluder (3DCC's shadow: the scene relit by a light other
+    objects block). A directional light from above (camera frame: y down) is drawn, and an
+    invisible sphere is placed a third of the median depth from a drawn scene point towards
+    it; its radius is bisected so that the level's fraction of the hit pixels lies in its
+    shadow, where linear light loses the direct share 0.8. The shadow edge is softened by
+    σ = 0.5 % of the short side (the penumbra of an extended light). ``mask``: in shadow."""
+    linear = decode_srgb(image)
+    depth = np.asarray(context["depth"], dtype=np.float32)
+    K = np.asarray(context["K"], dtype=np.float64)
+    hit = depth > 0
+    if not hit.any():
+        return Result(image.copy(), {"fraction_target": fraction, "fraction": 0.0})
+    points = camera_points(depth, K)
+    to_light = np.array([rng.uniform(-1, 1), -rng.uniform(0.5, 1.5), -rng.uniform(0, 1)])
+    to_light /= np.linalg.norm(to_light)
+    rows, cols = np.nonzero(hit)
+    pick = int(rng.integers(rows.size))
+    d_m = float(np.median(depth[hit]))
+    centre = points[rows[pick], cols[pick]] + to_light * (d_m / 3.0)
+    lo, hi = 0.0, d_m
+    for _ in range(30):  # the shadowed share grows with the radius
+        mid = 0.5 * (lo + hi)
+        share = float(np.mean(sphere_shadow(points[hit], to_light, centre, mid)))
+        lo, hi = (mid, hi) if share < fraction else (lo, mid)
+    radius = hi
+    inside = sphere_shadow(points, to_light, centre, radius) & hit
+    sigma = 0.005 * min(image.shape[:2])
+    soft = inside.astype(np.float32)
+    if sigma >= 0.3:
+        soft = cv2.GaussianBlur(soft, (0, 0), sigma) * hit
+    out = linear * (1.0 - SHADOW_DIRECT_SHARE * soft)[..., None]
+    return Result(encode_srgb(out), {
+        "fraction_target": fraction, "fraction": float(inside[hit].mean()),
+        "radius_m": radius,
+        **{f"light_{c}": float(v) for c, v in zip("xyz", to_light, strict=True)},
+        **{f"centre_{c}_m": float(v) for c, v in zip("xyz", centre, strict=True)}}, inside)
+
+
+# create_multi_illumination.py: severity s mixes 6 − s relit renders with coefficients
+# U(lo, lo + 0.1): the fewer the lights, the harsher the lighting
+ILLUMINATION_MIX = {5: 0.2, 4: 0.25, 3: 0.35, 2: 0.5, 1: 1.0}
+
+
+@register("multi_illumination", "camera", "number of far lights the scene is relit by "
+          "(fewer: harsher), each weighted U(c, c + 0.1), c = .2/.25/.35/.5/1.0",
+          (5, 4, 3, 2, 1), needs=("depth", "normals"))
+def multi_illumination(image: np.ndarray, lights: int, rng: np.random.Generator,
+                       context: Mapping[str, Any]) -> Result:
+    """The scene relit by ``lights`` far lights (create_multi_illumination.py: the image
+    times a weighted sum of renders under random lights). The lights sit 36° apart on a
+    ring of radius 0.7·d_m about the optical axis at 0.3·d_m (d_m the median depth),
+    centred on its top and turned by a drawn ±18°, and shine from there as far lights
+    towards the scene's centre (the axis at d_m); each light's Lambertian shading
+    max(0, n·ω), scaled to a mean of 1 over the hit pixels (the renders are exposed
+    alike), is weighted by U(c, c + 0.1) with the reference's c for that many lights;
+    linear light is multiplied by the weighted mean (the reference's weights sum to
+    1.0–1.35, a brightening that would fall as severity rises), so what grows with severity
+    is how unevenly the scene is lit. The sky keeps its light."""
+    linear = decode_srgb(image)
+    depth = np.asarray(context["depth"], dtype=np.float32)
+    normals = np.asarray(context["normals"], dtype=np.float64)
+    hit = (depth > 0) & np.all(np.isfinite(normals), axis=-1)
+    d_m = float(np.median(depth[hit])) if hit.any() else 1.0
+    low = ILLUMINATION_MIX[int(lights)]
+    total = np.zeros(depth.shape)
+    weights = 0.0
+    offset = float(rng.uniform(-0.5, 0.5))
+    for i in range(int(lights)):
+        # 36° apart on a ring around the optical axis, centred on its top (y up is −y; so
+        # fewer lights span a narrower arc), radius 0.7·d_m, between the camera and the
+        # scene (z = 0.3·d_m)
+        angle = 1.5 * np.pi + np.pi / 5 * (i - (int(lights) - 1) / 2 + offset)
+        position = d_m * np.array([0.7 * np.cos(angle), 0.7 * np.sin(angle), 0.3])
+        weight = float(rng.uniform(low, low + 0.1))
+        # far lights (the reference's relit renders are exposed for the whole room): the
+        # direction from the scene's centre on the axis, no fall-off across the scene
+        direction = position - np.array([0.0, 0.0, d_m])
+        direction /= np.linalg.norm(direction)
+        cosine = np.clip(np.nan_to_num(normals) @ direction, 0, 1)
+        shade = np.where(hit, cosine, 0.0)
+        scale = float(shade[hit].mean()) if hit.any() else 0.0
+        if scale > 0:  # a light that reaches no visible surface adds nothing
+            total += weight * shade / scale
+            weights += weight
+    gain = np.where(hit, total / weights if weights > 0 else 1.0, 1.0).astype(np.float32)
+    return Result(encode_srgb(linear * gain[..., None]), {
+        "lights": lights, "offset": offset,
+        "mean_gain": float(gain[hit].mean()) if hit.any() else 1.0})
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,9 +7,12 @@ Depth-aware entries run on our metric depth and intrinsics. Entries the registry
 (depth_fog, low_light) run at the 3DCC values converted to their parameters (``to_level``);
 the rest are registry corruptions of ``camera/threedcc.py`` at the same values.
 
-Not included: shadow and multi-illumination (the generator relights its scenes with Blender
-renders under other lights, which a single capture does not hold), occlusion and scale
-(semantic view selections from amodal masks of a 3D scan, not image operations).
+The generator's shadow and multi-illumination multiply the image by Blender renders of the
+scene under other lights; here those lights act on our depth and normals (``shadow``: an
+added occluder's shadow, whose shadowed share is ours per severity, the generator's being
+its relit renders ordered brightest first; ``multi_illumination``: 5 … 1 lights as the
+generator mixes). Not included: occlusion and scale (semantic view selections from amodal
+masks of a 3D scan, not image operations).
 """
 
 from __future__ import annotations
@@ -60,12 +63,15 @@ SUITE = Suite(
         SuiteEntry("iso_noise", "iso_noise",
                    tuple(0.7 * c for c in (0.08, 0.12, 0.18, 0.26, 0.38)), group="noise"),
         SuiteEntry("flash", "flash", (2.4, 1.4, 0.9, 0.6, 0.4), group="lighting"),
+        SuiteEntry("shadow", "shadow", group="lighting"),
+        SuiteEntry("multi_illumination", "multi_illumination", (5, 4, 3, 2, 1),
+                   group="lighting"),
         SuiteEntry("h265_crf", "h265_crf", (24, 26, 32, 39, 41), group="video"),
         SuiteEntry("h265_abr", "h265_abr", (2, 4, 8, 16, 32), group="video"),
         SuiteEntry("bit_error", "bit_error", (100000, 50000, 30000, 20000, 10000),
                    group="video"),
     ),
-    doc="12 of the 20 3DCC corruptions (depth of field, camera motion, 3D fog, noise, "
-        "flash, H.265 and bit errors), severities 1-5, on metric depth; not shadow, "
-        "multi-illumination (relighting renders), occlusion, scale (semantic view choices).",
+    doc="14 of the 16 3DCC corruption types (depth of field, camera motion, 3D fog, noise, "
+        "lighting, H.265 and bit errors), severities 1-5, on metric depth; not occlusion "
+        "and scale (semantic view choices).",
 )
