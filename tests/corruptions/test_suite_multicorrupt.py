@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 import yaml
+from scipy.spatial.transform import Rotation
 
 from simengine import Engine
 from simengine.corruptions import get, suites
@@ -63,7 +64,6 @@ def test_converted_levels():
     assert rate == 0.5
     np.testing.assert_allclose(camera, (0.3, 0.3, 1.24444, 0.9, 1.74222, 1.74222, 0.9),
                                atol=1e-5)
-    assert suite.entry("spatialmisalignment").to_level((0.4, 2)) == (2, 200.0)
     assert [suite.entry("beamsreducing").to_level(b) for b in (16, 8, 4)] == [2, 4, 8]
     assert suite.entry("pointsreducing").to_level(80) == 0.8
 
@@ -157,3 +157,22 @@ def test_camera_missing_blanks_only_cameras():
     assert black == round(0.4 * 10) == out.params["captures_missing"]
     assert "lidar/l/range" not in out.data and not out.mask["lidar/l"].any()
     assert math.isclose(out.params["p"], 0.4)
+
+
+def test_lidar_misalignment_is_transform_points_in_the_recorded_pose():
+    T = np.tile(np.eye(4), (10, 1, 1))
+    T[:, :3, 3] = [1.0, 2.0, 0.5]
+    data = {"lidar/l/T_world_lidar": T, "camera/c/T_world_cam": np.tile(np.eye(4), (10, 1, 1))}
+    out = suites.corruption("multicorrupt", "spatialmisalignment")(
+        data, 3, np.random.default_rng(1))  # (0.6, 3°)
+    moved = out.data["lidar/l/T_world_lidar"]
+    changed = ~np.all(np.isclose(moved, T), axis=(1, 2))
+    assert changed.sum() == 6 == out.params["captures_misaligned"]
+    assert "camera/c/T_world_cam" not in out.data
+    # transform_points writes Rx·Ry·Rz with each matrix turning by −θ: intrinsic XYZ Euler
+    # angles (−3°, −3°, −3°), then 2 m along x, in the lidar's frame
+    R = Rotation.from_euler("XYZ", [-3, -3, -3], degrees=True).as_matrix()
+    p = np.array([4.0, -1.0, 0.3])
+    f = int(np.flatnonzero(changed)[0])
+    world = moved[f] @ np.append(p, 1.0)
+    np.testing.assert_allclose(world[:3], T[f, :3, :3] @ (R @ p + [2, 0, 0]) + T[f, :3, 3])

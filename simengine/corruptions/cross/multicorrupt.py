@@ -1,7 +1,7 @@
 """Cross-sensor corruptions of MultiCorrupt (Beemelmanns et al., IV 2024;
 docs/references.md#multicorrupt) the registry lacked, as its ``converter/`` scripts apply
 them to nuScenes: missing cameras, ego motion blurring the cameras and the lidar together,
-and snow on both.
+snow on both, and a misregistered lidar.
 
 =================  ==============================================  ==========================
 corruption         parameter                                       severity 1 … 5
@@ -11,14 +11,17 @@ ego_motion_blur    s: camera blur σ = 100·s px of 1600, lidar      .06, .08, .
                    shift N(0, s²) m per axis + jitter
 weather_snow       (snowfall mm/h, camera snow tuple)              lidar_snow's rates with
                                                                    MultiCorrupt's snow tuples
+lidar_misalignment (probability, rotation °), + 2 m along x        (.1, .5) … (.8, 4)
 =================  ==============================================  ==========================
 
 MultiCorrupt: missing camera p = .2 / .4 / .6 (img_converter.py), motion blur s = .06 / .1 /
-.13 (img.py motion_blur, lidar.py pts_motion), snow (img.py snow, lidar.py simulate_snow).
+.13 (img.py motion_blur, lidar.py pts_motion), snow (img.py snow, lidar.py simulate_snow),
+spatial misalignment (.2, 1°), (.4, 2°), (.6, 3°) (lidar.py transform_points).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -129,3 +132,48 @@ def weather_snow(data, level, rng, context) -> Result:
     return _every_sensor(data, rng, context, {"rate_mm_per_h": rate},
                          camera=(_camera_snow, tuple(camera_level)),
                          lidar=(_lidar_snow, rate))
+
+
+MISALIGNMENT_SHIFT_M = (2.0, 0.0, 0.0)  # lidar.py transform_points: translation_vector
+
+
+def misalignment_transform(angle_deg: float) -> np.ndarray:
+    """lidar.py transform_points' rigid transform as a 4 × 4 matrix: p' = Rx·Ry·Rz·p +
+    (2, 0, 0) m, its matrices as written there (each turns by −θ in the right-handed
+    convention)."""
+    c, s = math.cos(math.radians(angle_deg)), math.sin(math.radians(angle_deg))
+    rx = np.array([[1, 0, 0], [0, c, s], [0, -s, c]])
+    ry = np.array([[c, 0, -s], [0, 1, 0], [s, 0, c]])
+    rz = np.array([[c, s, 0], [-s, c, 0], [0, 0, 1]])
+    E = np.eye(4)
+    E[:3, :3] = rx @ ry @ rz
+    E[:3, 3] = MISALIGNMENT_SHIFT_M
+    return E
+
+
+@register("lidar_misalignment", "cross", "(probability that a lidar capture is misregistered, "
+          "rotation ° about x, y and z; plus 2 m along x) (MultiCorrupt spatial "
+          "misalignment: (.2, 1°), (.4, 2°), (.6, 3°))",
+          ((0.1, 0.5), (0.2, 1.0), (0.4, 2.0), (0.6, 3.0), (0.8, 4.0)))
+def lidar_misalignment(data, level, rng, context) -> Result:
+    """MultiCorrupt's spatial misalignment: each lidar capture, with probability p
+    (stratified over the rig's lidar captures, ``sensor._stratified``), holds points moved by
+    ``misalignment_transform`` in the lidar's frame. The points fused through the recorded
+    pose then land where T·E puts them, so the recorded ``T_world_lidar`` of those captures
+    becomes T·E and the points stay as captured (as ``extrinsic_error`` does)."""
+    p, angle = level
+    keys = sorted(k for k in data if k.endswith("T_world_lidar"))
+    counts = [np.asarray(data[k]).shape[0] if np.asarray(data[k]).ndim == 3 else 1
+              for k in keys]
+    flags = _stratified(rng, sum(counts), float(p))
+    E = misalignment_transform(float(angle))
+    out: dict[str, np.ndarray] = {}
+    for key, hit in zip(keys, np.split(flags, np.cumsum(counts)[:-1]), strict=True):
+        T = np.array(data[key], np.float64)
+        if T.ndim == 2:
+            T = T @ E if hit[0] else T
+        else:
+            T[hit] = T[hit] @ E
+        out[key] = T
+    return Result(out, {"p": float(p), "rotation_deg": float(angle),
+                        "captures_misaligned": int(flags.sum())})

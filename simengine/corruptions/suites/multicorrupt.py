@@ -4,7 +4,7 @@ corruption types of a lidar-camera rig, 3 severities each, under the names of it
 (README), with the values of its code per severity.
 
 Entries run registry corruptions: the lidar-only, camera-only and rig-wide ones we had
-(brightness, low_light, weather_fog, extrinsic_error, stuck_frame) at MultiCorrupt's values
+(brightness, low_light, weather_fog, stuck_frame) at MultiCorrupt's values
 converted to their parameters (``to_level``), and those of ``lidar/multicorrupt.py`` and
 ``cross/multicorrupt.py``.
 """
@@ -36,14 +36,6 @@ def snow_to_level(level: tuple) -> tuple:
     return rate, (mean, 0.3, zoom * k, threshold, radius * k, sigma * k, weight)
 
 
-def misalignment_to_level(level: tuple[float, float]) -> tuple[float, float]:
-    """lidar.py transform_points' (probability, angle °) → extrinsic_error's (rotation °,
-    translation cm): its rotation is θ about x, y and z in turn and its translation 2 m
-    along x; the probability is left out (the entry is always applied)."""
-    _, angle = level
-    return angle, 200.0
-
-
 SUITE = Suite(
     name="multicorrupt",
     title="MultiCorrupt (Beemelmanns et al., IV 2024)",
@@ -73,9 +65,8 @@ SUITE = Suite(
                    parameter="(snowfall mm/h, terminal velocity m/s, camera (mean, zoom, "
                              "threshold, radius, σ, image weight) at 900 px)",
                    group="both", to_level=snow_to_level),
-        SuiteEntry("spatialmisalignment", "extrinsic_error", ((0.2, 1), (0.4, 2), (0.6, 3)),
-                   parameter="(probability, rotation °) of the lidar's transform",
-                   group="both", to_level=misalignment_to_level),
+        SuiteEntry("spatialmisalignment", "lidar_misalignment", ((0.2, 1), (0.4, 2), (0.6, 3)),
+                   group="both"),
         SuiteEntry("temporalmisalignment", "stuck_frame", (0.2, 0.4, 0.6), group="both"),
     ),
     doc="10 types over lidar, camera and both, severities 1-3; RA/mRA and RRA/mRRA "
