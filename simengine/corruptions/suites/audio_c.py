@@ -7,7 +7,10 @@ default range of the transform that audiomentations (the most used augmentation 
 documents for it (AddGaussianSNR 5–40 dB, LowPassFilter 150–7500 Hz, ClippingDistortion
 0–40 %, Resample 8–44.1 kHz, Gain ±12 dB), speed spans Ko et al.'s (2015) 0.9 / 1.1 speed
 perturbation out to TimeStretch's 0.8, μ-law starts at G.711 (8 bits), and packet loss
-takes 20 ms packets lost with probability 2–30 %. Severity 1 is the mild end.
+takes 20 ms packets lost with probability 2–30 %. Severity 1 is the mild end. A low-pass
+cut-off at or above the recording's Nyquist frequency and a resampling rate at or above its
+own rate change nothing (the corruption records ``skipped``): on a 16 kHz array the
+resampling entry acts from severity 4 (11025 Hz), as Resample would.
 """
 
 from __future__ import annotations

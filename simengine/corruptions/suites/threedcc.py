@@ -67,8 +67,12 @@ SUITE = Suite(
         SuiteEntry("multi_illumination", "multi_illumination", (5, 4, 3, 2, 1),
                    group="lighting"),
         SuiteEntry("h265_crf", "h265_crf", (24, 26, 32, 39, 41), group="video"),
-        SuiteEntry("h265_abr", "h265_abr", (2, 4, 8, 16, 32), group="video"),
+        SuiteEntry("h265_abr", "h265_abr", (2, 4, 8, 16, 32),
+                   parameter="divisor of the bit budget (the frame's H.264 CRF 23 bytes / "
+                             "divisor), libx265 at the lowest QP that fits it",
+                   group="video"),
         SuiteEntry("bit_error", "bit_error", (100000, 50000, 30000, 20000, 10000),
+                   parameter="N: each byte of the coded slices replaced with probability 1/N",
                    group="video"),
     ),
     doc="14 of the 16 3DCC corruption types (depth of field, camera motion, 3D fog, noise, "
