@@ -117,7 +117,7 @@ def refocus(linear: np.ndarray, depth: np.ndarray, focus_m: float, aperture_px: 
     return out / total[..., None], sigma_map
 
 
-def _focus(image, aperture, rng, context, quantile_index: int, name: str) -> Result:
+def _focus(image, aperture, rng, context, quantile_index: int) -> Result:
     linear = decode_srgb(image)
     depth = np.asarray(context["depth"], dtype=np.float32)
     hit = depth[depth > 0]
@@ -136,7 +136,7 @@ def near_focus(image: np.ndarray, aperture: float, rng: np.random.Generator,
                context: Mapping[str, Any]) -> Result:
     """Focus on the nearest surface (quantile 0 of the hit depths; create_dof.py's near
     focus), everything behind it blurs with depth (``refocus``). Deterministic."""
-    return _focus(image, aperture, rng, context, 0, "near_focus")
+    return _focus(image, aperture, rng, context, 0)
 
 
 @register("far_focus", "camera", "aperture A in 512-px pixels (× s = short side / 512): "
@@ -146,7 +146,7 @@ def far_focus(image: np.ndarray, aperture: float, rng: np.random.Generator,
               context: Mapping[str, Any]) -> Result:
     """Focus far (quantile 7/8 of the hit depths; create_dof.py's far focus with its
     aperture reduced by 1.5), near surfaces blur (``refocus``). Deterministic."""
-    return _focus(image, aperture, rng, context, FAR_FOCUS_QUANTILE, "far_focus")
+    return _focus(image, aperture, rng, context, FAR_FOCUS_QUANTILE)
 
 
 # ---------------------------------------------------------------------------------------
