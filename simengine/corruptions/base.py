@@ -86,6 +86,9 @@ class Corruption:
     needs: frozenset[str] = frozenset()
     doc: str = ""
     precipitation: bool = False  # rain or snow: falls only under an open sky
+    # optional packages it imports (module name -> the simengine extra that installs it):
+    # a scene naming it is refused up front when one is missing (spec/corruptions.py)
+    requires: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def severities(self) -> int:
@@ -121,7 +124,7 @@ def _read_only(array) -> np.ndarray:
 
 
 def register(name: str, modality: str, parameter: str, levels, needs=(), doc: str = "",
-             precipitation: bool = False
+             precipitation: bool = False, requires: Mapping[str, str] | None = None
              ) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
     """Decorator: label ``fn(data, level, rng, context) -> Result`` as the corruption ``name``
     (its ``corruption`` attribute). The registry collects the labelled functions of the
@@ -137,7 +140,8 @@ def register(name: str, modality: str, parameter: str, levels, needs=(), doc: st
 
     def label(fn: Callable[..., Result]) -> Callable[..., Result]:
         fn.corruption = Corruption(name, modality, parameter, levels, fn, frozenset(needs),
-                                   doc or (fn.__doc__ or "").strip(), precipitation)
+                                   doc or (fn.__doc__ or "").strip(), precipitation,
+                                   MappingProxyType(dict(requires or {})))
         return fn
 
     return label

@@ -231,6 +231,9 @@ METRIC_FOR: dict[str, tuple[str, Callable[[Any, Any], float]]] = {
     "snow": ("-PSNR (dB)", lambda a, b: -psnr(a, b)),
     "zoom_blur": ("-PSNR (dB)", lambda a, b: -psnr(a, b)),
     "spatter": ("-PSNR (dB)", lambda a, b: -psnr(a, b)),
+    # a speed change decorrelates the waveform at once (−SNR saturates); how far the
+    # spectrum moves grows with the factor
+    "speed": ("log-spectral distance (dB)", log_spectral_distance),
 }
 
 

@@ -36,6 +36,7 @@ it, drawn per slot (per corruption in a compound slot).
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass
 
@@ -138,6 +139,8 @@ def parse_corruptions(node: Node, sensor_kinds: dict[str, str]) -> tuple[Corrupt
             usable = {PREFIXES[k_] for k_ in sensor_kinds.values()} | {"cross"}
             wanted = "a corruption for a sensor of the scene"
         for i, c in enumerate(corruptions):
+            _check_requires(resolve(c), _at(listed, i) if item.has("corruptions")
+                            else item.get("suite"))
             modality = resolve(c).modality
             if modality in usable:
                 continue
@@ -152,6 +155,14 @@ def parse_corruptions(node: Node, sensor_kinds: dict[str, str]) -> tuple[Corrupt
                 f"(got {', '.join(sorted(modalities))})", show_value=False)
         sets.append(CorruptionSetSpec(name, corruptions, policy, k, severity, sensors, suite))
     return tuple(sets)
+
+
+def _check_requires(corruption: Corruption, node: Node) -> None:
+    """Refuse a corruption whose optional packages are missing, before anything runs."""
+    for module, extra in corruption.requires.items():
+        if importlib.util.find_spec(module) is None:
+            raise node.error(f"expected the packages {corruption.name} needs: {module} is not "
+                             f"installed (pip install 'simengine[{extra}]')", show_value=False)
 
 
 def _at(node: Node, i: int) -> Node:

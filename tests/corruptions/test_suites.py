@@ -9,6 +9,7 @@ registry): ImageNet-C from Hendrycks & Dietterich (ICLR 2019), Table/appendix an
 from __future__ import annotations
 
 import copy
+import importlib.util
 
 import numpy as np
 import pytest
@@ -163,3 +164,22 @@ def test_cli_lists_suites_and_one_suites_values(capsys):
     assert "runs contrast: 0.4 | 0.3 | 0.2 | 0.1 | 0.05" in lines[1 + IMAGENET_C.index("contrast")]
     assert main(["suites", "imagenet_x"]) == 2
     assert "unknown suite 'imagenet_x'" in capsys.readouterr().err
+
+
+def test_a_corruption_whose_package_is_missing_is_refused_up_front(monkeypatch):
+    from simengine.errors import SpecError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "av" else real(name, *a))
+    for sets, path in (([{"name": "v", "suite": "3dcc", "corruptions": ["fog_3d", "h265_crf"]}],
+                        "corruptions[0].corruptions[1]"),
+                       ([{"name": "v", "suite": "3dcc"}], "corruptions[0].suite"),
+                       ([{"name": "v", "corruptions": ["bit_error"]}],
+                        "corruptions[0].corruptions[0]")):
+        with pytest.raises(SpecError, match=r"pip install 'simengine\[video\]'") as info:
+            scene_from_dict(_mini_with(sets), source=str(MINI))
+        assert info.value.path == path
+    # without the codec entries the suite is usable
+    scene_from_dict(_mini_with([{"name": "v", "suite": "3dcc", "corruptions": ["fog_3d"]}]),
+                    source=str(MINI))

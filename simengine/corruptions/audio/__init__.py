@@ -4,3 +4,7 @@ sound (``noise``, ``rain``) and faults of the recording chain (``channel``)."""
 from . import channel, noise, rain
 
 MODULES = (channel, noise, rain)  # the modules that declare corruptions
+
+from . import perturb  # noqa: E402  gain, speed, μ-law, low-pass, resampling
+
+MODULES += (perturb,)

@@ -1,11 +1,22 @@
 """Camera corruptions of one (H, W, 3) uint8 RGB capture: the ImageNet-C tables (noise, blur,
-weather, digital; shared helpers in ``imagenet_c``), and physical ones from the simulator's
-ground truth (``physical``, ``rain``)."""
+weather, digital; shared helpers in ``imagenet_c``), physical ones from the simulator's
+ground truth (``physical``, ``rain``), and the types of the benchmark suites that need their
+own code: KITTI-C's uniform noise, sun glare and object-level warps, 3D Common Corruptions
+(``threedcc``)."""
 
-from . import blur, digital, noise, physical, rain, weather
-from . import object_warp as object_warp  # issue 23: kitti_c's object level
-from . import sun_glare as sun_glare  # issue 23: kitti_c's strong sunlight
-from . import uniform as uniform  # issue 23: kitti_c's uniform noise
+from . import (
+           blur,
+           digital,
+           noise,
+           object_warp,
+           physical,
+           rain,
+           sun_glare,
+           threedcc,
+           uniform,
+           weather,
+)
 
-MODULES = (blur, digital, noise, physical, rain, weather)  # the modules that declare corruptions
-MODULES += (uniform, sun_glare, object_warp)
+# the modules that declare corruptions
+MODULES = (blur, digital, noise, physical, rain, weather, uniform, sun_glare, object_warp,
+           threedcc)

@@ -1,8 +1,7 @@
-"""Cross-sensor corruptions of a whole rig: failures of the rig (``sensor``) and one weather
-state driving every sensor (``weather``)."""
+"""Cross-sensor corruptions of a whole rig: failures of the rig (``sensor``), one weather
+state driving every sensor (``weather``), and the rig-level types of the benchmark suites
+(KITTI-C's extrinsic noise in ``alignment``, MultiCorrupt's in ``multicorrupt``)."""
 
-from . import alignment as alignment  # issue 23: kitti_c
-from . import sensor, weather
+from . import alignment, multicorrupt, sensor, weather
 
-MODULES = (sensor, weather)  # the modules that declare corruptions
-MODULES += (alignment,)
+MODULES = (sensor, weather, alignment, multicorrupt)  # the modules that declare corruptions

@@ -1,12 +1,9 @@
 """Lidar corruptions of one capture's ``range``, ``intensity`` and ``xyz``: the sensor-side
-set (``sensor``) and the weather (``weather``)."""
+set (``sensor``), the weather (``weather``), and the types of the benchmark suites: KITTI-C's
+point-level (``points``), object-level (``objects``) and sunlight (``sunlight``) ones,
+MultiCorrupt's beam and point reduction (``multicorrupt``)."""
 
-from . import objects, points, sensor, sunlight, weather
+from . import multicorrupt, objects, points, sensor, sunlight, weather
 
-MODULES = (  # the modules that declare corruptions
-    sensor,
-    weather,
-    points,
-    objects,
-    sunlight,
-)
+# the modules that declare corruptions
+MODULES = (sensor, weather, points, objects, sunlight, multicorrupt)

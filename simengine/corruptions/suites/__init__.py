@@ -14,11 +14,7 @@ from .base import Suite, SuiteEntry
 
 __all__ = ["MODULES", "Suite", "SuiteEntry", "corruption", "get", "names"]
 
-MODULES = (
-    "imagenet_c",
-    "robo3d",
-    "kitti_c",
-)
+MODULES = ("imagenet_c", "threedcc", "robo3d", "kitti_c", "multicorrupt", "audio_c")
 
 
 def get(name: str) -> Suite:

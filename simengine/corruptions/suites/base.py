@@ -65,7 +65,7 @@ class Suite:
                              f"of {self.severities}")
         fn = base.fn if entry.to_level is None else _converted(base.fn, entry.to_level)
         return Corruption(entry.name, base.modality, entry.parameter or base.parameter, levels,
-                          fn, base.needs, base.doc, base.precipitation)
+                          fn, base.needs, base.doc, base.precipitation, base.requires)
 
 
 def _converted(fn: Callable[..., Result], to_level: Callable[[Any], Any]

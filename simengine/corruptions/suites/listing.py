@@ -30,6 +30,6 @@ def describe(name: str) -> list[str]:
     for entry in suite.entries:
         c = corruption(suite.name, entry.name)
         levels = " | ".join(_value(v) for v in c.levels)
-        out.append(f"  {entry.name:28s} {entry.group or '-':9s} {c.modality:7s} "
+        out.append(f"  {entry.name:28s} {entry.group or '-':14s} {c.modality:7s} "
                    f"runs {entry.corruption}: {levels}")
     return out
