@@ -60,9 +60,9 @@ def pick_sensor(path: str, attrs: dict[str, Any], kind: str, wanted: str | None)
     return wanted
 
 
-def prepare_target(out: str | Path, overwrite: bool) -> Path:
-    """Check (and with ``overwrite`` empty) the export directory. Call after every check
-    of the input, so bad input writes nothing."""
+def check_directory(out: str | Path, overwrite: bool) -> None:
+    """The export directory's checks, touching nothing: usable before an optional import
+    or any other work, so a refused target costs nothing."""
     p = Path(out)
     if p.is_file():
         raise UserError(f"{out}: exists and is a file, expected a directory")
@@ -73,6 +73,14 @@ def prepare_target(out: str | Path, overwrite: bool) -> Path:
         if not (p / MANIFEST).is_file():
             raise UserError(f"{out}: is not a simengine export (no {MANIFEST}); refusing to "
                             "empty it")
+
+
+def prepare_target(out: str | Path, overwrite: bool) -> Path:
+    """Check (and with ``overwrite`` empty) the export directory. Call after every check
+    of the input, so bad input writes nothing."""
+    check_directory(out, overwrite)
+    p = Path(out)
+    if p.is_dir() and any(p.iterdir()):
         shutil.rmtree(p)
     p.mkdir(parents=True, exist_ok=True)
     return p

@@ -17,7 +17,7 @@ from PIL import Image
 from .._version import __version__
 from ..errors import UserError
 from ..json_buffer import decode_json
-from .common import MANIFEST, PNG_LEVEL, done_batches
+from .common import PNG_LEVEL, check_directory, done_batches
 
 JSON_SUFFIX = "_json"  # uint8 arrays holding zero-padded JSON (simengine.json_buffer)
 
@@ -52,21 +52,6 @@ def prepare_file(out: str | Path, suffix: str, overwrite: bool) -> Path:
     if not p.parent.is_dir():
         raise UserError(f"{out}: the directory {p.parent} does not exist")
     return p
-
-
-def check_directory(out: str | Path, overwrite: bool) -> None:
-    """``common.prepare_target``'s checks without touching anything: run before the
-    optional import and the first write, so a refused target costs nothing."""
-    p = Path(out)
-    if p.is_file():
-        raise UserError(f"{out}: exists and is a file, expected a directory")
-    if p.is_dir() and any(p.iterdir()):
-        if not overwrite:
-            raise UserError(f"{out}: directory is not empty; pass --overwrite to replace an "
-                            "earlier export")
-        if not (p / MANIFEST).is_file():
-            raise UserError(f"{out}: is not a simengine export (no {MANIFEST}); refusing to "
-                            "empty it")
 
 
 def done_samples(store: str, keys: list[str]) -> Iterator[tuple[int, dict[str, np.ndarray]]]:
