@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import math
 
+import cv2
 import numpy as np
 import pytest
 import yaml
@@ -18,7 +19,7 @@ from scipy import ndimage
 
 from simengine import Engine
 from simengine.corruptions import get, suites
-from simengine.corruptions.camera.physical import decode_srgb
+from simengine.corruptions.camera.physical import decode_srgb, encode_srgb
 from simengine.spec.loader import scene_from_dict
 
 from ..conftest import MINI
@@ -27,10 +28,11 @@ av = pytest.importorskip("av")
 
 # create_3dcc.py's order: dof, motion, fog, non-3D (create_non3d.py: low_light, color_quant,
 # iso_noise), flash, shadow, multi_illumination, then video_distortions.py's h265_crf,
-# h265_abr, bit_error (occlusion and scale, semantic view choices, are not in the suite)
+# h265_abr, bit_error; then the view changes occlusion and scale (3DCC selects those views
+# from amodal masks of its scans: no table; the levels are ours, pinned below)
 THREEDCC = ["near_focus", "far_focus", "xy_motion_blur", "z_motion_blur", "fog_3d",
             "low_light", "color_quant", "iso_noise", "flash", "shadow", "multi_illumination",
-            "h265_crf", "h265_abr", "bit_error"]
+            "h265_crf", "h265_abr", "bit_error", "occlusion", "scale"]
 THREEDCC_TABLE = {
     "near_focus": (3, 4, 5, 6, 7),  # create_dof.py:213 aperture = severity + 2
     "far_focus": (1.5, 2.5, 3.5, 4.5, 5.5),  # create_dof.py:222 (aperture − 1.5) / 1
@@ -46,6 +48,8 @@ THREEDCC_TABLE = {
     "h265_crf": (24, 26, 32, 39, 41),  # video_distortions.py:49
     "h265_abr": (2, 4, 8, 16, 32),  # video_distortions.py:63
     "bit_error": (100000, 50000, 30000, 20000, 10000),  # video_distortions.py:9
+    "occlusion": (0.05, 0.10, 0.20, 0.30, 0.40),  # ours: share of the image hidden
+    "scale": (1.15, 1.3, 1.5, 1.75, 2.0),  # ours: magnification of the median-depth plane
 }
 
 
@@ -311,3 +315,53 @@ def test_3dcc_grid_runs_end_to_end_on_the_mini_scene():
     fogged = sample["corrupted/cc/9/camera/cam/rgb"]
     assert fogged.shape == clean.shape
     assert all(np.abs(fogged[f].astype(int) - clean[f]).mean() > 5 for f in range(len(clean)))
+
+
+def _plane_scene(depth_m: float = 4.0, width: int = 160, height: int = 120):
+    """A textured fronto-parallel wall at ``depth_m`` seen by a 160 × 120 pinhole."""
+    rng = np.random.default_rng(11)
+    image = cv2.resize(rng.integers(0, 256, (height // 8, width // 8, 3), dtype=np.uint8),
+                       (width, height), interpolation=cv2.INTER_LINEAR)
+    K = np.array([[150.0, 0, 79.5], [0, 150.0, 59.5], [0, 0, 1]])
+    return image, {"depth": np.full((height, width), depth_m, np.float32), "K": K}
+
+
+@pytest.mark.parametrize("severity", [1, 3, 5])
+def test_occlusion_hides_the_pixels_whose_ray_meets_the_sphere_first(severity):
+    image, context = _plane_scene()
+    result = get("occlusion")(image, severity, np.random.default_rng(severity), context)
+    p = result.params
+    assert abs(p["share"] - p["share_target"]) < 0.01
+    # the quadratic |t·r − c|² = R² per pixel ray, written here from scratch
+    K = context["K"]
+    u, v = np.meshgrid(np.arange(160.0), np.arange(120.0))
+    rays = np.stack([(u - K[0, 2]) / K[0, 0], (v - K[1, 2]) / K[1, 1], np.ones_like(u)], -1)
+    rays /= np.linalg.norm(rays, axis=-1, keepdims=True)
+    centre = rays[int(p["pixel_v"]), int(p["pixel_u"])] * p["distance_m"]
+    b = rays @ centre
+    disc = b * b - (centre @ centre - p["radius_m"] ** 2)
+    t_near = b - np.sqrt(np.maximum(disc, 0.0))
+    expected = (disc >= 0) & (t_near > 0) & (t_near * rays[..., 2] < 4.0)
+    assert np.mean(result.mask == expected) > 0.999
+    assert (result.data[~result.mask] == image[~result.mask]).all()
+    # head-on at the drawn pixel: albedo × twice the median luminance, fully facing
+    linear = decode_srgb(image)
+    luminance = np.median(linear @ np.array([0.2126, 0.7152, 0.0722], np.float32))
+    centre_code = result.data[int(p["pixel_v"]), int(p["pixel_u"])]
+    want = p["albedo"] * 2.0 * luminance
+    assert np.allclose(decode_srgb(centre_code[None, None])[0, 0], want, rtol=0.02)
+
+
+@pytest.mark.parametrize("severity", [1, 5])
+def test_scale_magnifies_a_wall_about_the_principal_point(severity):
+    image, context = _plane_scene()
+    result = get("scale")(image, severity, np.random.default_rng(0), context)
+    m = get("scale").level(severity)
+    assert result.params["t_z_m"] == pytest.approx(4.0 * (1 - 1 / m))
+    cx, cy = context["K"][0, 2], context["K"][1, 2]
+    # the same magnification by OpenCV's affine warp, in linear light
+    warp = np.array([[m, 0, (1 - m) * cx], [0, m, (1 - m) * cy]])
+    expected = cv2.warpAffine(decode_srgb(image), warp, (160, 120), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+    diff = result.data.astype(int) - encode_srgb(expected).astype(int)
+    assert np.abs(diff[2:-2, 2:-2]).max() <= 1  # one code: OpenCV's fixed-point weights

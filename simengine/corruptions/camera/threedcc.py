@@ -166,6 +166,25 @@ def camera_motion_blur(linear: np.ndarray, depth: np.ndarray, K: np.ndarray,
     the point seen at q is taken as the one the clean view shows at q minus its motion).
     Pixels without a hit are at ``reference_m``·10⁶ (the sky does not move under a
     translation). Returns (image, largest displacement in pixels)."""
+    out = np.zeros_like(linear)
+    largest = 0.0
+    for i in range(frames):
+        tau = i / (PATH_STEPS - 1)
+        view, shift = moved_view(linear, depth, K, tau * np.asarray(translation, np.float64),
+                                 reference_m)
+        out += view
+        largest = max(largest, shift)
+    return out / np.float32(frames), largest
+
+
+def moved_view(linear: np.ndarray, depth: np.ndarray, K: np.ndarray, translation: np.ndarray,
+               reference_m: float) -> tuple[np.ndarray, float]:
+    """The view from the camera moved by ``translation`` (camera frame, metres): every
+    pixel's 3D point (depth, K) re-projected from the moved camera, the clean image sampled
+    there (cv2.remap, linear; the point seen at q is taken as the one the clean view shows
+    at q minus its motion, edges replicated). Pixels without a hit are at
+    ``reference_m``·10⁶; points the camera would reach are held at 1/4 of their depth.
+    Returns (image, largest displacement in pixels)."""
     height, width = depth.shape
     K = np.asarray(K, dtype=np.float64)
     fx, fy, cx, cy = K[0, 0], K[1, 1], K[0, 2], K[1, 2]
@@ -173,21 +192,13 @@ def camera_motion_blur(linear: np.ndarray, depth: np.ndarray, K: np.ndarray,
     rows = np.arange(height, dtype=np.float64)[:, None]
     z = np.where(depth > 0, depth, reference_m * 1e6).astype(np.float64)
     x, y = (cols - cx) / fx * z, (rows - cy) / fy * z
-    out = np.zeros_like(linear)
-    largest = 0.0
-    for i in range(frames):
-        tau = i / (PATH_STEPS - 1)
-        tx, ty, tz = (tau * np.asarray(translation, dtype=np.float64)).tolist()
-        z2 = np.maximum(z - tz, MIN_DEPTH_FRACTION * z)
-        u = fx * (x - tx) / z2 + cx
-        v = fy * (y - ty) / z2 + cy
-        du, dv = u - cols, v - rows
-        largest = max(largest, float(np.sqrt(du * du + dv * dv).max()))
-        map_x = (cols - du).astype(np.float32)
-        map_y = (rows - dv).astype(np.float32)
-        out += cv2.remap(linear, map_x, map_y, cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REPLICATE)
-    return out / np.float32(frames), largest
+    tx, ty, tz = np.asarray(translation, dtype=np.float64).tolist()
+    z2 = np.maximum(z - tz, MIN_DEPTH_FRACTION * z)
+    du = fx * (x - tx) / z2 + cx - cols
+    dv = fy * (y - ty) / z2 + cy - rows
+    view = cv2.remap(linear, (cols - du).astype(np.float32), (rows - dv).astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return view, float(np.sqrt(du * du + dv * dv).max())
 
 
 def _median_depth(depth: np.ndarray) -> float:

@@ -11,8 +11,10 @@ The generator's shadow and multi-illumination multiply the image by Blender rend
 scene under other lights; here those lights act on our depth and normals (``shadow``: an
 added occluder's shadow, whose shadowed share is ours per severity, the generator's being
 its relit renders ordered brightest first; ``multi_illumination``: 5 … 1 lights as the
-generator mixes). Not included: occlusion and scale (semantic view selections from amodal
-masks of a 3D scan, not image operations).
+generator mixes). Its occlusion and scale are views of a scanned building it selects from
+amodal masks, with no per-severity table; here they are physical and their levels ours
+(``camera/view_change.py``: the share of the image an occluder close in front of the camera
+hides, and the magnification of the median-depth plane as the camera moves nearer).
 """
 
 from __future__ import annotations
@@ -74,8 +76,10 @@ SUITE = Suite(
         SuiteEntry("bit_error", "bit_error", (100000, 50000, 30000, 20000, 10000),
                    parameter="N: each byte of the coded slices replaced with probability 1/N",
                    group="video"),
+        SuiteEntry("occlusion", "occlusion", group="view"),
+        SuiteEntry("scale", "scale", group="view"),
     ),
-    doc="14 of the 16 3DCC corruption types (depth of field, camera motion, 3D fog, noise, "
-        "lighting, H.265 and bit errors), severities 1-5, on metric depth; not occlusion "
-        "and scale (semantic view choices).",
+    doc="the 16 3DCC corruption types (depth of field, camera motion, 3D fog, noise, "
+        "lighting, H.265 and bit errors, view changes), severities 1-5, on metric depth; "
+        "the view changes' levels are ours (3DCC selects views, with no table).",
 )
