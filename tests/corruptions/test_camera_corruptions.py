@@ -13,32 +13,8 @@ from simengine.corruptions import get, names
 from simengine.corruptions.calibration import metric_for, psnr
 
 from .camera_scene import tabletop_capture
+from .imagenet_c_table import IMAGENET_C
 
-IMAGENET_C = {  # docs/references.md#imagenet-c (make_imagenet_c.py), severity 1 → 5
-    "gaussian_noise": (0.08, 0.12, 0.18, 0.26, 0.38),
-    "shot_noise": (60, 25, 12, 5, 3),
-    "impulse_noise": (0.03, 0.06, 0.09, 0.17, 0.27),
-    "speckle_noise": (0.15, 0.2, 0.35, 0.45, 0.6),
-    "defocus_blur": ((3, 0.1), (4, 0.5), (6, 0.5), (8, 0.5), (10, 0.5)),
-    "glass_blur": ((0.7, 1, 2), (0.9, 2, 1), (1, 2, 3), (1.1, 3, 2), (1.5, 4, 2)),
-    "motion_blur": ((10, 3), (15, 5), (15, 8), (15, 12), (20, 15)),
-    "zoom_blur": ((1.11, 0.01), (1.16, 0.01), (1.21, 0.02), (1.26, 0.02), (1.31, 0.03)),
-    "gaussian_blur": (1, 2, 3, 4, 6),
-    "fog": ((1.5, 2), (2, 2), (2.5, 1.7), (2.5, 1.5), (3, 1.4)),
-    "frost": ((1, 0.4), (0.8, 0.6), (0.7, 0.7), (0.65, 0.7), (0.6, 0.75)),
-    "brightness": (0.1, 0.2, 0.3, 0.4, 0.5),
-    "contrast": (0.4, 0.3, 0.2, 0.1, 0.05),
-    "saturate": ((0.3, 0), (0.1, 0), (2, 0), (5, 0.1), (20, 0.2)),
-    "jpeg_compression": (25, 18, 15, 10, 7),
-    "pixelate": (0.6, 0.5, 0.4, 0.3, 0.25),
-    "elastic_transform": (0.05, 0.065, 0.085, 0.1, 0.12),
-    "snow": ((0.1, 0.3, 3, 0.5, 10, 4, 0.8), (0.2, 0.3, 2, 0.5, 12, 4, 0.7),
-             (0.55, 0.3, 4, 0.9, 12, 8, 0.7), (0.55, 0.3, 4.5, 0.85, 12, 8, 0.65),
-             (0.55, 0.3, 2.5, 0.85, 12, 12, 0.55)),
-    "spatter": ((0.65, 0.3, 4, 0.69, 0.6, 0), (0.65, 0.3, 3, 0.68, 0.6, 0),
-                (0.65, 0.3, 2, 0.68, 0.5, 0), (0.65, 0.3, 1, 0.65, 1.5, 1),
-                (0.67, 0.4, 1, 0.65, 1.5, 1)),
-}
 PHYSICAL = ("depth_fog", "depth_defocus", "velocity_motion_blur", "low_light", "lens_dirt",
             "color_quantization")
 ALL = (*IMAGENET_C, *PHYSICAL)

@@ -5,20 +5,18 @@ own ground truth, and every bad input: exit 2, one line, nothing written."""
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 import zarr
 
 from simengine.cli import main
 from simengine.robustness import baselines, scores
 
-from ..conftest import MINI
+from .mini_store import render_mini
 
 SETS = [
     {"name": "ic", "suite": "imagenet_c", "corruptions": ["gaussian_noise", "contrast"],
@@ -36,15 +34,7 @@ CLEAN_VALUE = .9
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("score")
-    scene = yaml.safe_load(MINI.read_text(encoding="utf-8"))
-    scene["corruptions"] = copy.deepcopy(SETS)
-    path = tmp / "scene.yaml"
-    path.write_text(yaml.safe_dump(scene), encoding="utf-8")
-    out = tmp / "s.zarr"
-    assert main(["render", str(path), "-n", str(N), "-o", str(out), "--seed", "3",
-                 "--no-progress"]) == 0
-    return out
+    return render_mini(tmp_path_factory.mktemp("score"), SETS, N, seed=3)
 
 
 def _values(with_lidar: bool = True) -> list[tuple[int, str, float]]:

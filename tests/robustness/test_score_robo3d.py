@@ -4,18 +4,16 @@ variant keeps, RR and CE against the shipped MinkUNet-18 baseline worked out by 
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 import zarr
 
 from simengine.cli import main
 
-from ..conftest import MINI
+from .mini_store import render_mini
 
 SETS = [{"name": "r3", "suite": "robo3d", "corruptions": ["beam_missing", "crosstalk"],
          "policy": "grid"}]
@@ -24,15 +22,7 @@ N = 2
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("robo3d")
-    scene = yaml.safe_load(MINI.read_text(encoding="utf-8"))
-    scene["corruptions"] = copy.deepcopy(SETS)
-    path = tmp / "scene.yaml"
-    path.write_text(yaml.safe_dump(scene), encoding="utf-8")
-    out = tmp / "s.zarr"
-    assert main(["render", str(path), "-n", str(N), "-o", str(out), "--seed", "4",
-                 "--no-progress"]) == 0
-    return out
+    return render_mini(tmp_path_factory.mktemp("robo3d"), SETS, N, seed=4)
 
 
 def test_robo3d_levels_and_scores(store, tmp_path):
