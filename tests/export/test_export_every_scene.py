@@ -161,6 +161,7 @@ def test_kitti_boxes_are_the_visible_pixel_bounds_of_each_mask(scene, scene_stor
 @pytest.mark.parametrize("scene", BOX_SCENES, ids=SCENE_IDS)
 def test_every_scene_exports_to_rerun_hf_and_webdataset(scene: Path, scene_store, tmp_path):
     rr = pytest.importorskip("rerun")
+    pa = pytest.importorskip("pyarrow")
     datasets = pytest.importorskip("datasets")
     wds = pytest.importorskip("webdataset")
     store = scene_store(scene)
@@ -169,17 +170,22 @@ def test_every_scene_exports_to_rerun_hf_and_webdataset(scene: Path, scene_store
     cameras = [s["name"] for s in reader.attrs["sensors"] if s["kind"] == "camera"]
 
     assert main(["export", str(store), "--format", "rerun", "-o", str(tmp_path / "r.rrd")]) == 0
-    seen: dict[tuple[str, int], list[bytes]] = {}
+    # the reader's chunk order is not the logging order: frames are put in order by their
+    # capture_time (integer nanoseconds)
+    seen: dict[tuple[str, int], list[tuple[int, bytes]]] = {}
     for chunk in rr.chunk.RrdReader(tmp_path / "r.rrd").stream().collect().stream():
-        table = chunk.to_record_batch().to_pydict()
+        batch = chunk.to_record_batch()
+        table = batch.to_pydict()
         if "Image:buffer" in table and chunk.entity_path.startswith("/world/clean/"):
-            for k, buf in zip(table["sample"], table["Image:buffer"], strict=True):
-                seen.setdefault((chunk.entity_path, k), []).append(bytes(buf[0]))
+            times = batch.column("capture_time").cast(pa.int64()).to_pylist()
+            for k, t, buf in zip(table["sample"], times, table["Image:buffer"], strict=True):
+                seen.setdefault((chunk.entity_path, k), []).append((t, bytes(buf[0])))
     for k in done:
         s = reader[k]
         for c in cameras:
             frames = [f.tobytes() for f in s[f"camera/{c}/rgb"]]
-            assert seen[(f"/world/clean/camera/{c}/rgb", k)] == frames
+            logged = sorted(seen[(f"/world/clean/camera/{c}/rgb", k)])
+            assert [buf for _, buf in logged] == frames
 
     assert main(["export", str(store), "--format", "hf", "-o", str(tmp_path / "hf")]) == 0
     ds = datasets.load_from_disk(str(tmp_path / "hf"))
